@@ -1,0 +1,9 @@
+/**
+ * @packageDocumentation
+ * `@rxsock/core`: the BSD socket interface for Node.js through koffi. System calls with typed
+ * errors, sockaddr codecs, an epoll poller that lives inside Node's own event loop, and the
+ * `Socket` object with Python's socket module as its parity list.
+ */
+export * from './errors.js';
+export { C } from './sys/index.js';
+export type { SocketConstants, ConstantName } from './sys/index.js';
