@@ -10,6 +10,7 @@ export default defineConfig({
     // in its own child process, never in a worker thread.
     pool: 'forks',
     include: ['packages/*/test/**/*.test.ts'],
+    globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -7,3 +7,7 @@
 export * from './errors.js';
 export { C } from './sys/index.js';
 export type { SocketConstants, ConstantName } from './sys/index.js';
+export * from './codec/index.js';
+export * from './socket/index.js';
+export { Interest, Ready } from './poller/api.js';
+export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } from './poller/api.js';

@@ -20,6 +20,20 @@ export interface AbiLayout {
   readonly epollDataOffset: number;
   /** `sizeof(struct msghdr)`. */
   readonly msghdrSize: number;
+  /** Field offsets inside `struct msghdr` (BSD packs socklen_t fields differently). */
+  readonly msghdr: {
+    readonly name: number;
+    readonly namelen: number;
+    readonly iov: number;
+    readonly iovlen: number;
+    readonly control: number;
+    readonly controllen: number;
+    readonly flags: number;
+  };
+  /** Offset of `msg_len` inside `struct mmsghdr`. */
+  readonly mmsgLenOffset: number;
+  /** Whether the machine is little-endian (pointers and host-order fields). */
+  readonly littleEndian: boolean;
   /** `sizeof(struct mmsghdr)` (msghdr plus `unsigned int msg_len`, padded). */
   readonly mmsghdrSize: number;
   /** `sizeof(struct iovec)`. */

@@ -3,6 +3,7 @@
  * The only file that knows Linux's symbol names and structure layouts.
  */
 import koffi from 'koffi';
+import { endianness } from 'node:os';
 import type { LibraryHandle } from 'koffi';
 import type { AbiLayout, AddrinfoEntry, AddrinfoHints, AddrinfoResult, Bytes, SysCalls, UvCalls } from './api.js';
 
@@ -16,6 +17,9 @@ function linuxAbi(arch: string): AbiLayout {
     epollEventSize: packedEpoll ? 12 : 16,
     epollDataOffset: packedEpoll ? 4 : 8,
     msghdrSize: 56,
+    msghdr: { name: 0, namelen: 8, iov: 16, iovlen: 24, control: 32, controllen: 40, flags: 48 },
+    mmsgLenOffset: 56,
+    littleEndian: endianness() === 'LE',
     mmsghdrSize: 64,
     iovecSize: 16,
     cmsghdrSize: 16,

@@ -1,0 +1,683 @@
+/**
+ * The socket object: Python's `socket.socket` as the parity list, non-blocking underneath, with
+ * promise-returning operations that wait on the poller instead of blocking the loop.
+ */
+import { decodeSockaddr, encodeSockaddr } from '../codec/sockaddr.js';
+import { formatAddress, type SocketAddress } from '../codec/address.js';
+import { decodeControl, encodeControl, type ControlMessage } from '../codec/cmsg.js';
+import { closedSocketError, errnoValue, invalidArgument, systemError, SocketError } from '../errors.js';
+import { checked, isWouldBlock } from '../sys/calls.js';
+import { C, sys } from '../sys/index.js';
+import { toAddress, type AddressInput } from './address-input.js';
+import { deadline, type Deadline, type OperationOptions } from './deadline.js';
+import { forgetLeakWatch, watchForLeak } from './finalizer.js';
+import { IoState } from './io-state.js';
+import { iovecsFor, readMsghdr, writeMsghdr } from './messages.js';
+import { MessageBatch, type ReceivedMessage } from './message-batch.js';
+import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
+
+const EINTR = errnoValue('EINTR') ?? 4;
+const EINPROGRESS = errnoValue('EINPROGRESS') ?? 115;
+const EALREADY = errnoValue('EALREADY') ?? 114;
+const ECONNABORTED = errnoValue('ECONNABORTED') ?? 103;
+
+/** Scratch space for addresses the kernel writes back; used synchronously, so one is enough. */
+const addrScratch = Buffer.alloc(128);
+const addrLenScratch = new Uint32Array(1);
+
+/** How `shutdown` closes a connection: Python's SHUT_RD / SHUT_WR / SHUT_RDWR. */
+export type ShutdownHow = 'read' | 'write' | 'both' | number;
+
+/** Options of {@link Socket.create}. */
+export interface SocketOptions {
+  /** Default timeout of every waiting operation, in ms (`null`: none). Python's `settimeout`. */
+  timeout?: number | null;
+}
+
+/** What {@link Socket.recvMsg} returns. */
+export interface ReceivedMsg {
+  /** The bytes received (a view of a buffer sized `bufsize`). */
+  data: Buffer;
+  /** Ancillary data (control messages). */
+  ancillary: ControlMessage[];
+  /** `msg_flags` (MSG_TRUNC, MSG_CTRUNC, MSG_EOR...). */
+  flags: number;
+  /** The sender, for unconnected datagram sockets; null otherwise. */
+  address: SocketAddress | null;
+}
+
+/** One message for {@link Socket.sendMany}. */
+export interface OutgoingMessage {
+  /** The payload, or several buffers gathered into one message. */
+  data: Uint8Array | readonly Uint8Array[];
+  /** Destination, for unconnected datagram sockets. */
+  address?: AddressInput;
+  /** Ancillary data. */
+  ancillary?: readonly ControlMessage[];
+}
+
+function shutdownHow(how: ShutdownHow): number {
+  if (typeof how === 'number') return how;
+  return how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : C.SHUT_RDWR;
+}
+
+/**
+ * A BSD socket. Created non-blocking and close-on-exec; every operation that would block returns
+ * a promise that settles when the poller reports readiness, with optional timeout and AbortSignal.
+ *
+ * @example
+ * ```ts
+ * const server = Socket.create(C.AF_INET, C.SOCK_STREAM);
+ * server.setOption('SO_REUSEADDR', true);
+ * server.bind(['127.0.0.1', 0]);
+ * server.listen();
+ * const [conn, peer] = await server.accept();
+ * ```
+ */
+export class Socket {
+  /** Address family (`C.AF_INET`, ...). */
+  readonly family: number;
+  /** Socket type without flags (`C.SOCK_STREAM`, ...). */
+  readonly type: number;
+  /** Protocol number. */
+  readonly protocol: number;
+  /** Default timeout of waiting operations in ms, or null for none. Python's `gettimeout()`. */
+  timeout: number | null;
+
+  private fd: number;
+  private io: IoState;
+  private referenced = true;
+  private peerText: string | undefined;
+
+  /** Wraps an fd this process owns; use {@link Socket.create}, {@link Socket.pair} or {@link Socket.fromFd}. */
+  protected constructor(fd: number, family: number, type: number, protocol: number, options?: SocketOptions) {
+    this.fd = fd;
+    this.family = family;
+    this.type = type;
+    this.protocol = protocol;
+    this.timeout = options?.timeout ?? null;
+    this.io = new IoState(fd);
+    watchForLeak(this, this.io, fd);
+  }
+
+  /** `socket(family, type, protocol)`: a new socket, non-blocking and close-on-exec. */
+  static create(family: number, type: number, protocol = 0, options?: SocketOptions): Socket {
+    const s = sys();
+    const fd = checked('socket', () => s.socket(family, type | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, protocol));
+    return new Socket(fd, family, type, protocol, options);
+  }
+
+  /** `socketpair(family, type, protocol)`: two connected sockets (AF_UNIX by default). */
+  static pair(family: number = C.AF_UNIX, type: number = C.SOCK_STREAM, protocol = 0, options?: SocketOptions): [Socket, Socket] {
+    const s = sys();
+    const fds = new Int32Array(2);
+    checked('socketpair', () => s.socketpair(family, type | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, protocol, fds));
+    return [new Socket(fds[0]!, family, type, protocol, options), new Socket(fds[1]!, family, type, protocol, options)];
+  }
+
+  /**
+   * Wraps an existing socket fd (inherited, received over SCM_RIGHTS, from another library).
+   * Family, type and protocol are asked of the kernel; the fd is made non-blocking. By default
+   * the Socket takes ownership (Python's `socket(fileno=fd)`); `dup: true` wraps a duplicate
+   * instead (Python's `socket.fromfd`).
+   */
+  static fromFd(fd: number, options?: SocketOptions & { dup?: boolean }): Socket {
+    const s = sys();
+    const own = options?.dup ? checked('dup', () => s.fcntl(fd, C.F_DUPFD_CLOEXEC, 0)) : fd;
+    const int = (name: number) => {
+      const b = new Uint8Array(4);
+      const len = new Uint32Array([4]);
+      checked('getsockopt', () => s.getsockopt(own, C.SOL_SOCKET, name, b, len));
+      return new DataView(b.buffer).getInt32(0, true);
+    };
+    try {
+      const family = int(C.SO_DOMAIN);
+      const type = int(C.SO_TYPE);
+      const protocol = int(C.SO_PROTOCOL);
+      const flags = checked('fcntl', () => s.fcntl(own, C.F_GETFL, 0));
+      if (!(flags & C.O_NONBLOCK)) checked('fcntl', () => s.fcntl(own, C.F_SETFL, flags | C.O_NONBLOCK));
+      return new Socket(own, family, type, protocol, options);
+    } catch (e) {
+      if (own !== fd) s.close(own);
+      throw e;
+    }
+  }
+
+  /** The file descriptor, or -1 once closed or detached. */
+  fileno(): number {
+    return this.fd;
+  }
+
+  /** Whether {@link Socket.close} or {@link Socket.detach} has been called. */
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
+  /** Number of operations currently waiting for readiness (diagnostics, tests). */
+  get pendingOperations(): number {
+    return this.io.waiting;
+  }
+
+  /** `bind(address)`. Numeric hosts only; resolve names with `getaddrinfo` first. */
+  bind(address: AddressInput): void {
+    const fd = this.live('bind');
+    const addr = toAddress(this.family, address, 'bind');
+    const bytes = encodeSockaddr(addr);
+    checked('bind', () => sys().bind(fd, bytes, bytes.length), formatAddress(addr));
+  }
+
+  /** `listen(backlog)`. */
+  listen(backlog: number = C.SOMAXCONN): void {
+    const fd = this.live('listen');
+    checked('listen', () => sys().listen(fd, backlog));
+  }
+
+  /** `accept()`: the next connection and its peer address. */
+  async accept(options?: OperationOptions): Promise<[Socket, SocketAddress]> {
+    const d = this.deadline(options, 'accept');
+    try {
+      for (;;) {
+        const fd = this.live('accept');
+        if (this.io.readReady) {
+          addrLenScratch[0] = addrScratch.length;
+          const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+          if (r >= 0) {
+            const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
+            const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout });
+            if (!this.referenced) conn.unref();
+            return [conn, peer];
+          }
+          const e = sys().errno();
+          // A connection reset before accept is the client's problem, not the listener's.
+          if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
+          if (!isWouldBlock(e)) continue;
+        }
+        await this.io.readable(d.signal);
+      }
+    } finally {
+      d.done();
+    }
+  }
+
+  /**
+   * `connect(address)`: starts a non-blocking connect and settles when it completes (writable,
+   * then SO_ERROR), like Python's `connect` in a coroutine. Numeric hosts only here; the family
+   * packages resolve names (Happy Eyeballs) on top.
+   */
+  async connect(address: AddressInput, options?: OperationOptions): Promise<void> {
+    const addr = toAddress(this.family, address, 'connect');
+    const text = formatAddress(addr);
+    const bytes = encodeSockaddr(addr);
+    const d = this.deadline(options, 'connect', text);
+    try {
+      for (;;) {
+        const fd = this.live('connect');
+        const r = sys().connect(fd, bytes, bytes.length);
+        if (r === 0) break;
+        const e = sys().errno();
+        if (e === EINTR) continue;
+        if (e === EINPROGRESS || e === EALREADY) {
+          this.io.writeReady = false;
+          await this.io.writable(d.signal);
+          const err = this.getOption('SO_ERROR');
+          if (err !== 0) throw systemError('connect', err, text);
+          break;
+        }
+        if (isWouldBlock(e)) {
+          // AF_UNIX: the listener's backlog is full; wait until the kernel lets us retry.
+          this.io.writeReady = false;
+          await this.io.writable(d.signal);
+          continue;
+        }
+        throw systemError('connect', e, text);
+      }
+      this.peerText = text;
+    } finally {
+      d.done();
+    }
+  }
+
+  /** `send(data, flags)`: sends what the kernel takes now (waiting until it takes something). */
+  async send(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<number> {
+    return this.writeOp('send', options, (fd) => sys().send(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL));
+  }
+
+  /** `sendall(data, flags)`: sends every byte, waiting as often as needed. */
+  async sendAll(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<void> {
+    let offset = 0;
+    const d = this.deadline(options, 'send');
+    try {
+      while (offset < data.byteLength) {
+        const rest = offset === 0 ? data : data.subarray(offset);
+        offset += await this.writeOp('send', { signal: d.signal as AbortSignal, timeout: null }, (fd) =>
+          sys().send(fd, rest, rest.byteLength, flags | C.MSG_NOSIGNAL),
+        );
+      }
+    } finally {
+      d.done();
+    }
+  }
+
+  /** `sendto(data, address, flags)`. */
+  async sendTo(data: Uint8Array, address: AddressInput, flags = 0, options?: OperationOptions): Promise<number> {
+    const addr = toAddress(this.family, address, 'sendto');
+    const bytes = encodeSockaddr(addr);
+    return this.writeOp('sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), formatAddress(addr));
+  }
+
+  /**
+   * `sendmsg(buffers, ancdata, flags, address)`: gathers `buffers` into one message, with
+   * ancillary data such as SCM_RIGHTS. Returns the bytes sent.
+   */
+  async sendMsg(buffers: readonly Uint8Array[], ancillary: readonly ControlMessage[] = [], flags = 0, address?: AddressInput, options?: OperationOptions): Promise<number> {
+    const name = address === undefined ? null : encodeSockaddr(toAddress(this.family, address, 'sendmsg'));
+    const iov = iovecsFor(buffers);
+    const control = ancillary.length ? encodeControl([...ancillary]) : null;
+    const msg = Buffer.alloc(sys().abi.msghdrSize);
+    writeMsghdr(msg, 0, { name, nameLen: name?.length ?? 0, iov, iovLen: buffers.length, control, controlLen: control?.length ?? 0 });
+    return this.writeOp('sendmsg', options, (fd) => {
+      // keep the referenced buffers alive across the call
+      void buffers;
+      void control;
+      return sys().sendmsg(fd, msg, flags | C.MSG_NOSIGNAL);
+    });
+  }
+
+  /**
+   * Sends several messages in one system call where the OS has `sendmmsg`; waits for
+   * writability as needed and resolves when all were sent. Returns the number of messages.
+   */
+  async sendMany(messages: readonly OutgoingMessage[], flags = 0, options?: OperationOptions): Promise<number> {
+    const abi = sys().abi;
+    const count = messages.length;
+    if (count === 0) return 0;
+    const vec = Buffer.alloc(count * abi.mmsghdrSize);
+    const keep: unknown[] = [];
+    messages.forEach((m, i) => {
+      const parts = m.data instanceof Uint8Array ? [m.data] : m.data;
+      const iov = iovecsFor(parts);
+      const name = m.address === undefined ? null : encodeSockaddr(toAddress(this.family, m.address, 'sendmmsg'));
+      const control = m.ancillary?.length ? encodeControl([...m.ancillary]) : null;
+      keep.push(parts, iov, name, control);
+      writeMsghdr(vec, i * abi.mmsghdrSize, { name, nameLen: name?.length ?? 0, iov, iovLen: parts.length, control, controlLen: control?.length ?? 0 });
+    });
+    let sent = 0;
+    const d = this.deadline(options, 'sendmmsg');
+    try {
+      while (sent < count) {
+        const rest = sent === 0 ? vec : vec.subarray(sent * abi.mmsghdrSize);
+        sent += await this.writeOp('sendmmsg', { signal: d.signal as AbortSignal, timeout: null }, (fd) => sys().sendmmsg(fd, rest, count - sent, flags | C.MSG_NOSIGNAL));
+      }
+    } finally {
+      d.done();
+      keep.length = 0;
+    }
+    return sent;
+  }
+
+  /** `recv(bufsize, flags)`: up to `bufsize` bytes; an empty Buffer means the peer closed. */
+  async recv(bufsize: number, flags = 0, options?: OperationOptions): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(bufsize);
+    const n = await this.recvInto(buf, bufsize, flags, options);
+    return buf.subarray(0, n);
+  }
+
+  /** `recv_into(buffer, nbytes, flags)`: reads into `buffer`, returns the byte count. */
+  async recvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<number> {
+    const n = Math.min(nbytes, buffer.byteLength);
+    return this.readOp('recv', options, (fd) => sys().recv(fd, buffer, n, flags));
+  }
+
+  /** `recvfrom(bufsize, flags)`: data and the sender's address. */
+  async recvFrom(bufsize: number, flags = 0, options?: OperationOptions): Promise<[Buffer, SocketAddress | null]> {
+    const buf = Buffer.allocUnsafe(bufsize);
+    const [n, addr] = await this.recvFromInto(buf, bufsize, flags, options);
+    return [buf.subarray(0, n), addr];
+  }
+
+  /** `recvfrom_into(buffer, nbytes, flags)`: byte count and the sender's address. */
+  async recvFromInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<[number, SocketAddress | null]> {
+    const n = Math.min(nbytes, buffer.byteLength);
+    let addr: SocketAddress | null = null;
+    const got = await this.readOp('recvfrom', options, (fd) => {
+      addrLenScratch[0] = addrScratch.length;
+      const r = sys().recvfrom(fd, buffer, n, flags, addrScratch, addrLenScratch);
+      if (r >= 0) addr = addrLenScratch[0]! > 0 ? decodeSockaddr(addrScratch, addrLenScratch[0]!) : null;
+      return r;
+    });
+    return [got, addr];
+  }
+
+  /**
+   * `recvmsg(bufsize, ancbufsize, flags)`: data, ancillary data (SCM_RIGHTS, IP_PKTINFO,
+   * timestamps...), message flags and sender. Size `ancbufsize` with `CMSG_SPACE`.
+   */
+  async recvMsg(bufsize: number, ancbufsize = 0, flags = 0, options?: OperationOptions): Promise<ReceivedMsg> {
+    const data = Buffer.allocUnsafe(bufsize);
+    const control = ancbufsize > 0 ? Buffer.alloc(ancbufsize) : null;
+    const name = Buffer.alloc(128);
+    const iov = iovecsFor([data]);
+    const msg = Buffer.alloc(sys().abi.msghdrSize);
+    const n = await this.readOp('recvmsg', options, (fd) => {
+      writeMsghdr(msg, 0, { name, nameLen: name.length, iov, iovLen: 1, control, controlLen: control?.length ?? 0 });
+      return sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
+    });
+    const result = readMsghdr(msg, 0);
+    return {
+      data: data.subarray(0, n),
+      ancillary: control && result.controlLen > 0 ? decodeControl(control, result.controlLen) : [],
+      flags: result.flags,
+      address: result.nameLen > 0 ? decodeSockaddr(name, result.nameLen) : null,
+    };
+  }
+
+  /**
+   * Receives into a reusable {@link MessageBatch} with one `recvmmsg` call (waiting until at
+   * least one message is there). Returns how many messages arrived; read them from the batch.
+   */
+  async recvBatch(batch: MessageBatch, flags = 0, options?: OperationOptions): Promise<number> {
+    return this.readOp('recvmmsg', options, (fd) => batch.receive(fd, flags));
+  }
+
+  /** Non-waiting {@link Socket.recvBatch}: returns 0 when nothing is queued. */
+  tryRecvBatch(batch: MessageBatch, flags = 0): number {
+    return this.tryRead('recvmmsg', (fd) => batch.receive(fd, flags));
+  }
+
+  /**
+   * Receives up to `count` messages of up to `bufsize` bytes each in one `recvmmsg` call
+   * (waiting until at least one is there). For a hot loop, reuse a {@link MessageBatch} with
+   * {@link Socket.recvBatch} instead.
+   */
+  async recvMany(count: number, bufsize: number, flags = 0, options?: OperationOptions): Promise<ReceivedMessage[]> {
+    const batch = new MessageBatch(count, bufsize);
+    const n = await this.recvBatch(batch, flags, options);
+    return batch.copyOut(n);
+  }
+
+  /**
+   * Reads what is there now without waiting: the byte count, 0 at end of stream, or -1 when
+   * nothing is queued. The stream layer's hot path.
+   */
+  tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0): number {
+    return this.tryRead('recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+  }
+
+  /**
+   * Writes what the kernel takes now without waiting, gathering `buffers` (writev-style, via
+   * sendmsg with MSG_NOSIGNAL): the byte count, or -1 when the send buffer is full.
+   */
+  trySendv(buffers: readonly Uint8Array[]): number {
+    const fd = this.live('sendmsg');
+    if (!this.io.writeReady) return -1;
+    const iov = iovecsFor(buffers);
+    const msg = Buffer.alloc(sys().abi.msghdrSize);
+    writeMsghdr(msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 });
+    for (;;) {
+      const r = sys().sendmsg(fd, msg, C.MSG_NOSIGNAL);
+      if (r >= 0) return r;
+      const e = sys().errno();
+      if (e === EINTR) continue;
+      if (isWouldBlock(e)) {
+        this.io.writeReady = false;
+        return -1;
+      }
+      throw systemError('sendmsg', e, this.remoteText());
+    }
+  }
+
+  /** Resolves when the socket may be readable (for layers that read with the try* calls). */
+  waitReadable(signal?: AbortSignal): Promise<void> {
+    this.live('poll');
+    return this.io.readable(signal);
+  }
+
+  /** Resolves when the socket may be writable again. */
+  waitWritable(signal?: AbortSignal): Promise<void> {
+    this.live('poll');
+    return this.io.writable(signal);
+  }
+
+  /**
+   * Stops or resumes the kernel reporting readability (flow control): while reads are paused
+   * the kernel receive buffer fills and TCP's window closes, slowing the sender end to end.
+   */
+  setReadInterest(enabled: boolean): void {
+    this.live('epoll_ctl');
+    this.io.setInterest(enabled ? 3 : 2);
+  }
+
+  /** `shutdown(how)`: half-close ('write' sends FIN), 'read', or 'both'. */
+  shutdown(how: ShutdownHow = 'both'): void {
+    const fd = this.live('shutdown');
+    checked('shutdown', () => sys().shutdown(fd, shutdownHow(how)), this.remoteText());
+  }
+
+  /**
+   * `close()`: closes the fd now. Waiting operations reject with an EBADF {@link SocketError}.
+   * Closing twice is harmless.
+   */
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.release(closedSocketError('close'));
+    sys().close(fd);
+  }
+
+  /** `detach()`: gives up the fd without closing it and returns it; the Socket becomes closed. */
+  detach(): number {
+    const fd = this.live('detach');
+    this.release(closedSocketError('detach'));
+    return fd;
+  }
+
+  /** `dup()`: a new Socket on a duplicate fd (close-on-exec). */
+  dup(): Socket {
+    const fd = this.live('dup');
+    const copy = checked('dup', () => sys().fcntl(fd, C.F_DUPFD_CLOEXEC, 0));
+    return new Socket(copy, this.family, this.type, this.protocol, { timeout: this.timeout });
+  }
+
+  /** `getsockname()`. */
+  getsockname(): SocketAddress {
+    const fd = this.live('getsockname');
+    addrLenScratch[0] = addrScratch.length;
+    checked('getsockname', () => sys().getsockname(fd, addrScratch, addrLenScratch));
+    return decodeSockaddr(addrScratch, addrLenScratch[0]!);
+  }
+
+  /** `getpeername()`. */
+  getpeername(): SocketAddress {
+    const fd = this.live('getpeername');
+    addrLenScratch[0] = addrScratch.length;
+    checked('getpeername', () => sys().getpeername(fd, addrScratch, addrLenScratch));
+    return decodeSockaddr(addrScratch, addrLenScratch[0]!);
+  }
+
+  /** Sets a typed option: `setOption('SO_REUSEADDR', true)`, `setOption('SO_LINGER', {...})`. */
+  setOption<N extends OptionName>(name: N, value: OptionValue<N>): void;
+  /** Python's `setsockopt(level, optname, value)` with an int or raw bytes. */
+  setOption(level: number, optname: number, value: number | boolean | Uint8Array): void;
+  setOption(a: OptionName | number, b: unknown, c?: number | boolean | Uint8Array): void {
+    const fd = this.live('setsockopt');
+    let level: number, optname: number, bytes: Uint8Array;
+    if (typeof a === 'string') {
+      const spec = optionSpec(a);
+      if (!spec.writable) throw invalidArgument(`${a} cannot be set`, 'setsockopt');
+      ({ level, optname } = spec);
+      bytes = encodeOption(spec.kind, b, a);
+    } else {
+      level = a;
+      optname = b as number;
+      bytes = c instanceof Uint8Array ? c : encodeOption('int', c, `option ${optname}`);
+    }
+    checked('setsockopt', () => sys().setsockopt(fd, level, optname, bytes, bytes.byteLength));
+  }
+
+  /** Reads a typed option: `getOption('SO_RCVBUF')`, `getOption('SO_PEERCRED')`. */
+  getOption<N extends OptionName>(name: N): OptionValue<N>;
+  /** Python's `getsockopt(level, optname)` as an int, or `(level, optname, buflen)` as bytes. */
+  getOption(level: number, optname: number): number;
+  getOption(level: number, optname: number, buflen: number): Buffer;
+  getOption(a: OptionName | number, optname?: number, buflen?: number): unknown {
+    const fd = this.live('getsockopt');
+    if (typeof a === 'string') {
+      const spec = optionSpec(a);
+      if (!spec.readable) throw invalidArgument(`${a} cannot be read`, 'getsockopt');
+      const buf = Buffer.alloc(optionSize(spec.kind));
+      const len = new Uint32Array([buf.length]);
+      checked('getsockopt', () => sys().getsockopt(fd, spec.level, spec.optname, buf, len));
+      return decodeOption(spec.kind, buf, len[0]!);
+    }
+    const buf = Buffer.alloc(buflen ?? 4);
+    const len = new Uint32Array([buf.length]);
+    checked('getsockopt', () => sys().getsockopt(fd, a, optname!, buf, len));
+    return buflen === undefined ? (decodeOption('int', buf, len[0]!) as number) : buf.subarray(0, len[0]);
+  }
+
+  /** Whether the fd is inherited by child processes (not close-on-exec). Python's `get_inheritable`. */
+  get inheritable(): boolean {
+    const fd = this.live('fcntl');
+    return (checked('fcntl', () => sys().fcntl(fd, C.F_GETFD, 0)) & C.FD_CLOEXEC) === 0;
+  }
+
+  set inheritable(value: boolean) {
+    const fd = this.live('fcntl');
+    const flags = checked('fcntl', () => sys().fcntl(fd, C.F_GETFD, 0));
+    checked('fcntl', () => sys().fcntl(fd, C.F_SETFD, value ? flags & ~C.FD_CLOEXEC : flags | C.FD_CLOEXEC));
+  }
+
+  /** Let pending operations on this socket keep the process alive (the default), like `net.Socket.ref`. */
+  ref(): this {
+    this.referenced = true;
+    this.io.ref();
+    return this;
+  }
+
+  /** Don't let pending operations on this socket keep the process alive. */
+  unref(): this {
+    this.referenced = false;
+    this.io.unref();
+    return this;
+  }
+
+  /** `await using sock = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** `using sock = ...` closes it. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** A short description for logs: `Socket(fd=12, AF_INET, SOCK_STREAM, 127.0.0.1:80)`. */
+  toString(): string {
+    return `Socket(fd=${this.fd}, family=${this.family}, type=${this.type}, proto=${this.protocol})`;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private live(syscall: string): number {
+    if (this.fd < 0) throw closedSocketError(syscall);
+    return this.fd;
+  }
+
+  private release(error: SocketError): void {
+    this.io.dispose(error);
+    forgetLeakWatch(this);
+    this.fd = -1;
+  }
+
+  private deadline(options: OperationOptions | undefined, syscall: string, address?: string): Deadline {
+    return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.referenced);
+  }
+
+  /** Runs a read-side call until it succeeds, waiting for readability on EAGAIN. */
+  private async readOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
+    // Fast path: no deadline objects when the data is already there.
+    if (this.io.readReady) {
+      const r = this.tryRead(syscall, call);
+      if (r >= 0) return r;
+    }
+    const d = this.deadline(options, syscall);
+    try {
+      for (;;) {
+        await this.io.readable(d.signal);
+        const r = this.tryRead(syscall, call);
+        if (r >= 0) return r;
+      }
+    } finally {
+      d.done();
+    }
+  }
+
+  private tryRead(syscall: string, call: (fd: number) => number): number {
+    const fd = this.live(syscall);
+    for (;;) {
+      const r = call(fd);
+      if (r >= 0) return r;
+      const e = sys().errno();
+      if (e === EINTR) continue;
+      if (isWouldBlock(e)) {
+        this.io.readReady = false;
+        return -1;
+      }
+      throw systemError(syscall, e, this.remoteText());
+    }
+  }
+
+  /** Runs a write-side call until it succeeds, waiting for writability on EAGAIN. */
+  private async writeOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
+    const attempt = (): number => {
+      const fd = this.live(syscall);
+      for (;;) {
+        const r = call(fd);
+        if (r >= 0) return r;
+        const e = sys().errno();
+        if (e === EINTR) continue;
+        if (isWouldBlock(e)) {
+          this.io.writeReady = false;
+          return -1;
+        }
+        throw systemError(syscall, e, address ?? this.remoteText());
+      }
+    };
+    if (this.io.writeReady) {
+      const r = attempt();
+      if (r >= 0) return r;
+    }
+    const d = this.deadline(options, syscall, address);
+    try {
+      for (;;) {
+        await this.io.writable(d.signal);
+        const r = attempt();
+        if (r >= 0) return r;
+      }
+    } finally {
+      d.done();
+    }
+  }
+
+  private remoteText(): string | undefined {
+    if (this.peerText === undefined && this.fd >= 0) {
+      addrLenScratch[0] = addrScratch.length;
+      if (sys().getpeername(this.fd, addrScratch, addrLenScratch) === 0 && addrLenScratch[0]! > 2) {
+        try {
+          this.peerText = formatAddress(decodeSockaddr(addrScratch, addrLenScratch[0]!));
+        } catch {
+          // an address we cannot render is left out of the message
+        }
+      }
+    }
+    return this.peerText;
+  }
+
+  private localText(): string | undefined {
+    try {
+      return formatAddress(this.getsockname());
+    } catch {
+      return undefined;
+    }
+  }
+}

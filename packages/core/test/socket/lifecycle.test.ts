@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { C, Socket } from '../../src/index.js';
+
+const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+/** Runs an ES module snippet in a fresh node process against the built package. */
+function runNode(code: string, args: string[] = [], timeout = 15_000) {
+  const script = `import { C, Socket } from ${JSON.stringify(distIndex)};\n${code}`;
+  return spawnSync(process.execPath, [...args, '--input-type=module', '-e', script], { encoding: 'utf8', timeout });
+}
+
+describe('socket lifecycle', () => {
+  it('dup gives an independent fd on the same socket', async () => {
+    const [a, b] = Socket.pair();
+    const d = a.dup();
+    expect(d.fileno()).not.toBe(a.fileno());
+    a.close();
+    await d.send(Buffer.from('via dup'));
+    expect((await b.recv(10)).toString()).toBe('via dup');
+    d.close();
+    b.close();
+  });
+
+  it('detach hands over the fd without closing it; fromFd adopts it and asks the kernel its kind', async () => {
+    const s = Socket.create(C.AF_INET6, C.SOCK_DGRAM);
+    s.bind(['::1', 0]);
+    const addr = s.getsockname();
+    const fd = s.detach();
+    expect(s.closed).toBe(true);
+    const adopted = Socket.fromFd(fd);
+    expect([adopted.family, adopted.type, adopted.protocol]).toEqual([C.AF_INET6, C.SOCK_DGRAM, C.IPPROTO_UDP]);
+    expect(adopted.getsockname()).toEqual(addr);
+    const copy = Socket.fromFd(fd, { dup: true });
+    expect(copy.fileno()).not.toBe(fd);
+    copy.close();
+    adopted.close();
+  });
+
+  it('fromFd on something that is not a socket is a typed ENOTSOCK', () => {
+    expect(() => Socket.fromFd(0, { dup: true })).toThrow(expect.objectContaining({ code: 'ENOTSOCK' }));
+  });
+
+  it('sockets are close-on-exec unless made inheritable', () => {
+    const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    expect(s.inheritable).toBe(false);
+    s.inheritable = true;
+    expect(s.inheritable).toBe(true);
+    const out = execFileSync('sh', ['-c', `test -e /proc/self/fd/${s.fileno()} && echo inherited || echo closed`], { encoding: 'utf8' });
+    expect(out.trim()).toBe('inherited');
+    s.inheritable = false;
+    const out2 = execFileSync('sh', ['-c', `test -e /proc/self/fd/${s.fileno()} && echo inherited || echo closed`], { encoding: 'utf8' });
+    expect(out2.trim()).toBe('closed');
+    s.close();
+  });
+
+  it('await using closes the socket', async () => {
+    const { readlinkSync } = await import('node:fs');
+    const target = (fd: number) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return null;
+      }
+    };
+    let fd = -1;
+    let inode: string | null = null;
+    {
+      await using s = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      fd = s.fileno();
+      inode = target(fd);
+      expect(inode).toMatch(/^socket:/);
+    }
+    expect(target(fd)).not.toBe(inode);
+  });
+
+  it('a socket garbage-collected while open is closed, with a warning naming where it was created', () => {
+    const r = runNode(
+      `
+      import { readdirSync } from 'node:fs';
+      let fd;
+      function makeLeak() { const s = Socket.create(C.AF_INET, C.SOCK_STREAM); fd = s.fileno(); }
+      makeLeak();
+      process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('makeLeak')); });
+      for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log('OPEN', readdirSync('/proc/self/fd').includes(String(fd)));
+      `,
+      ['--expose-gc'],
+    );
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true');
+    expect(r.stdout).toContain('OPEN false');
+  });
+
+  it('the process exits by itself once nothing waits on a referenced socket', () => {
+    const t0 = Date.now();
+    const r = runNode(`
+      const [a, b] = Socket.pair();
+      const got = a.recv(10);
+      setTimeout(() => b.send(Buffer.from('bye')), 200);
+      console.log('GOT', (await got).toString());
+      // a and b stay open but idle: nothing keeps the loop alive
+    `);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('GOT bye');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a pending recv keeps the process alive; unref() lets it exit', () => {
+    const alive = runNode(`
+      const [a, b] = Socket.pair();
+      a.recv(10).then((d) => console.log('never', d));
+      setTimeout(() => { console.log('STILL ALIVE'); process.exit(0); }, 500).unref();
+    `);
+    expect(alive.stdout).toContain('STILL ALIVE');
+    const exits = runNode(`
+      const [a, b] = Socket.pair();
+      a.unref();
+      a.recv(10).then((d) => console.log('never', d));
+      setTimeout(() => { console.log('STILL ALIVE'); process.exit(0); }, 500).unref();
+    `);
+    expect(exits.status).toBe(0);
+    expect(exits.stdout).not.toContain('STILL ALIVE');
+  });
+});

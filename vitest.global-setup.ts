@@ -1,0 +1,12 @@
+// Tests that spawn child processes (examples, benchmarks-as-tests, GC and exit checks) run the
+// built JavaScript; build it once, incrementally, before any test file starts.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export default function setup(): void {
+  const root = dirname(fileURLToPath(import.meta.url));
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
+}
