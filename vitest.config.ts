@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: {
-    // Tests run the TypeScript sources of every workspace package, no build needed.
-    conditions: ['source'],
-  },
+  // Tests run the TypeScript sources of every workspace package (their "source" export
+  // condition), so a test and the packages it imports share one copy of core.
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     // koffi callbacks and uv_default_loop() belong to the main thread: every test file runs
     // in its own child process, never in a worker thread.

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export default function setup(): void {
+  // `pnpm test` has just built everything; RXSOCK_SKIP_BUILD=1 skips this when iterating.
+  if (process.env.RXSOCK_SKIP_BUILD) return;
   const root = dirname(fileURLToPath(import.meta.url));
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], {
     stdio: 'inherit',

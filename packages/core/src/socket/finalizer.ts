@@ -8,7 +8,7 @@ import { sys } from '../sys/index.js';
 interface Held {
   io: IoState;
   fd: number;
-  /** Holds the creation stack; formatted only if the warning is ever emitted. */
+  /** Where the socket was created. */
   origin: { stack?: string };
 }
 
@@ -25,9 +25,11 @@ const registry = new FinalizationRegistry<Held>((held) => {
 /** Watches `owner`; when it is collected without {@link forgetLeakWatch}, its fd is closed. */
 export function watchForLeak(owner: object, io: IoState, fd: number): void {
   const origin: { stack?: string } = {};
-  // captureStackTrace records frames now and formats them lazily, which keeps creation cheap.
   Error.captureStackTrace(origin, watchForLeak);
-  registry.register(owner, { io, fd, origin }, owner);
+  // Format now: a lazily formatted trace keeps its frames' receivers alive, the socket among
+  // them, and a socket that cannot be collected is never reported.
+  const stack = origin.stack;
+  registry.register(owner, { io, fd, origin: { stack } }, owner);
 }
 
 /** The socket was closed or detached: nothing to do at collection. */

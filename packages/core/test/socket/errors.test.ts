@@ -32,7 +32,7 @@ describe('typed errors', () => {
     s.close();
   });
 
-  it('EADDRINUSE after a closed connection in TIME_WAIT, fixed by SO_REUSEADDR (Python docs example)', async () => {
+  it('EADDRINUSE while a closed connection sits in TIME_WAIT, fixed by SO_REUSEADDR (Python docs example)', async () => {
     const listen = (reuse: boolean, port: number) => {
       const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
       if (reuse) s.setOption('SO_REUSEADDR', true);
@@ -45,15 +45,19 @@ describe('typed errors', () => {
       s.listen();
       return s;
     };
-    const first = listen(false, 0);
-    const port = (first.getsockname() as { port: number }).port;
-    const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    const [[conn]] = await Promise.all([first.accept(), client.connect(['127.0.0.1', port])]);
-    // The server side closes first, so its end of the connection sits in TIME_WAIT.
-    conn.close();
-    await client.recv(1);
-    client.close();
-    first.close();
+    /** Runs a server that closes its side of a connection first, then stops; returns its port. */
+    const serveOnce = async (reuse: boolean) => {
+      const server = listen(reuse, 0);
+      const port = (server.getsockname() as { port: number }).port;
+      const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      const [[conn]] = await Promise.all([server.accept(), client.connect(['127.0.0.1', port])]);
+      conn.close(); // the server's end of the connection goes to TIME_WAIT
+      expect((await client.recv(1)).length).toBe(0);
+      client.close();
+      server.close();
+      return port;
+    };
+    const port = await serveOnce(false);
     let err: unknown;
     try {
       listen(false, port).close();
@@ -64,9 +68,11 @@ describe('typed errors', () => {
     expect((err as SocketError).code).toBe('EADDRINUSE');
     expect((err as SocketError).syscall).toBe('bind');
     expect((err as SocketError).address).toBe(`127.0.0.1:${port}`);
-    const second = listen(true, port); // the restart the Python docs show
-    expect((second.getsockname() as { port: number }).port).toBe(port);
-    second.close();
+    // The docs' fix: every run of the server sets SO_REUSEADDR, and the restart binds at once.
+    const port2 = await serveOnce(true);
+    const restarted = listen(true, port2);
+    expect((restarted.getsockname() as { port: number }).port).toBe(port2);
+    restarted.close();
   });
 
   it('EPIPE when writing after the peer is gone, ECONNRESET when it reset', async () => {

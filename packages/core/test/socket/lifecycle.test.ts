@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { closeSync, openSync } from 'node:fs';
 import { C, Socket } from '../../src/index.js';
 
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -39,7 +40,10 @@ describe('socket lifecycle', () => {
   });
 
   it('fromFd on something that is not a socket is a typed ENOTSOCK', () => {
-    expect(() => Socket.fromFd(0, { dup: true })).toThrow(expect.objectContaining({ code: 'ENOTSOCK' }));
+    const fd = openSync(fileURLToPath(import.meta.url), 'r');
+    expect(() => Socket.fromFd(fd, { dup: true })).toThrow(expect.objectContaining({ code: 'ENOTSOCK', syscall: 'getsockopt' }));
+    expect(() => Socket.fromFd(fd)).toThrow(expect.objectContaining({ code: 'ENOTSOCK' }));
+    closeSync(fd); // fromFd failing must not have closed (or leaked) anything of ours
   });
 
   it('sockets are close-on-exec unless made inheritable', () => {
@@ -78,13 +82,14 @@ describe('socket lifecycle', () => {
   it('a socket garbage-collected while open is closed, with a warning naming where it was created', () => {
     const r = runNode(
       `
-      import { readdirSync } from 'node:fs';
-      let fd;
-      function makeLeak() { const s = Socket.create(C.AF_INET, C.SOCK_STREAM); fd = s.fileno(); }
+      import { readlinkSync } from 'node:fs';
+      const target = (fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return null; } };
+      let fd, inode;
+      function makeLeak() { const s = Socket.create(C.AF_INET, C.SOCK_STREAM); fd = s.fileno(); inode = target(fd); }
       makeLeak();
       process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('makeLeak')); });
       for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
-      console.log('OPEN', readdirSync('/proc/self/fd').includes(String(fd)));
+      console.log('OPEN', inode.startsWith('socket:') && target(fd) === inode);
       `,
       ['--expose-gc'],
     );
