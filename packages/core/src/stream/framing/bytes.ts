@@ -9,6 +9,20 @@ export function view(chunk: Uint8Array, start: number, end: number): Uint8Array 
 }
 
 /**
+ * Copies `src[start, end)` to `dst` at `at`. A loop for a few bytes, because making the view that
+ * `set()` needs costs more than that (and `Buffer#subarray` more still).
+ */
+export function copyInto(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  if (end - start <= 32) {
+    for (let i = start; i < end; i++) dst[at++] = src[i]!;
+  } else if (start === 0 && end === src.length) {
+    dst.set(src, at);
+  } else {
+    dst.set(view(src, start, end), at);
+  }
+}
+
+/**
  * The chunks (or chunk tails) of a frame in progress, kept as a list so that nothing is copied
  * until the frame is complete, and then copied exactly once.
  */
@@ -28,7 +42,7 @@ export class Pending {
     let piece: Uint8Array;
     if (length * 2 < chunk.buffer.byteLength) {
       piece = new Uint8Array(length);
-      piece.set(chunk.subarray(start, end));
+      copyInto(piece, 0, chunk, start, end);
     } else {
       piece = view(chunk, start, end);
     }
@@ -37,23 +51,23 @@ export class Pending {
   }
 
   /**
-   * The first `total` bytes of the pending pieces followed by `next` (from its start). Zero-copy
+   * The first `total` bytes of the pending pieces followed by `next` (from `nextStart`). Zero-copy
    * when they all lie in the first piece, which happens when a delimiter straddles two chunks.
    */
-  gather(total: number, next: Uint8Array): Uint8Array {
+  gather(total: number, next: Uint8Array, nextStart = 0): Uint8Array {
     const chunks = this.chunks;
     const first = chunks[0];
-    if (first === undefined) return view(next, 0, total);
+    if (first === undefined) return view(next, nextStart, nextStart + total);
     if (total <= first.length) return view(first, 0, total);
     const out = new Uint8Array(total);
     let pos = 0;
     for (let i = 0; i < chunks.length && pos < total; i++) {
       const piece = chunks[i]!;
       const n = Math.min(piece.length, total - pos);
-      out.set(n === piece.length ? piece : piece.subarray(0, n), pos);
+      copyInto(out, pos, piece, 0, n);
       pos += n;
     }
-    if (pos < total) out.set(next.subarray(0, total - pos), pos);
+    if (pos < total) copyInto(out, pos, next, nextStart, nextStart + total - pos);
     return out;
   }
 

@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { invalidArgument } from '../../errors.js';
-import { EMPTY, Pending, checkLimit, view } from './bytes.js';
+import { EMPTY, Pending, checkLimit, copyInto, view } from './bytes.js';
 import type { FrameDecoder, FrameSink } from './decoder.js';
-import { FrameError, frameTooLarge, frameTruncated } from './errors.js';
+import { FrameError, FrameErrorCode, frameTooLarge, frameTruncated } from './errors.js';
 
 /** Options of {@link DelimiterDecoder}. */
 export interface DelimiterOptions {
@@ -123,9 +123,11 @@ export class DelimiterDecoder implements FrameDecoder {
   }
 
   /**
-   * {@inheritDoc FrameDecoder.end}
-   * With `unterminated: 'emit'` the bytes after the last delimiter are returned as a last frame
-   * (if not empty), subject to `maxFrame`.
+   * Declares the end of the stream. With `unterminated: 'emit'` the bytes after the last
+   * delimiter, if any, are returned as a last frame (subject to `maxFrame`); otherwise the result
+   * is undefined. The decoder is empty afterwards.
+   * @throws {@link FrameError} `ERR_RXSOCK_FRAME_TRUNCATED` if bytes remain and `unterminated` is
+   * `'error'`.
    */
   end(): Uint8Array | undefined {
     if (this.failure !== undefined) throw this.failure;
@@ -155,8 +157,8 @@ export class DelimiterDecoder implements FrameDecoder {
     const probe = this.probe;
     const tl = this.tailLen;
     const m = Math.min(d - 1, chunk.length);
-    probe.set(this.tail.subarray(0, tl));
-    probe.set(chunk.subarray(0, m), tl);
+    copyInto(probe, 0, this.tail, 0, tl);
+    copyInto(probe, tl, chunk, 0, m);
     const limit = tl + m - d;
     next: for (let i = 0; i < tl && i <= limit; i++) {
       for (let k = 0; k < d; k++) if (probe[i + k] !== delim[k]) continue next;
@@ -188,7 +190,7 @@ export class DelimiterDecoder implements FrameDecoder {
     const tail = this.tail;
     const length = end - start;
     if (length >= keep) {
-      tail.set(chunk.subarray(end - keep, end));
+      copyInto(tail, 0, chunk, end - keep, end);
       this.tailLen = keep;
       return;
     }
@@ -197,7 +199,7 @@ export class DelimiterDecoder implements FrameDecoder {
       tail.copyWithin(0, over, this.tailLen);
       this.tailLen -= over;
     }
-    tail.set(chunk.subarray(start, end), this.tailLen);
+    copyInto(tail, this.tailLen, chunk, start, end);
     this.tailLen += length;
   }
 
@@ -302,8 +304,10 @@ export class LineDecoder implements FrameDecoder {
   }
 
   /**
-   * {@inheritDoc FrameDecoder.end}
-   * By default a last line without `\n` is returned rather than treated as truncated.
+   * Declares the end of the stream. A last line without `\n` is returned (stripped like the
+   * others), unless `unterminated` is `'error'`; undefined if there is none.
+   * @throws {@link FrameError} `ERR_RXSOCK_FRAME_TRUNCATED` for a last line without `\n` when
+   * `unterminated` is `'error'`, `ERR_RXSOCK_FRAME_TOO_LARGE` if it is over `maxLength`.
    */
   end(): Uint8Array | undefined {
     if (this.failure !== undefined) throw this.failure;
@@ -334,7 +338,7 @@ export class LineDecoder implements FrameDecoder {
   /** Restates the inner decoder's limit (which allows for a `\r`) in terms of `maxLength`. */
   private translate(err: unknown): unknown {
     if (err === this.failure || !(err instanceof FrameError)) return err;
-    if (err.code === 'ERR_RXSOCK_FRAME_TOO_LARGE' && err.frameSize !== undefined) {
+    if (err.code === FrameErrorCode.TOO_LARGE && err.frameSize !== undefined) {
       const least = err.frameSize - (this.stripCR ? 1 : 0);
       return this.fail(frameTooLarge(Math.max(least, this.maxLength + 1), this.maxLength, true, 'maxLength'));
     }

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { checkLimit } from './bytes.js';
 import { delimiterBytes } from './delimiter.js';
-import { FRAME_TOO_LARGE, FrameError, frameInvalid, frameTooLarge } from './errors.js';
+import { FrameError, FrameErrorCode, frameInvalid, frameTooLarge } from './errors.js';
 import { type LengthPrefixFormat, type ResolvedLengthPrefix, resolveLengthPrefix } from './length-prefixed.js';
 
 /** Options of the length-prefix encoders. */
@@ -18,7 +18,7 @@ function fieldValue(length: number, format: ResolvedLengthPrefix, maxFrame: numb
     const max = format.fieldMax + format.bias;
     throw new FrameError(
       `frame of ${length} bytes does not fit a ${format.header}-byte length field (max ${max})`,
-      FRAME_TOO_LARGE,
+      FrameErrorCode.TOO_LARGE,
       length,
       max,
     );

@@ -1,18 +1,20 @@
 import { SocketError } from '../../errors.js';
 
-/** `code` of a {@link FrameError} for a frame longer than its configured maximum. */
-export const FRAME_TOO_LARGE = 'ERR_RXSOCK_FRAME_TOO_LARGE';
-/** `code` of a {@link FrameError} for a stream that ended inside a frame. */
-export const FRAME_TRUNCATED = 'ERR_RXSOCK_FRAME_TRUNCATED';
-/**
- * `code` of a {@link FrameError} for bytes that cannot be a frame of the format: a length field
- * smaller than the header it claims to include, or, when encoding, a frame that contains its own
- * delimiter or has the wrong fixed size.
- */
-export const FRAME_INVALID = 'ERR_RXSOCK_FRAME_INVALID';
+/** The `code`s of {@link FrameError}, in the style of the stream layer's `StreamErrorCode`. */
+export const FrameErrorCode = {
+  /** A frame longer than its configured maximum (or than its length field can express). */
+  TOO_LARGE: 'ERR_RXSOCK_FRAME_TOO_LARGE',
+  /** The stream ended inside a frame. */
+  TRUNCATED: 'ERR_RXSOCK_FRAME_TRUNCATED',
+  /**
+   * Bytes that cannot be a frame of the format: a length field smaller than the header it claims
+   * to include, or, when encoding, a frame that its delimiter would split or of the wrong fixed size.
+   */
+  INVALID: 'ERR_RXSOCK_FRAME_INVALID',
+} as const;
 
-/** The codes a {@link FrameError} can carry. */
-export type FrameErrorCode = typeof FRAME_TOO_LARGE | typeof FRAME_TRUNCATED | typeof FRAME_INVALID;
+/** One of the {@link FrameErrorCode} values. */
+export type FrameErrorCode = (typeof FrameErrorCode)[keyof typeof FrameErrorCode];
 
 /**
  * A framing failure. It is a {@link SocketError} so that code handling a connection's errors sees
@@ -20,6 +22,7 @@ export type FrameErrorCode = typeof FRAME_TOO_LARGE | typeof FRAME_TRUNCATED | t
  * bad frame the position of the next frame in the byte stream is unknown.
  */
 export class FrameError extends SocketError {
+  /** Which framing rule failed. */
   declare readonly code: FrameErrorCode;
   /**
    * The frame's length in bytes (excluding any length header or delimiter). For a frame rejected
@@ -34,9 +37,16 @@ export class FrameError extends SocketError {
    * @param code - One of the framing codes.
    * @param frameSize - See {@link FrameError.frameSize}.
    * @param maxFrame - See {@link FrameError.maxFrame}.
+   * @param options - The underlying error, if any.
    */
-  constructor(message: string, code: FrameErrorCode, frameSize?: number, maxFrame?: number) {
-    super(message, { code });
+  constructor(
+    message: string,
+    code: FrameErrorCode,
+    frameSize?: number,
+    maxFrame?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, { code }, options);
     this.name = 'FrameError';
     this.frameSize = frameSize;
     this.maxFrame = maxFrame;
@@ -50,7 +60,7 @@ export class FrameError extends SocketError {
 export function frameTooLarge(size: number, max: number, atLeast = false, what = 'maxFrame'): FrameError {
   return new FrameError(
     `frame of ${atLeast ? 'at least ' : ''}${size} bytes exceeds ${what} ${max}`,
-    FRAME_TOO_LARGE,
+    FrameErrorCode.TOO_LARGE,
     size,
     max,
   );
@@ -58,10 +68,10 @@ export function frameTooLarge(size: number, max: number, atLeast = false, what =
 
 /** The error for a stream that ended with `buffered` bytes of an unfinished frame. */
 export function frameTruncated(detail: string, buffered: number): FrameError {
-  return new FrameError(`stream ended inside a frame: ${detail}`, FRAME_TRUNCATED, buffered);
+  return new FrameError(`stream ended inside a frame: ${detail}`, FrameErrorCode.TRUNCATED, buffered);
 }
 
 /** The error for bytes that do not form a valid frame. */
 export function frameInvalid(message: string, size?: number): FrameError {
-  return new FrameError(message, FRAME_INVALID, size);
+  return new FrameError(message, FrameErrorCode.INVALID, size);
 }

@@ -4,13 +4,7 @@
  * @module
  */
 export type { FrameDecoder, FrameSink } from './decoder.js';
-export {
-  FRAME_INVALID,
-  FRAME_TOO_LARGE,
-  FRAME_TRUNCATED,
-  FrameError,
-  type FrameErrorCode,
-} from './errors.js';
+export { FrameError, FrameErrorCode } from './errors.js';
 export {
   LengthPrefixedDecoder,
   type LengthPrefixFormat,

@@ -133,7 +133,7 @@ export class LengthPrefixedDecoder implements FrameDecoder {
       if (pending.bytes === 0) {
         frame = want === 0 ? EMPTY : view(chunk, off, off + want);
       } else {
-        frame = pending.gather(this.need, view(chunk, off, off + want));
+        frame = pending.gather(this.need, chunk, off);
         pending.clear();
       }
       off += want;

@@ -1,5 +1,7 @@
 import { Observable, type OperatorFunction, map } from 'rxjs';
+import { checkLimit } from './bytes.js';
 import type { FrameDecoder } from './decoder.js';
+import { FrameError, FrameErrorCode } from './errors.js';
 import { type DelimitEncodeOptions, DelimiterEncoder, LengthPrefixEncoder, type LengthPrefixEncodeOptions } from './encoders.js';
 import { type DelimiterOptions, DelimiterDecoder, LineDecoder, type LineOptions } from './delimiter.js';
 import { FixedSizeDecoder } from './fixed-size.js';
@@ -7,10 +9,11 @@ import { LengthPrefixedDecoder, type LengthPrefixedOptions } from './length-pref
 
 /**
  * Decodes a chunk stream with a decoder made per subscription (so a re-subscribed source starts
- * clean). A framing error is delivered as the observable's error, which unsubscribes the source:
- * the connection that produced it is torn down, and no other. When the source completes, a
- * partial frame is an `ERR_RXSOCK_FRAME_TRUNCATED` error, unless the decoder's
- * {@link FrameDecoder.end} returns it as a last frame.
+ * clean). A framing error is delivered as the observable's error, which unsubscribes this
+ * subscription's source and nothing else; for a socket source that stops reading, and closing the
+ * connection is up to its owner's error handling (or a teardown it attached to the source). When
+ * the source completes, a partial frame is an `ERR_RXSOCK_FRAME_TRUNCATED` error, unless the
+ * decoder's {@link FrameDecoder.end} returns it as a last frame.
  *
  * Frames may be views of the source's chunks; see {@link FrameDecoder}.
  *
@@ -88,8 +91,8 @@ export function fixedSize(size: number): OperatorFunction<Uint8Array, Uint8Array
 /** Options of {@link lines}. */
 export interface LinesOptions extends LineOptions {
   /**
-   * Whether invalid UTF-8 fails the stream (a `TypeError` from `TextDecoder`) instead of
-   * becoming U+FFFD. Default false.
+   * Whether invalid UTF-8 fails the stream (a {@link FrameError} `ERR_RXSOCK_FRAME_INVALID`)
+   * instead of becoming U+FFFD. Default false.
    */
   fatal?: boolean;
 }
@@ -102,9 +105,20 @@ export interface LinesOptions extends LineOptions {
  */
 export function lines(options: LinesOptions): OperatorFunction<Uint8Array, string> {
   new LineDecoder(options);
-  const text = new TextDecoder('utf-8', { fatal: options.fatal ?? false, ignoreBOM: true });
+  const fatal = options.fatal ?? false;
+  const text = new TextDecoder('utf-8', { fatal, ignoreBOM: true });
   const decode = decodeFrames(() => new LineDecoder(options));
-  return (source) => decode(source).pipe(map((line) => text.decode(line)));
+  const toString = (line: Uint8Array): string => {
+    if (!fatal) return text.decode(line);
+    try {
+      return text.decode(line);
+    } catch (err) {
+      throw new FrameError(`line of ${line.length} bytes is not valid UTF-8`, FrameErrorCode.INVALID, line.length, undefined, {
+        cause: err,
+      });
+    }
+  };
+  return (source) => decode(source).pipe(map(toString));
 }
 
 /** Options of {@link lengthPrefix}. */
@@ -124,7 +138,7 @@ export interface LengthPrefixOperatorOptions extends LengthPrefixEncodeOptions {
  */
 export function lengthPrefix(options: LengthPrefixOperatorOptions): OperatorFunction<Uint8Array, Uint8Array> {
   const encoder = new LengthPrefixEncoder(options);
-  const coalesceBelow = options.coalesceBelow ?? 4096;
+  const coalesceBelow = checkLimit(options.coalesceBelow ?? 4096, 'coalesceBelow');
   return (source) =>
     new Observable<Uint8Array>((subscriber) => {
       let done = false;
@@ -171,30 +185,5 @@ export function delimit(
   options?: DelimitEncodeOptions,
 ): OperatorFunction<Uint8Array, Uint8Array> {
   const encoder = new DelimiterEncoder(delimiter, options);
-  return (source) =>
-    new Observable<Uint8Array>((subscriber) => {
-      let done = false;
-      return source.subscribe({
-        next(frame) {
-          if (done) return;
-          let out: Uint8Array;
-          try {
-            out = encoder.encode(frame);
-          } catch (err) {
-            done = true;
-            subscriber.error(err);
-            return;
-          }
-          subscriber.next(out);
-        },
-        error(err: unknown) {
-          done = true;
-          subscriber.error(err);
-        },
-        complete() {
-          done = true;
-          subscriber.complete();
-        },
-      });
-    });
+  return map((frame) => encoder.encode(frame));
 }
