@@ -11,3 +11,5 @@ export * from './codec/index.js';
 export * from './socket/index.js';
 export { Interest, Ready } from './poller/api.js';
 export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } from './poller/api.js';
+export * from './stream/index.js';
+export * from './stream/framing/index.js';

@@ -79,6 +79,13 @@ export interface Selector {
    * reused event buffer; read them with {@link Selector.token} and {@link Selector.ready}.
    */
   select(timeoutMs: number): number;
+  /**
+   * {@link Selector.select} on a thread of libuv's pool, for the thread-wait driver. Until the
+   * promise settles the event buffer belongs to that thread: no select, token or ready calls.
+   */
+  selectAsync(timeoutMs: number): Promise<number>;
+  /** The most events one select returns; a full buffer means more may be ready. */
+  readonly capacity: number;
   /** The token of event `i` of the last select. */
   token(i: number): number;
   /** The {@link Ready} mask of event `i` of the last select. */

@@ -379,7 +379,7 @@ export class Socket {
     return this.readOp('recvmmsg', options, (fd) => batch.receive(fd, flags));
   }
 
-  /** Non-waiting {@link Socket.recvBatch}: returns 0 when nothing is queued. */
+  /** Non-waiting {@link Socket.recvBatch}: returns -1 when nothing is queued. */
   tryRecvBatch(batch: MessageBatch, flags = 0): number {
     return this.tryRead('recvmmsg', (fd) => batch.receive(fd, flags));
   }

@@ -1,0 +1,287 @@
+/**
+ * Byte chunks from a stream socket with explicit credit: the consumer says how many chunks it can
+ * take, the reader reads ahead up to a high-water mark, and past that it drops the fd's read
+ * interest so the kernel buffer fills and TCP's receive window closes on the sender.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import { invalidArgument } from '../errors.js';
+import type { Socket } from '../socket/socket.js';
+import { StreamErrorCode, streamError } from './errors.js';
+import { Ring } from './ring.js';
+import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
+
+/** Options of the byte-stream readers ({@link ChunkReader}, {@link readChunks} and friends). */
+export interface ReadOptions {
+  /** Largest chunk one read returns, in bytes. Default 64 KiB. */
+  chunkSize?: number;
+  /**
+   * Bytes read ahead of the consumer's credit before reading pauses. Default 1 MiB. The queue
+   * never holds more than `highWaterMark + chunkSize - 1` bytes; 0 reads only against credit.
+   */
+  highWaterMark?: number;
+  /** Reads per readiness wake-up before yielding to the event loop (fairness). Default 16. */
+  readsPerTurn?: number;
+}
+
+/** Default {@link ReadOptions.chunkSize}. */
+export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/** Default {@link ReadOptions.highWaterMark}. */
+export const DEFAULT_READ_HIGH_WATER_MARK = 1024 * 1024;
+
+function positiveInt(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw invalidArgument(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * A credit-driven reader of a stream socket (TCP, UNIX stream, ...).
+ *
+ * `chunks$` delivers at most as many chunks as were granted with {@link ChunkReader.request}.
+ * While subscribed, the reader reads ahead into its queue until `buffered` reaches
+ * `highWaterMark`; then it stops asking the kernel for readability until the consumer catches up.
+ * One subscriber at a time; unsubscribing stops reading (the queue is kept for the next
+ * subscriber) and {@link ChunkReader.close} releases the socket's read side. The socket itself
+ * is never closed here: its owner decides.
+ *
+ * @example
+ * ```ts
+ * const reader = new ChunkReader(sock, { highWaterMark: 256 * 1024 });
+ * reader.chunks$.subscribe((chunk) => {
+ *   void handle(chunk).then(() => reader.request(1));
+ * });
+ * reader.request(1);
+ * ```
+ */
+export class ChunkReader {
+  /**
+   * The chunks, as granted. Completes at end of stream (after the queue is delivered), errors
+   * with the socket's typed {@link SocketError}. A second concurrent subscriber gets an
+   * `ERR_RXSOCK_SOURCE_BUSY` error.
+   */
+  readonly chunks$: Observable<Buffer>;
+
+  private readonly chunkSize: number;
+  private readonly highWaterMark: number;
+  private readonly queue = new Ring<Buffer>();
+  private readonly pump: ReadPump;
+  private subscriber: Subscriber<Buffer> | undefined;
+  private credit = 0;
+  private queuedBytes = 0;
+  private userPaused = false;
+  private ended = false;
+  private closed = false;
+  private failure: unknown;
+  private delivering = false;
+  private scratch: Buffer;
+
+  /**
+   * @param socket - A connected stream socket. The reader takes over its read side.
+   * @param options - Chunk size, read-ahead and fairness.
+   * @throws {@link SocketError} `EINVAL` for options out of range.
+   */
+  constructor(
+    private readonly socket: Socket,
+    options: ReadOptions = {},
+  ) {
+    this.chunkSize = positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
+    this.highWaterMark = positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
+    const turn = positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
+    this.scratch = Buffer.allocUnsafe(this.chunkSize);
+    const host: PumpHost = {
+      wantsRead: () => this.wantsRead(),
+      readOnce: () => this.readOnce(),
+      fail: (e) => this.fail(e),
+    };
+    this.pump = new ReadPump(socket, host, turn);
+    this.chunks$ = new Observable<Buffer>((subscriber) => this.attach(subscriber));
+  }
+
+  /** Bytes read from the kernel and not yet delivered. */
+  get buffered(): number {
+    return this.queuedBytes;
+  }
+
+  /** Whether {@link ChunkReader.pause} is in effect. */
+  get paused(): boolean {
+    return this.userPaused;
+  }
+
+  /**
+   * Whether the reader is currently asking the kernel for data (read interest armed). False
+   * while paused, out of credit with a full queue, unsubscribed, ended or closed.
+   */
+  get reading(): boolean {
+    return this.pump.armed;
+  }
+
+  /** Chunks the consumer may still be sent (`Infinity` for an unbounded grant). */
+  get pendingCredit(): number {
+    return this.credit;
+  }
+
+  /**
+   * Allows `n` more chunks to be delivered (`Infinity`: no limit, like a plain Observable).
+   * Delivery may happen synchronously, inside this call.
+   * @throws {@link SocketError} `EINVAL` for a negative or fractional `n`.
+   */
+  request(n: number): void {
+    if (!(n >= 0) || (n !== Infinity && !Number.isSafeInteger(n))) throw invalidArgument(`request(n) needs a count >= 0, got ${String(n)}`);
+    this.credit += n;
+    this.progress();
+  }
+
+  /** Stops delivering and reading until {@link ChunkReader.resume}, whatever the credit. */
+  pause(): void {
+    this.userPaused = true;
+    this.pump.kick();
+  }
+
+  /** Undoes {@link ChunkReader.pause}: delivers queued chunks against credit and reads at once. */
+  resume(): void {
+    if (!this.userPaused) return;
+    this.userPaused = false;
+    this.progress();
+  }
+
+  /**
+   * Stops reading for good and drops the queue; a current subscriber completes. The socket keeps
+   * whatever the kernel still holds, and gets its read interest back for whoever reads next.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pump.stop();
+    this.dropQueue();
+    const s = this.subscriber;
+    this.subscriber = undefined;
+    s?.complete();
+  }
+
+  /**
+   * The subscriber, if it is still listening. A subscriber can be closed before its teardown
+   * reaches us (it unsubscribed from inside a synchronous next() during subscribe), and whatever
+   * is handed to a closed subscriber is lost.
+   */
+  private get consumer(): Subscriber<Buffer> | undefined {
+    const s = this.subscriber;
+    if (s?.closed) this.subscriber = undefined;
+    return this.subscriber;
+  }
+
+  private attach(subscriber: Subscriber<Buffer>): () => void {
+    if (this.consumer) {
+      subscriber.error(streamError(StreamErrorCode.SOURCE_BUSY, 'this reader already has a subscriber'));
+      return () => {};
+    }
+    if (this.failure !== undefined) {
+      subscriber.error(this.failure);
+      return () => {};
+    }
+    if (this.closed) {
+      subscriber.error(streamError(StreamErrorCode.SOURCE_CLOSED, 'this reader was closed'));
+      return () => {};
+    }
+    this.subscriber = subscriber;
+    this.progress();
+    return () => {
+      if (this.subscriber !== subscriber) return;
+      this.subscriber = undefined;
+      // No subscriber: no reading, so the kernel holds what has not been read yet.
+      this.pump.kick();
+    };
+  }
+
+  private wantsRead(): boolean {
+    if (!this.consumer || this.userPaused || this.ended || this.closed) return false;
+    // Credit beyond the queued chunks means the consumer waits for bytes not read yet.
+    return this.queuedBytes < this.highWaterMark || this.credit > this.queue.length;
+  }
+
+  private readOnce(): ReadStep {
+    const n = this.socket.tryRecvInto(this.scratch, this.chunkSize);
+    if (n < 0) return 'blocked';
+    if (n === 0) {
+      this.ended = true;
+      this.deliver();
+      return 'end';
+    }
+    let chunk: Buffer;
+    if (n >= this.chunkSize >>> 1) {
+      // Mostly full: hand the scratch buffer over instead of copying it.
+      chunk = this.scratch.subarray(0, n);
+      this.scratch = Buffer.allocUnsafe(this.chunkSize);
+    } else {
+      // Mostly empty: a copy, so a small chunk does not pin a chunkSize allocation.
+      chunk = Buffer.from(this.scratch.subarray(0, n));
+    }
+    this.queue.push(chunk);
+    this.queuedBytes += n;
+    this.deliver();
+    return 'more';
+  }
+
+  private progress(): void {
+    this.deliver();
+    this.pump.kick();
+  }
+
+  /** Hands queued chunks to the subscriber against credit; re-entrant calls fold into the running loop. */
+  private deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let s = this.consumer; s && !this.userPaused && this.credit > 0 && this.queue.length > 0; s = this.consumer) {
+        const chunk = this.queue.shift()!;
+        this.queuedBytes -= chunk.length;
+        this.credit--;
+        s.next(chunk);
+      }
+      const s = this.consumer;
+      if (s && this.ended && this.queue.length === 0 && !this.closed) {
+        this.subscriber = undefined;
+        s.complete();
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined || this.closed) return;
+    this.failure = error;
+    this.dropQueue();
+    const s = this.subscriber;
+    this.subscriber = undefined;
+    s?.error(error);
+  }
+
+  private dropQueue(): void {
+    this.queue.clear();
+    this.queuedBytes = 0;
+  }
+}
+
+/**
+ * The socket's bytes as an Observable of chunks. A synchronous `next()` counts as consumed, so
+ * the reader keeps reading while the subscriber keeps up and its queue stays empty; a subscriber
+ * that needs backpressure across async work should use {@link consumeChunks} or a
+ * {@link ChunkReader}. Completes at end of stream; errors with typed {@link SocketError}s;
+ * unsubscribing stops reading and leaves unread data in the kernel (the socket stays open).
+ *
+ * @param socket - A connected stream socket.
+ * @param options - Chunk size, read-ahead and fairness.
+ */
+export function readChunks(socket: Socket, options?: ReadOptions): Observable<Buffer> {
+  return new Observable<Buffer>((subscriber) => {
+    const reader = new ChunkReader(socket, options);
+    // Credit first: granted after subscribing, the reader would read ahead before the first next().
+    reader.request(Infinity);
+    const inner = reader.chunks$.subscribe(subscriber);
+    return () => {
+      // close() first: it gives the read interest back in one step instead of dropping it first.
+      reader.close();
+      inner.unsubscribe();
+    };
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The promise form of credit: the next chunk is asked for only once the handler of the previous
+ * one has settled, so a slow handler slows the sender (through the read-ahead bound) instead of
+ * growing a queue.
+ */
+import type { Subscription } from 'rxjs';
+import type { Socket } from '../socket/socket.js';
+import { ChunkReader, type ReadOptions } from './chunk-reader.js';
+
+/** Options of {@link consumeChunks}. */
+export interface ConsumeOptions extends ReadOptions {
+  /** Stops consuming: the promise rejects with the signal's reason and reading stops. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `fn` with each chunk of `source`, one at a time: the next chunk is delivered only after
+ * the previous call returned (or its promise resolved). Memory stays bounded by the reader's
+ * `highWaterMark + chunkSize`; the sender is slowed by TCP's window beyond that.
+ *
+ * @param source - A connected stream socket (it is not closed here), or a {@link ChunkReader}
+ * to consume through (its options then apply; it is unsubscribed, not closed, at the end).
+ * @param fn - The handler; a rejection (or throw) stops reading and rejects the result.
+ * @param options - Reader options and an optional AbortSignal.
+ * @returns A promise that resolves at end of stream, after the last handler settled, and rejects
+ * with the socket's typed {@link SocketError}, the handler's error or the abort reason.
+ */
+export function consumeChunks(source: Socket | ChunkReader, fn: (chunk: Buffer) => void | Promise<void>, options: ConsumeOptions = {}): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const { signal, ...readOptions } = options;
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const owned = !(source instanceof ChunkReader);
+    let reader: ChunkReader;
+    try {
+      reader = source instanceof ChunkReader ? source : new ChunkReader(source, readOptions);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    let settled = false;
+    let subscription: Subscription | undefined;
+    const finish = (error?: unknown, failed = false): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      subscription?.unsubscribe();
+      if (owned) reader.close();
+      if (failed) reject(error);
+      else resolve();
+    };
+    const onAbort = (): void => finish(signal!.reason, true);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // The reader may see end of stream while the last handler still runs; resolve after it.
+    let busy = false;
+    let ended = false;
+    const next = (): void => {
+      busy = false;
+      if (ended) finish();
+      else if (!settled) reader.request(1);
+    };
+    subscription = reader.chunks$.subscribe({
+      next: (chunk) => {
+        busy = true;
+        let result: void | Promise<void>;
+        try {
+          result = fn(chunk);
+        } catch (e) {
+          finish(e, true);
+          return;
+        }
+        if (result && typeof (result as Promise<void>).then === 'function') {
+          (result as Promise<void>).then(next, (e: unknown) => finish(e, true));
+        } else {
+          next();
+        }
+      },
+      error: (e: unknown) => finish(e, true),
+      complete: () => {
+        ended = true;
+        if (!busy) finish();
+      },
+    });
+    // Subscribing may have settled synchronously (a busy or failed reader) before the assignment.
+    if (settled) subscription.unsubscribe();
+    next();
+  });
+}

@@ -1,0 +1,307 @@
+/**
+ * Datagrams (UDP, UNIX dgram, CAN, packet) have no end-to-end flow control: a slow reader only
+ * moves the loss from one place to another. So the reader keeps draining the kernel in
+ * `recvmmsg` batches into a bounded queue, applies an explicit overflow policy when the consumer
+ * falls behind, and counts every loss, including the kernel's own (SO_RXQ_OVFL).
+ */
+import { Observable, Subject, type Subscriber } from 'rxjs';
+import type { SocketAddress } from '../codec/address.js';
+import { cmsgSpace, decodeUint32, type ControlMessage } from '../codec/cmsg.js';
+import { invalidArgument } from '../errors.js';
+import { MessageBatch } from '../socket/message-batch.js';
+import type { Socket } from '../socket/socket.js';
+import { C } from '../sys/index.js';
+import { StreamErrorCode, streamError } from './errors.js';
+import { Ring } from './ring.js';
+import { ReadPump, type PumpHost, type ReadStep } from './source.js';
+
+/**
+ * What happens to a datagram that arrives while the queue is full: `'drop-newest'` discards it,
+ * `'drop-oldest'` discards the head of the queue to make room, `'error'` fails the stream with
+ * `ERR_RXSOCK_QUEUE_OVERFLOW`.
+ */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'error';
+
+/** One received datagram, copied out of the receive batch. */
+export interface Datagram {
+  /** The payload (at most `slotSize` bytes; see `flags` for MSG_TRUNC). */
+  data: Buffer;
+  /** The sender, when the socket reports one. */
+  address: SocketAddress | null;
+  /** Ancillary data, including the SO_RXQ_OVFL counter when the kernel attached one. */
+  ancillary: ControlMessage[];
+  /** `msg_flags` (MSG_TRUNC when the datagram was longer than its slot, ...). */
+  flags: number;
+}
+
+/** Options of a {@link DatagramReader}. */
+export interface DatagramReaderOptions {
+  /** Datagrams per `recvmmsg` call. Default 64. */
+  batchSize?: number;
+  /** Bytes per datagram slot; longer datagrams are truncated (MSG_TRUNC). Default 65536. */
+  slotSize?: number;
+  /** Datagrams the queue holds for a consumer without credit. Default 4096. */
+  queueLimit?: number;
+  /** What to do when the queue is full. Default `'drop-oldest'`. */
+  overflow?: OverflowPolicy;
+  /** Enable SO_RXQ_OVFL and count the kernel's drops. Default true. */
+  kernelDrops?: boolean;
+  /** Extra ancillary bytes per datagram for other control messages (size them with `CMSG_SPACE`). */
+  controlSize?: number;
+  /** Decode each sender's address (default true). */
+  addresses?: boolean;
+  /** `recvmmsg` calls per readiness wake-up before yielding to the event loop. Default 4. */
+  batchesPerTurn?: number;
+}
+
+/**
+ * Counts kept by a {@link DatagramReader}. Every datagram read is either delivered, still
+ * queued, or counted as dropped: `received = delivered + queued + droppedNewest + droppedOldest`.
+ */
+export interface DatagramCounters {
+  /** Datagrams read from the kernel. */
+  received: number;
+  /** Datagrams handed to the consumer. */
+  delivered: number;
+  /** Datagrams discarded on arrival because the queue was full (and the one that tripped `'error'`). */
+  droppedNewest: number;
+  /** Queued datagrams discarded to make room for newer ones. */
+  droppedOldest: number;
+  /** Datagrams the kernel dropped before they could be read (sum of the SO_RXQ_OVFL deltas). */
+  kernelDrops: number;
+}
+
+function checkCount(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * A batched, bounded, credit-driven reader of a datagram socket.
+ *
+ * While subscribed it keeps reading whatever the consumer's credit, because stopping would only
+ * let the kernel drop instead; datagrams beyond the credit wait in a queue of `queueLimit`, and
+ * the overflow policy decides what is lost when that is full. Every loss is counted.
+ *
+ * @example
+ * ```ts
+ * const reader = new DatagramReader(udp, { overflow: 'drop-oldest', queueLimit: 1024 });
+ * reader.kernelDrops$.subscribe((n) => log.warn(`kernel dropped ${n} datagrams`));
+ * reader.datagrams$.subscribe((d) => handle(d.data));
+ * reader.request(Infinity);
+ * ```
+ */
+export class DatagramReader {
+  /**
+   * The datagrams, as granted with {@link DatagramReader.request}. Errors with the socket's
+   * typed {@link SocketError} or `ERR_RXSOCK_QUEUE_OVERFLOW`; completes on
+   * {@link DatagramReader.close}. One subscriber at a time; unsubscribing stops reading.
+   */
+  readonly datagrams$: Observable<Datagram>;
+  /** Each time the kernel's cumulative drop counter moves, by how much (only deltas above 0). */
+  readonly kernelDrops$: Observable<number>;
+
+  private readonly batch: MessageBatch;
+  private readonly queue = new Ring<Datagram>();
+  private readonly queueLimit: number;
+  private readonly policy: OverflowPolicy;
+  private readonly pump: ReadPump;
+  private readonly drops = new Subject<number>();
+  private readonly counts: DatagramCounters = { received: 0, delivered: 0, droppedNewest: 0, droppedOldest: 0, kernelDrops: 0 };
+  private lastKernelCount = 0;
+  private subscriber: Subscriber<Datagram> | undefined;
+  private credit = 0;
+  private closed = false;
+  private failure: unknown;
+  private delivering = false;
+
+  /**
+   * @param socket - A datagram socket (bound or connected). With `kernelDrops` (the default)
+   * SO_RXQ_OVFL is switched on here.
+   * @param options - Batching, queue, overflow policy and drop counting.
+   * @throws {@link SocketError} for options out of range or when SO_RXQ_OVFL cannot be set.
+   */
+  constructor(
+    private readonly socket: Socket,
+    options: DatagramReaderOptions = {},
+  ) {
+    const batchSize = checkCount(options.batchSize, 64, 'batchSize');
+    const slotSize = checkCount(options.slotSize, 65536, 'slotSize');
+    this.queueLimit = checkCount(options.queueLimit, 4096, 'queueLimit');
+    const turn = checkCount(options.batchesPerTurn, 4, 'batchesPerTurn');
+    this.policy = options.overflow ?? 'drop-oldest';
+    if (!['drop-newest', 'drop-oldest', 'error'].includes(this.policy)) throw invalidArgument(`unknown overflow policy ${String(this.policy)}`);
+    const extraControl = options.controlSize ?? 0;
+    if (!Number.isSafeInteger(extraControl) || extraControl < 0) throw invalidArgument(`controlSize must be an integer >= 0, got ${String(extraControl)}`);
+    const kernelDrops = options.kernelDrops ?? true;
+    if (kernelDrops) socket.setOption('SO_RXQ_OVFL', true);
+    const controlSize = extraControl + (kernelDrops ? cmsgSpace(4) : 0);
+    this.batch = new MessageBatch(batchSize, slotSize, { addresses: options.addresses ?? true, controlSize });
+    const host: PumpHost = {
+      wantsRead: () => this.consumer !== undefined && !this.closed && this.failure === undefined,
+      readOnce: () => this.readOnce(),
+      fail: (e) => this.fail(e),
+    };
+    this.pump = new ReadPump(socket, host, turn);
+    this.datagrams$ = new Observable<Datagram>((subscriber) => this.attach(subscriber));
+    this.kernelDrops$ = this.drops.asObservable();
+  }
+
+  /** A snapshot of the counters. */
+  get counters(): DatagramCounters {
+    return { ...this.counts };
+  }
+
+  /** Datagrams waiting in the queue for credit. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Allows `n` more datagrams to be delivered (`Infinity`: no limit). Delivery may happen
+   * synchronously, inside this call.
+   * @throws {@link SocketError} `EINVAL` for a negative or fractional `n`.
+   */
+  request(n: number): void {
+    if (!(n >= 0) || (n !== Infinity && !Number.isSafeInteger(n))) throw invalidArgument(`request(n) needs a count >= 0, got ${String(n)}`);
+    this.credit += n;
+    this.deliver();
+  }
+
+  /**
+   * Stops reading, drops the queue, completes the subscriber and `kernelDrops$`. The socket
+   * stays open and gets its read interest back.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pump.stop();
+    this.queue.clear();
+    const s = this.subscriber;
+    this.subscriber = undefined;
+    s?.complete();
+    this.drops.complete();
+  }
+
+  /**
+   * The subscriber, if it is still listening. A subscriber can be closed before its teardown
+   * reaches us (it unsubscribed from inside a synchronous next() during subscribe), and whatever
+   * is handed to a closed subscriber is lost.
+   */
+  private get consumer(): Subscriber<Datagram> | undefined {
+    const s = this.subscriber;
+    if (s?.closed) this.subscriber = undefined;
+    return this.subscriber;
+  }
+
+  private attach(subscriber: Subscriber<Datagram>): () => void {
+    if (this.consumer) {
+      subscriber.error(streamError(StreamErrorCode.SOURCE_BUSY, 'this reader already has a subscriber'));
+      return () => {};
+    }
+    if (this.failure !== undefined) {
+      subscriber.error(this.failure);
+      return () => {};
+    }
+    if (this.closed) {
+      subscriber.error(streamError(StreamErrorCode.SOURCE_CLOSED, 'this reader was closed'));
+      return () => {};
+    }
+    this.subscriber = subscriber;
+    this.deliver();
+    this.pump.kick();
+    return () => {
+      if (this.subscriber !== subscriber) return;
+      this.subscriber = undefined;
+      this.pump.kick();
+    };
+  }
+
+  private readOnce(): ReadStep {
+    const n = this.socket.tryRecvBatch(this.batch);
+    if (n <= 0) return 'blocked';
+    const batch = this.batch;
+    for (let i = 0; i < n; i++) {
+      // The consumer may close or unsubscribe from inside next(); the rest of the batch is then unread.
+      if (this.closed || this.failure !== undefined || !this.consumer) return 'more';
+      const ancillary = batch.ancillary(i);
+      if (ancillary.length > 0) this.countKernelDrops(ancillary);
+      this.counts.received++;
+      if (this.queue.length >= this.queueLimit) {
+        if (this.policy === 'drop-newest') {
+          this.counts.droppedNewest++;
+          continue;
+        }
+        if (this.policy === 'error') {
+          this.counts.droppedNewest++;
+          throw streamError(StreamErrorCode.QUEUE_OVERFLOW, `datagram queue full (${this.queueLimit} datagrams)`, 'recvmmsg');
+        }
+        this.queue.shift();
+        this.counts.droppedOldest++;
+      }
+      this.queue.push({ data: Buffer.from(batch.data(i)), address: batch.address(i), ancillary, flags: batch.flags(i) });
+      this.deliver();
+    }
+    return 'more';
+  }
+
+  private countKernelDrops(ancillary: ControlMessage[]): void {
+    for (const m of ancillary) {
+      if (m.level !== C.SOL_SOCKET || m.type !== C.SO_RXQ_OVFL || m.data.length < 4) continue;
+      const total = decodeUint32(m.data);
+      // The kernel's counter is a wrapping u32: the delta survives the wrap.
+      const delta = (total - this.lastKernelCount) >>> 0;
+      this.lastKernelCount = total;
+      if (delta > 0) {
+        this.counts.kernelDrops += delta;
+        this.drops.next(delta);
+      }
+    }
+  }
+
+  private deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let s = this.consumer; s && this.credit > 0 && this.queue.length > 0; s = this.consumer) {
+        const d = this.queue.shift()!;
+        this.credit--;
+        this.counts.delivered++;
+        s.next(d);
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined || this.closed) return;
+    this.failure = error;
+    const s = this.subscriber;
+    this.subscriber = undefined;
+    s?.error(error);
+    this.drops.complete();
+  }
+}
+
+/**
+ * The datagrams of `socket` as an Observable: a synchronous `next()` counts as consumed. Errors
+ * with typed {@link SocketError}s (`ERR_RXSOCK_QUEUE_OVERFLOW` under the `'error'` policy);
+ * unsubscribing stops reading and leaves the socket open.
+ *
+ * @param socket - A datagram socket.
+ * @param options - Batching, queue, overflow policy and drop counting.
+ */
+export function readDatagrams(socket: Socket, options?: DatagramReaderOptions): Observable<Datagram> {
+  return new Observable<Datagram>((subscriber) => {
+    const reader = new DatagramReader(socket, options);
+    // Credit first: granted after subscribing, the reader would read ahead before the first next().
+    reader.request(Infinity);
+    const inner = reader.datagrams$.subscribe(subscriber);
+    return () => {
+      reader.close();
+      inner.unsubscribe();
+    };
+  });
+}

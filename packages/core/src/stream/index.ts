@@ -1,0 +1,33 @@
+/**
+ * The stream layer: socket sources and sinks as RxJS observables with backpressure that reaches
+ * the kernel (read interest dropped while a consumer has no credit, writers with water marks),
+ * and bounded, counted datagram queues.
+ * @module
+ */
+export { StreamErrorCode } from './errors.js';
+export {
+  ChunkReader,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_READ_HIGH_WATER_MARK,
+  readChunks,
+  type ReadOptions,
+} from './chunk-reader.js';
+export { consumeChunks, type ConsumeOptions } from './consume.js';
+export { chunksIterable } from './iterable.js';
+export {
+  DEFAULT_MAX_BUFFERED_FACTOR,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
+  DEFAULT_WRITE_LOW_WATER_MARK,
+  SocketWriter,
+  type WriterOptions,
+} from './writer.js';
+export { sinkTo, type SinkOptions } from './sink.js';
+export { pipeSocket, type PipeOptions } from './pipe.js';
+export {
+  DatagramReader,
+  readDatagrams,
+  type Datagram,
+  type DatagramCounters,
+  type DatagramReaderOptions,
+  type OverflowPolicy,
+} from './datagram-reader.js';

@@ -1,0 +1,183 @@
+/**
+ * The read loop every socket source shares: it arms the fd's read interest only while its owner
+ * wants bytes, drains until EAGAIN under edge-triggered readiness, and yields to the event loop
+ * after a bounded number of reads so one busy socket cannot starve the others.
+ */
+import type { Socket } from '../socket/socket.js';
+
+/** @internal What one read attempt found. */
+export type ReadStep = 'more' | 'blocked' | 'end';
+
+/** @internal The owner of a {@link ReadPump}: decides when to read and does the reading. */
+export interface PumpHost {
+  /** Whether the owner can take more data now (consumer credit, queue under its high-water mark). */
+  wantsRead(): boolean;
+  /**
+   * One non-blocking read: `'more'` when something was read (more may be queued), `'blocked'`
+   * on EAGAIN, `'end'` when the source is finished. May throw the socket's typed error.
+   */
+  readOnce(): ReadStep;
+  /** The read or the wait for readiness failed; the pump has already stopped. */
+  fail(error: unknown): void;
+}
+
+/** Reads per wake-up before yielding to the event loop, unless the source says otherwise. */
+export const DEFAULT_READS_PER_TURN = 16;
+
+/**
+ * @internal
+ * Drives a {@link PumpHost} from readiness. States: idle (interest dropped), reading (inside
+ * {@link ReadPump.kick}), waiting for an edge, yielded (a setImmediate is pending), stopped.
+ */
+export class ReadPump {
+  /** The read interest as this pump last set it; undefined until it has set it once. */
+  private interest: boolean | undefined;
+  private running = false;
+  private stopped = false;
+  private waiting = false;
+  /** Invalidates the callbacks of a wait that was cancelled. */
+  private waitGeneration = 0;
+  private controller: AbortController | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly resumeTurn = (): void => {
+    this.immediate = undefined;
+    this.kick();
+  };
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: PumpHost,
+    private readonly readsPerTurn = DEFAULT_READS_PER_TURN,
+  ) {}
+
+  /** Whether the pump has the read interest armed (not idle or stopped). */
+  get armed(): boolean {
+    return !this.stopped && this.interest === true;
+  }
+
+  /** Whether {@link ReadPump.stop} was called. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Re-evaluates after the host's state changed (credit granted, queue drained, resumed, paused,
+   * subscribed, unsubscribed). Reads at once when reading may resume: a level that was already
+   * there when the interest was dropped produces no new edge.
+   */
+  kick(): void {
+    if (this.stopped || this.running) return;
+    try {
+      if (!this.host.wantsRead()) {
+        this.idle();
+        return;
+      }
+      if (this.waiting || this.immediate) return;
+    } catch (e) {
+      this.failWith(e);
+      return;
+    }
+    this.turn();
+  }
+
+  /**
+   * Stops for good: cancels any wait and gives the socket its read interest back, so a later
+   * reader of the same socket (or `socket.recv`) is not left waiting on an edge that never comes.
+   * Data still in the kernel stays there.
+   */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelWait();
+    this.cancelTurn();
+    if (this.interest === false && !this.socket.closed) {
+      try {
+        this.socket.setReadInterest(true);
+      } catch {
+        // the socket is going away; nothing to give back
+      }
+    }
+  }
+
+  private turn(): void {
+    this.running = true;
+    try {
+      for (let reads = 0; ; reads++) {
+        if (this.stopped) return;
+        if (!this.host.wantsRead()) {
+          this.idle();
+          return;
+        }
+        if (reads >= this.readsPerTurn) {
+          this.immediate = setImmediate(this.resumeTurn);
+          return;
+        }
+        this.setInterest(true);
+        const step = this.host.readOnce();
+        if (step === 'blocked') {
+          this.waitEdge();
+          return;
+        }
+        if (step === 'end') {
+          this.stop();
+          return;
+        }
+      }
+    } catch (e) {
+      this.failWith(e);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Drops the read interest: the kernel buffer fills and, for TCP, the window closes. */
+  private idle(): void {
+    this.cancelWait();
+    this.cancelTurn();
+    this.setInterest(false);
+  }
+
+  private setInterest(on: boolean): void {
+    if (this.interest === on) return;
+    this.socket.setReadInterest(on);
+    this.interest = on;
+  }
+
+  private waitEdge(): void {
+    // One controller serves many waits: a settled wait removes its abort listener.
+    const controller = (this.controller ??= new AbortController());
+    const generation = ++this.waitGeneration;
+    this.waiting = true;
+    this.socket.waitReadable(controller.signal).then(
+      () => {
+        if (generation !== this.waitGeneration || !this.waiting) return;
+        this.waiting = false;
+        this.kick();
+      },
+      (e: unknown) => {
+        if (generation !== this.waitGeneration || !this.waiting) return;
+        this.waiting = false;
+        this.failWith(e);
+      },
+    );
+  }
+
+  private cancelWait(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.waitGeneration++;
+    // Aborting removes the waiter from the socket, so an idle reader does not keep the process alive.
+    this.controller?.abort();
+    this.controller = undefined;
+  }
+
+  private cancelTurn(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+
+  private failWith(e: unknown): void {
+    this.stop();
+    this.host.fail(e);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * A buffered writer for a stream socket with high/low water marks, in the manner of Netty's
+ * `ChannelOutboundBuffer`: writes queue up, a microtask later the queue goes out in vectored
+ * `sendmsg` calls, and `writable$` tells producers when to stop and when to go on.
+ */
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { invalidArgument } from '../errors.js';
+import type { Socket } from '../socket/socket.js';
+import { StreamErrorCode, streamError } from './errors.js';
+import { Ring } from './ring.js';
+
+/** Options of a {@link SocketWriter}. */
+export interface WriterOptions {
+  /** `write()` returns false and `writable$` turns false at this many queued bytes. Default 64 KiB. */
+  highWaterMark?: number;
+  /** `writable$` turns true again at or below this many queued bytes. Default 32 KiB. */
+  lowWaterMark?: number;
+  /**
+   * Hard cap on queued bytes: a write that would take the queue past it throws
+   * `ERR_RXSOCK_WRITE_OVERFLOW` (a write into an empty queue is always taken). Default
+   * 16 × `highWaterMark`.
+   */
+  maxBuffered?: number;
+  /** Chunks gathered into one `sendmsg` (the kernel's IOV_MAX is 1024). Default 1024. */
+  maxChunksPerCall?: number;
+  /** `sendmsg` calls per turn of the event loop before yielding (fairness). Default 16. */
+  callsPerTurn?: number;
+}
+
+/** Default {@link WriterOptions.highWaterMark}. */
+export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
+/** Default {@link WriterOptions.lowWaterMark}. */
+export const DEFAULT_WRITE_LOW_WATER_MARK = 32 * 1024;
+/** How many times the high-water mark the default {@link WriterOptions.maxBuffered} is. */
+export const DEFAULT_MAX_BUFFERED_FACTOR = 16;
+
+type Deferred = { resolve: () => void; reject: (e: unknown) => void };
+type State = 'open' | 'ending' | 'ended' | 'destroyed';
+
+function checkInt(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) || value === Infinity) || value < min) throw invalidArgument(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Queues bytes for a stream socket and writes them as the kernel takes them.
+ *
+ * Chunks are kept by reference, not copied: do not modify a chunk after writing it.
+ *
+ * @example
+ * ```ts
+ * const writer = new SocketWriter(sock);
+ * for (const part of parts) if (!writer.write(part)) await writer.drain();
+ * await writer.end();
+ * ```
+ */
+export class SocketWriter {
+  /** See {@link WriterOptions.highWaterMark}. */
+  readonly highWaterMark: number;
+  /** See {@link WriterOptions.lowWaterMark}. */
+  readonly lowWaterMark: number;
+  /** See {@link WriterOptions.maxBuffered}. */
+  readonly maxBuffered: number;
+  /**
+   * Whether producers should write: starts true, turns false when `bufferedAmount` reaches the
+   * high-water mark and true again at or below the low-water mark. Replays the current value to
+   * new subscribers; completes when the writer ends or is destroyed, errors with the typed error
+   * that destroyed it.
+   */
+  readonly writable$: Observable<boolean>;
+  /**
+   * Settles once the writer is finished: resolves after `end()` completed or `destroy()` without
+   * an error, rejects with the error that destroyed it.
+   */
+  readonly closed: Promise<void>;
+
+  private readonly maxChunks: number;
+  private readonly callsPerTurn: number;
+  private readonly queue = new Ring<Uint8Array>();
+  private readonly gathered: Uint8Array[] = [];
+  private readonly writable = new BehaviorSubject<boolean>(true);
+  private readonly drainWaiters: Deferred[] = [];
+  private readonly flushWaiters: Deferred[] = [];
+  private queuedBytes = 0;
+  private state: State = 'open';
+  private failure: unknown;
+  private flushing = false;
+  private scheduled = false;
+  private waiting = false;
+  private controller: AbortController | undefined;
+  private ending: Promise<void> | undefined;
+  private settleClosed!: Deferred;
+  private readonly flushTask = (): void => {
+    this.scheduled = false;
+    this.flushNow();
+  };
+
+  /**
+   * @param socket - A connected stream socket. The writer never closes it; `end()` shuts down
+   * its writing side.
+   * @param options - Water marks, hard cap and batching.
+   * @throws {@link SocketError} `EINVAL` for inconsistent options.
+   */
+  constructor(
+    private readonly socket: Socket,
+    options: WriterOptions = {},
+  ) {
+    this.highWaterMark = checkInt(options.highWaterMark, DEFAULT_WRITE_HIGH_WATER_MARK, 'highWaterMark', 1);
+    const low = options.lowWaterMark ?? Math.min(DEFAULT_WRITE_LOW_WATER_MARK, this.highWaterMark >>> 1);
+    this.lowWaterMark = checkInt(low, low, 'lowWaterMark', 0);
+    if (this.lowWaterMark >= this.highWaterMark) throw invalidArgument(`lowWaterMark (${this.lowWaterMark}) must be below highWaterMark (${this.highWaterMark})`);
+    this.maxBuffered = checkInt(options.maxBuffered, DEFAULT_MAX_BUFFERED_FACTOR * this.highWaterMark, 'maxBuffered', this.highWaterMark);
+    this.maxChunks = checkInt(options.maxChunksPerCall, 1024, 'maxChunksPerCall', 1);
+    this.callsPerTurn = checkInt(options.callsPerTurn, 16, 'callsPerTurn', 1);
+    this.writable$ = this.writable.asObservable();
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.settleClosed = { resolve, reject };
+    });
+    // A rejection nobody asked about must not crash the process; whoever awaits `closed` still sees it.
+    this.closed.catch(() => {});
+  }
+
+  /** Bytes queued and not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+
+  /** Whether `end()` or `destroy()` was called. */
+  get finished(): boolean {
+    return this.state !== 'open';
+  }
+
+  /**
+   * Queues `chunk` (kept by reference) and returns whether the producer may go on: false once
+   * `bufferedAmount` is at or over the high-water mark. The bytes go out a microtask later, many
+   * chunks per system call; at the high-water mark a flush is tried at once.
+   * @throws {@link SocketError} `ERR_RXSOCK_WRITE_OVERFLOW` past `maxBuffered` (the chunk is not
+   * queued, nothing is lost), `ERR_RXSOCK_WRITE_AFTER_END` after `end()`, or the error that
+   * destroyed the writer.
+   */
+  write(chunk: Uint8Array): boolean {
+    if (this.state !== 'open') throw this.closedError('write');
+    if (!(chunk instanceof Uint8Array)) throw invalidArgument('write() takes a Uint8Array', 'write', 'ERR_INVALID_ARG_TYPE');
+    const n = chunk.byteLength;
+    if (n === 0) return this.queuedBytes < this.highWaterMark;
+    if (this.queuedBytes > 0 && this.queuedBytes + n > this.maxBuffered) {
+      throw streamError(StreamErrorCode.WRITE_OVERFLOW, `write of ${n} bytes would take the writer's buffer (${this.queuedBytes} bytes) past maxBuffered (${this.maxBuffered})`, 'write');
+    }
+    this.queue.push(chunk);
+    this.queuedBytes += n;
+    if (this.queuedBytes >= this.highWaterMark) {
+      if (this.writable.value) this.writable.next(false);
+      // A producer that ignores `false` (a synchronous Observable) gets the kernel's room before the cap.
+      if (!this.waiting) this.flushNow();
+    } else {
+      this.schedule();
+    }
+    return this.queuedBytes < this.highWaterMark;
+  }
+
+  /** Resolves when `bufferedAmount` is at or below the low-water mark (at once if it is). */
+  drain(): Promise<void> {
+    if (this.state === 'destroyed') return Promise.reject(this.failure);
+    if (this.queuedBytes <= this.lowWaterMark) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Resolves when every queued byte has been handed to the kernel. */
+  flush(): Promise<void> {
+    if (this.state === 'destroyed') return Promise.reject(this.failure);
+    if (this.queuedBytes === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.flushWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Flushes, then half-closes the socket (`shutdown('write')`: the peer reads end of stream).
+   * Later writes throw; calling it again returns the same promise.
+   */
+  end(): Promise<void> {
+    if (this.state === 'destroyed') return Promise.reject(this.failure);
+    if (this.ending) return this.ending;
+    this.state = 'ending';
+    this.ending = this.flush().then(() => {
+      if (this.state !== 'ending') throw this.failure;
+      try {
+        this.socket.shutdown('write');
+      } catch (e) {
+        this.destroy(e);
+        throw e;
+      }
+      this.state = 'ended';
+      this.writable.complete();
+      this.settleClosed.resolve();
+    });
+    // The caller may not await end(); its failure is reported through `closed` as well.
+    this.ending.catch(() => {});
+    return this.ending;
+  }
+
+  /**
+   * Drops the queue and fails pending `drain`/`flush`/`end` with `error` (or
+   * `ERR_RXSOCK_WRITER_DESTROYED`). The socket is left open. No-op once ended or destroyed.
+   */
+  destroy(error?: unknown): void {
+    if (this.state === 'destroyed' || this.state === 'ended') return;
+    this.state = 'destroyed';
+    this.failure = error ?? streamError(StreamErrorCode.WRITER_DESTROYED, 'the writer was destroyed');
+    this.cancelWait();
+    this.queue.clear();
+    this.queuedBytes = 0;
+    for (const w of this.drainWaiters.splice(0)) w.reject(this.failure);
+    for (const w of this.flushWaiters.splice(0)) w.reject(this.failure);
+    if (error === undefined) {
+      this.writable.complete();
+      this.settleClosed.resolve();
+    } else {
+      this.writable.error(error);
+      this.settleClosed.reject(error);
+    }
+  }
+
+  private closedError(syscall: string): unknown {
+    if (this.state === 'destroyed') return this.failure;
+    return streamError(StreamErrorCode.WRITE_AFTER_END, 'write after end()', syscall);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting) return;
+    this.scheduled = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  private flushNow(): void {
+    if (this.flushing || this.state === 'destroyed' || this.state === 'ended') return;
+    this.flushing = true;
+    try {
+      for (let calls = 0; this.queuedBytes > 0; calls++) {
+        if (calls >= this.callsPerTurn) {
+          this.scheduled = true;
+          setImmediate(this.flushTask);
+          return;
+        }
+        const n = this.socket.trySendv(this.gather());
+        this.gathered.length = 0;
+        if (n < 0) {
+          this.waitWritable();
+          return;
+        }
+        this.consume(n);
+        if (this.state !== 'open' && this.state !== 'ending') return;
+      }
+      for (const w of this.flushWaiters.splice(0)) w.resolve();
+    } catch (e) {
+      this.gathered.length = 0;
+      this.destroy(e);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private gather(): Uint8Array[] {
+    const count = Math.min(this.queue.length, this.maxChunks);
+    for (let i = 0; i < count; i++) this.gathered.push(this.queue.peek(i)!);
+    return this.gathered;
+  }
+
+  /** Removes `n` written bytes from the head of the queue. */
+  private consume(n: number): void {
+    this.queuedBytes -= n;
+    while (n > 0) {
+      const head = this.queue.peek()!;
+      if (head.byteLength <= n) {
+        n -= head.byteLength;
+        this.queue.shift();
+      } else {
+        this.queue.replaceHead(head.subarray(n));
+        n = 0;
+      }
+    }
+    if (this.queuedBytes <= this.lowWaterMark) {
+      for (const w of this.drainWaiters.splice(0)) w.resolve();
+      if (!this.writable.value) this.writable.next(true);
+    }
+  }
+
+  private waitWritable(): void {
+    const controller = (this.controller ??= new AbortController());
+    this.waiting = true;
+    this.socket.waitWritable(controller.signal).then(
+      () => {
+        if (!this.waiting) return;
+        this.waiting = false;
+        this.flushNow();
+      },
+      (e: unknown) => {
+        if (!this.waiting) return;
+        this.waiting = false;
+        this.destroy(e);
+      },
+    );
+  }
+
+  private cancelWait(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.controller?.abort();
+    this.controller = undefined;
+  }
+}

@@ -1,0 +1,118 @@
+/** Shared helpers of the stream tests: real sockets, deterministic payloads, waiting. */
+import { createHash, type Hash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { C, Socket } from '../../src/index.js';
+
+export { sleep };
+
+/** A TCP connection over 127.0.0.1: `[client, accepted]`. */
+export async function tcpPair(): Promise<[Socket, Socket]> {
+  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  try {
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(1);
+    const { port } = listener.getsockname() as { port: number };
+    const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    const [[server]] = await Promise.all([listener.accept(), client.connect(['127.0.0.1', port])]);
+    return [client, server];
+  } finally {
+    listener.close();
+  }
+}
+
+/** A bound UDP socket on 127.0.0.1 and its port. */
+export function udpSocket(): [Socket, number] {
+  const s = Socket.create(C.AF_INET, C.SOCK_DGRAM);
+  s.bind(['127.0.0.1', 0]);
+  return [s, (s.getsockname() as { port: number }).port];
+}
+
+/** Polls `cond` every few ms until it holds; fails the test after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/**
+ * A byte stream that never repeats with a short period (xorshift32), so a dropped, duplicated
+ * or reordered chunk changes the hash.
+ */
+export class PatternSource {
+  private state: number;
+  /** Bytes produced so far. */
+  produced = 0;
+  private readonly hash: Hash = createHash('sha256');
+
+  constructor(seed = 0x9e3779b9) {
+    this.state = seed >>> 0 || 1;
+  }
+
+  /** The next `n` bytes, added to the running hash. */
+  next(n: number): Buffer {
+    const b = Buffer.allocUnsafe(n);
+    let x = this.state;
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      b[i] = x & 0xff;
+    }
+    this.state = x;
+    this.produced += n;
+    this.hash.update(b);
+    return b;
+  }
+
+  /** sha256 of everything produced. */
+  digest(): string {
+    return this.hash.copy().digest('hex');
+  }
+}
+
+/** Sends from `source` until the kernel refuses (trySendv -1); returns the bytes sent. */
+export function sendUntilFull(sock: Socket, source: PatternSource, pending: { rest: Buffer | null }, block = 16384): number {
+  let sent = 0;
+  for (;;) {
+    const buf = pending.rest ?? source.next(block);
+    const n = sock.trySendv([buf]);
+    if (n < 0) {
+      pending.rest = buf;
+      return sent;
+    }
+    sent += n;
+    pending.rest = n < buf.length ? buf.subarray(n) : null;
+  }
+}
+
+/**
+ * Sends `total` bytes of `source` as fast as the socket takes them, waiting for writability on
+ * EAGAIN; counts how often the kernel refused (backpressure reached the sender).
+ */
+export async function sendAll(sock: Socket, source: PatternSource, total: number, block = 65536): Promise<{ refusals: number }> {
+  let refusals = 0;
+  let rest: Buffer | null = null;
+  while (source.produced < total || rest) {
+    const buf: Buffer = rest ?? source.next(Math.min(block, total - source.produced));
+    const n = sock.trySendv([buf]);
+    if (n < 0) {
+      refusals++;
+      rest = buf;
+      await sock.waitWritable();
+      continue;
+    }
+    rest = n < buf.length ? buf.subarray(n) : null;
+  }
+  return { refusals };
+}
+
+/** sha256 of a list of chunks. */
+export function digestOf(chunks: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return h.digest('hex');
+}
