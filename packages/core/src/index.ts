@@ -13,3 +13,4 @@ export { Interest, Ready } from './poller/api.js';
 export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } from './poller/api.js';
 export * from './stream/index.js';
 export * from './stream/framing/index.js';
+export { reactor, createReactor, defaultDriverKind, type OwnedReactor, type ReactorOptions, type DriverKind } from './poller/reactor.js';

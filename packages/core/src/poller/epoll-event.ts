@@ -22,14 +22,9 @@ export const EPOLL_LAYOUT_ARM64: EpollEventLayout = { size: 16, dataOffset: 8 };
 const TWO_32 = 0x1_0000_0000;
 
 /**
- * The largest token the 64-bit data field carries without BigInt: tokens are safe integers so
- * the reactor can pack a generation into the high word.
- */
-export const MAX_EPOLL_TOKEN = Number.MAX_SAFE_INTEGER;
-
-/**
- * Writes event `index` of an array of `struct epoll_event`. The token is split into two 32-bit
- * words so no BigInt is allocated on the hot path; `events` is written unsigned because EPOLLET
+ * Writes event `index` of an array of `struct epoll_event`. The token (any safe integer, so the
+ * reactor can pack a generation above the slot) is split into two 32-bit words, with no BigInt
+ * on the hot path; `events` is written unsigned because EPOLLET
  * is bit 31.
  */
 export function writeEpollEvent(view: DataView, index: number, layout: EpollEventLayout, events: number, token: number): void {

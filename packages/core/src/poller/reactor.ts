@@ -104,6 +104,7 @@ class ReactorImpl implements OwnedReactor, DriverHost {
   readonly #slab: Array<Entry | undefined> = [];
   readonly #generations: number[] = [];
   readonly #free: number[] = [];
+  readonly #byFd = new Map<number, Entry>();
   #size = 0;
   #waiting = 0;
   #keepingAlive = 0;
@@ -147,6 +148,12 @@ class ReactorImpl implements OwnedReactor, DriverHost {
       }
       entry.inKernel = true;
     }
+    // The fd number is back while an older registration of it is still live: that fd was closed
+    // without deregistering (the kernel dropped it then) and the number reused. The older entry
+    // must not EPOLL_CTL_DEL the new one when it is finally deregistered.
+    const previous = this.#byFd.get(fd);
+    if (previous) previous.inKernel = false;
+    this.#byFd.set(fd, entry);
     this.#slab[slot] = entry;
     this.#size++;
     return entry;
@@ -159,8 +166,9 @@ class ReactorImpl implements OwnedReactor, DriverHost {
     if (interest === entry.interest) return;
     // Interest 0 leaves the kernel set entirely: epoll reports ERR/HUP whatever the mask, which
     // for a level registration nobody listens to would wake the loop forever.
-    if (interest === 0) this.#selector.deregister(entry.fd);
-    else if (entry.inKernel) this.#selector.reregister(entry.fd, entry.token, interest, entry.edge);
+    if (interest === 0) {
+      if (entry.inKernel) this.#selector.deregister(entry.fd);
+    } else if (entry.inKernel) this.#selector.reregister(entry.fd, entry.token, interest, entry.edge);
     else this.#selector.register(entry.fd, entry.token, interest, entry.edge);
     entry.inKernel = interest !== 0;
     entry.interest = interest;
@@ -190,6 +198,7 @@ class ReactorImpl implements OwnedReactor, DriverHost {
     }
     entry.dead = true;
     entry.inKernel = false;
+    if (this.#byFd.get(entry.fd) === entry) this.#byFd.delete(entry.fd);
     this.#slab[slot] = undefined;
     // A new generation makes any event already selected for the old token miss in dispatch,
     // even if the slot is reused before that event is read.

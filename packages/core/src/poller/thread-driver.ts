@@ -71,11 +71,6 @@ export class ThreadDriver implements Driver {
     process.on('exit', this.#onExit);
   }
 
-  /** Whether a pool thread is blocked in epoll_wait for us right now (for tests). */
-  get waiting(): boolean {
-    return this.#pending;
-  }
-
   /** Arms, wakes or parks the pool wait to match what is waiting. */
   update(keepAlive: boolean, listening: boolean): void {
     this.#keepAlive = keepAlive;

@@ -14,6 +14,11 @@ type Waiter = { resolve: () => void; reject: (e: unknown) => void };
 export class IoState {
   /** Whether a read may succeed; false only after EAGAIN until the next readable edge. */
   readReady = true;
+  /**
+   * The peer shut down its side (RDHUP/HUP/ERR seen). Final: a short read no longer proves the
+   * queue empty, because the FIN sits behind the data and its edge has already been used.
+   */
+  readClosed = false;
   /** Whether a write may succeed; false only after EAGAIN until the next writable edge. */
   writeReady = true;
   private registration: Registration | undefined;
@@ -27,6 +32,7 @@ export class IoState {
   /** The poller's callback: wakes the waiters of whatever became ready. */
   onReady(ready: number): void {
     if (ready & (Ready.READABLE | Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED | Ready.PRIORITY)) {
+      if (ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED)) this.readClosed = true;
       this.readReady = true;
       this.wake(this.readWaiters);
       this.readWaiters = [];
@@ -36,6 +42,15 @@ export class IoState {
       this.wake(this.writeWaiters);
       this.writeWaiters = [];
     }
+  }
+
+  /**
+   * A read returned fewer bytes than asked of a stream socket: its queue is empty, and with
+   * edge-triggered readiness the next byte brings a new edge, so the read that would only say
+   * EAGAIN can be skipped (as tokio does) — unless the peer's FIN is queued (see readClosed).
+   */
+  shortRead(): void {
+    if (!this.readClosed) this.readReady = false;
   }
 
   /**
@@ -66,7 +81,11 @@ export class IoState {
 
   /** Changes what the kernel reports (used by flow control to stop reading). */
   setInterest(interest: number): void {
-    this.ensureRegistered().setInterest(interest);
+    const registration = this.ensureRegistered();
+    // Edges that came while a direction was masked were never seen: assume it may be ready.
+    if (interest & ~registration.interest & Interest.READABLE) this.readReady = true;
+    if (interest & ~registration.interest & Interest.WRITABLE) this.writeReady = true;
+    registration.setInterest(interest);
   }
 
   ref(): void {

@@ -238,7 +238,7 @@ export class Socket {
   }
 
   /** `send(data, flags)`: sends what the kernel takes now (waiting until it takes something). */
-  async send(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<number> {
+  send(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<number> {
     return this.writeOp('send', options, (fd) => sys().send(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL));
   }
 
@@ -262,6 +262,7 @@ export class Socket {
   async sendTo(data: Uint8Array, address: AddressInput, flags = 0, options?: OperationOptions): Promise<number> {
     const addr = toAddress(this.family, address, 'sendto');
     const bytes = encodeSockaddr(addr);
+    // an async function: address errors above reject rather than throw
     return this.writeOp('sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), formatAddress(addr));
   }
 
@@ -323,9 +324,14 @@ export class Socket {
   }
 
   /** `recv_into(buffer, nbytes, flags)`: reads into `buffer`, returns the byte count. */
-  async recvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<number> {
+  recvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<number> {
     const n = Math.min(nbytes, buffer.byteLength);
-    return this.readOp('recv', options, (fd) => sys().recv(fd, buffer, n, flags));
+    const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
+    return this.readOp('recv', options, (fd) => {
+      const r = sys().recv(fd, buffer, n, flags);
+      if (drains && r > 0 && r < n) this.io.shortRead();
+      return r;
+    });
   }
 
   /** `recvfrom(bufsize, flags)`: data and the sender's address. */
@@ -400,7 +406,11 @@ export class Socket {
    * nothing is queued. The stream layer's hot path.
    */
   tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0): number {
-    return this.tryRead('recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+    if (!this.io.readReady) return -1;
+    const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
+    const r = this.tryRead('recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+    if (drains && r > 0 && r < nbytes) this.io.shortRead();
+    return r;
   }
 
   /**
@@ -594,12 +604,20 @@ export class Socket {
   }
 
   /** Runs a read-side call until it succeeds, waiting for readability on EAGAIN. */
-  private async readOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
-    // Fast path: no deadline objects when the data is already there.
+  private readOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
+    // Fast path: no deadline, no async frame, when the data is already there.
     if (this.io.readReady) {
-      const r = this.tryRead(syscall, call);
-      if (r >= 0) return r;
-    }
+      try {
+        const r = this.tryRead(syscall, call);
+        if (r >= 0) return Promise.resolve(r);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
+    return this.readSlow(syscall, options, call);
+  }
+
+  private async readSlow(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
     const d = this.deadline(options, syscall);
     try {
       for (;;) {
@@ -628,34 +646,44 @@ export class Socket {
   }
 
   /** Runs a write-side call until it succeeds, waiting for writability on EAGAIN. */
-  private async writeOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
-    const attempt = (): number => {
-      const fd = this.live(syscall);
-      for (;;) {
-        const r = call(fd);
-        if (r >= 0) return r;
-        const e = sys().errno();
-        if (e === EINTR) continue;
-        if (isWouldBlock(e)) {
-          this.io.writeReady = false;
-          return -1;
-        }
-        throw systemError(syscall, e, address ?? this.remoteText());
-      }
-    };
+  private writeOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
+    // Fast path: no deadline, no async frame, when the kernel takes the data at once.
     if (this.io.writeReady) {
-      const r = attempt();
-      if (r >= 0) return r;
-    }
+      try {
+        const r = this.tryWrite(syscall, call, address);
+        if (r >= 0) return Promise.resolve(r);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
+    return this.writeSlow(syscall, options, call, address);
+  }
+
+  private async writeSlow(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
     const d = this.deadline(options, syscall, address);
     try {
       for (;;) {
         await this.io.writable(d.signal);
-        const r = attempt();
+        const r = this.tryWrite(syscall, call, address);
         if (r >= 0) return r;
       }
     } finally {
       d.done();
+    }
+  }
+
+  private tryWrite(syscall: string, call: (fd: number) => number, address: string | undefined): number {
+    const fd = this.live(syscall);
+    for (;;) {
+      const r = call(fd);
+      if (r >= 0) return r;
+      const e = sys().errno();
+      if (e === EINTR) continue;
+      if (isWouldBlock(e)) {
+        this.io.writeReady = false;
+        return -1;
+      }
+      throw systemError(syscall, e, address ?? this.remoteText());
     }
   }
 

@@ -22,8 +22,6 @@ let built: string | undefined;
 export function buildPoller(): string {
   if (built) return built;
   const out = mkdtempSync(join(tmpdir(), 'rxsock-poller-'));
-  // rm does not follow the link: the package's node_modules stay untouched.
-  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   symlinkSync(join(packageRoot, 'node_modules'), join(out, 'node_modules'), 'dir');
   const pending = [join(sourceRoot, 'poller/index.ts'), join(sourceRoot, 'poller/uv-driver.ts')];
   const seen = new Set<string>();
@@ -46,6 +44,15 @@ export function buildPoller(): string {
   }
   built = out;
   return out;
+}
+
+/**
+ * Deletes the transpiled tree (call from `afterAll`: vitest's forks may be killed before an
+ * 'exit' listener runs). rm does not follow the node_modules link, the package's stay intact.
+ */
+export function removeBuild(): void {
+  if (built) rmSync(built, { recursive: true, force: true });
+  built = undefined;
 }
 
 /** The file URL of a transpiled module, such as `'poller/index.js'`. */

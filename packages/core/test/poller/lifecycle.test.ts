@@ -3,8 +3,10 @@
  * how much CPU it burns while idle, how soon promise jobs queued in a dispatch run, and how an
  * exception thrown by one source is surfaced. Each test runs a fresh child (see harness.ts).
  */
-import { describe, expect, it } from 'vitest';
-import { DRIVERS, runChild } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DRIVERS, removeBuild, runChild } from './harness.js';
+
+afterAll(removeBuild);
 
 describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) => {
   const env = { RXSOCK_POLLER: driver };

@@ -5,11 +5,13 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { C, sys } from '../../src/sys/index.js';
 import { Interest, createReactor, reactor } from '../../src/poller/index.js';
 import { UvDriver, uvHandlesInUse } from '../../src/poller/uv-driver.js';
-import { builtModule } from './harness.js';
+import { builtModule, removeBuild } from './harness.js';
+
+afterAll(removeBuild);
 
 describe('uv_poll driver handle', () => {
   it('keeps the handle memory until the close callback, and close() resolves only then', async () => {

@@ -199,6 +199,22 @@ describe.each(DRIVERS)('reactor with the %s driver', (driver) => {
     expect(r.size).toBe(2);
   });
 
+  it('a registration whose fd was closed and reused does not remove the new registration', async () => {
+    const r = make();
+    const [a1] = pair();
+    const stale = r.register(a1, { onReady() {} }, { interest: Interest.READABLE });
+    sys().close(a1); // closed without deregistering: the kernel drops it from the epoll set
+    open.splice(open.indexOf(a1), 1);
+    const [a2, b2] = pair(); // the lowest free number: a1's
+    expect(a2).toBe(a1);
+    const c = counter();
+    r.register(a2, c.source(), { interest: Interest.READABLE }).addWaiter();
+    stale.deregister();
+    send(b2);
+    await until(() => c.events >= 1);
+    expect(r.size).toBe(1);
+  });
+
   it('rejects bad arguments and use after deregister with typed errors', () => {
     const r = make();
     const [a] = pair();
