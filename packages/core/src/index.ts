@@ -6,6 +6,7 @@
  */
 export * from './errors.js';
 export { C } from './sys/index.js';
+export { linuxConstants } from './sys/constants-linux.js';
 export type { SocketConstants, ConstantName } from './sys/index.js';
 export * from './codec/index.js';
 export * from './socket/index.js';

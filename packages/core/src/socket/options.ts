@@ -50,9 +50,11 @@ export interface OptionValueKinds {
   bytes: Uint8Array;
 }
 
-type Kind = keyof OptionValueKinds;
+/** The codec kinds of typed options. */
+export type Kind = keyof OptionValueKinds;
 
-interface OptionSpec<K extends Kind = Kind> {
+/** How a typed option is reached: its level, its name and its value codec. */
+export interface OptionSpec<K extends Kind = Kind> {
   level: ConstantName;
   name: ConstantName;
   kind: K;
