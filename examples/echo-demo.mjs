@@ -7,31 +7,42 @@ const HOST = '127.0.0.1';
 
 async function server(listener) {
   const [conn, addr] = await listener.accept();
-  await using _ = conn;
-  console.log('server: connected by', addr);
-  for (;;) {
-    const data = await conn.recv(1024);
-    if (data.length === 0) break;
-    console.log('server: echoing', JSON.stringify(data.toString()));
-    await conn.sendAll(data);
+  try {
+    console.log('server: connected by', addr);
+    for (;;) {
+      const data = await conn.recv(1024);
+      if (data.length === 0) break;
+      console.log('server: echoing', JSON.stringify(data.toString()));
+      await conn.sendAll(data);
+    }
+    console.log('server: client closed the connection');
+  } finally {
+    conn.close();
   }
-  console.log('server: client closed the connection');
 }
 
 async function client(port) {
-  await using s = Socket.create(C.AF_INET, C.SOCK_STREAM);
-  await s.connect([HOST, port]);
-  for (const line of ['Hello, world', 'from rxsock', 'over a real kernel socket']) {
-    await s.sendAll(Buffer.from(line));
-    const data = await s.recv(1024);
-    console.log('client: received', JSON.stringify(data.toString()));
+  const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  try {
+    await s.connect([HOST, port]);
+    for (const line of ['Hello, world', 'from rxsock', 'over a real kernel socket']) {
+      await s.sendAll(Buffer.from(line));
+      const data = await s.recv(1024);
+      console.log('client: received', JSON.stringify(data.toString()));
+    }
+  } finally {
+    s.close(); // Python's `with` block
   }
 }
 
-await using listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
-listener.setOption('SO_REUSEADDR', true);
-listener.bind([HOST, 0]);
-listener.listen(1);
-const { port } = listener.getsockname();
-console.log(`server: listening on ${HOST}:${port}`);
-await Promise.all([server(listener), client(port)]);
+const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+try {
+  listener.setOption('SO_REUSEADDR', true);
+  listener.bind([HOST, 0]);
+  listener.listen(1);
+  const { port } = listener.getsockname();
+  console.log(`server: listening on ${HOST}:${port}`);
+  await Promise.all([server(listener), client(port)]);
+} finally {
+  listener.close();
+}
