@@ -545,6 +545,16 @@ export class Socket {
     return buflen === undefined ? (decodeOption('int', buf, len[0]!) as number) : buf.subarray(0, len[0]);
   }
 
+  /**
+   * `ioctl(fd, request, arg)` with a pointer argument that the kernel reads and may fill in
+   * (a `struct ifreq` for SIOCGIFINDEX/SIOCGIFMTU/SIOCGIFFLAGS, an int for FIONREAD...).
+   * Returns the call's non-negative result.
+   */
+  ioctl(request: number, arg: Uint8Array): number {
+    const fd = this.live('ioctl');
+    return checked('ioctl', () => sys().ioctl(fd, request, arg));
+  }
+
   /** Whether the fd is inherited by child processes (not close-on-exec). Python's `get_inheritable`. */
   get inheritable(): boolean {
     const fd = this.live('fcntl');
