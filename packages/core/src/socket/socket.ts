@@ -191,6 +191,7 @@ export class Socket {
           // A connection reset before accept is the client's problem, not the listener's.
           if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
           if (!isWouldBlock(e)) continue;
+          this.io.readReady = false;
         }
         await this.io.readable(d.signal);
       }
