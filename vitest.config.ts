@@ -9,7 +9,7 @@ export default defineConfig({
     // koffi callbacks and uv_default_loop() belong to the main thread: every test file runs
     // in its own child process, never in a worker thread.
     pool: 'forks',
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
