@@ -22,14 +22,21 @@ const registry = new FinalizationRegistry<Held>((held) => {
   );
 });
 
-/** Watches `owner`; when it is collected without {@link forgetLeakWatch}, its fd is closed. */
-export function watchForLeak(owner: object, io: IoState, fd: number): void {
-  const origin: { stack?: string } = {};
-  Error.captureStackTrace(origin, watchForLeak);
-  // Format now: a lazily formatted trace keeps its frames' receivers alive, the socket among
-  // them, and a socket that cannot be collected is never reported.
-  const stack = origin.stack;
-  registry.register(owner, { io, fd, origin: { stack } }, owner);
+/** Where a socket is being created: the caller's stack, formatted now. */
+export function captureOrigin(skip: Function): string {
+  const holder: { stack?: string } = {};
+  // Formatted at once: a lazily formatted trace keeps its frames' receivers alive, the socket
+  // among them, and a socket that cannot be collected is never reported.
+  Error.captureStackTrace(holder, skip);
+  return holder.stack ?? '(no stack)';
+}
+
+/**
+ * Watches `owner`; when it is collected without {@link forgetLeakWatch}, its fd is closed and a
+ * warning names `origin` (from {@link captureOrigin}, or shared, such as an accepting listener's).
+ */
+export function watchForLeak(owner: object, io: IoState, fd: number, origin: string): void {
+  registry.register(owner, { io, fd, origin: { stack: origin } }, owner);
 }
 
 /** The socket was closed or detached: nothing to do at collection. */

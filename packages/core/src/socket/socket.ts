@@ -10,7 +10,7 @@ import { checked, isWouldBlock } from '../sys/calls.js';
 import { C, sys } from '../sys/index.js';
 import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
-import { forgetLeakWatch, watchForLeak } from './finalizer.js';
+import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
 import { IoState } from './io-state.js';
 import { iovecsFor, readMsghdr, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
@@ -88,16 +88,20 @@ export class Socket {
   private io: IoState;
   private referenced = true;
   private peerText: string | undefined;
+  /** Where this socket was created, for the leak warning. */
+  private readonly origin: string;
 
   /** Wraps an fd this process owns; use {@link Socket.create}, {@link Socket.pair} or {@link Socket.fromFd}. */
-  protected constructor(fd: number, family: number, type: number, protocol: number, options?: SocketOptions) {
+  protected constructor(fd: number, family: number, type: number, protocol: number, options?: SocketOptions, origin?: string) {
     this.fd = fd;
     this.family = family;
     this.type = type;
     this.protocol = protocol;
     this.timeout = options?.timeout ?? null;
     this.io = new IoState(fd);
-    watchForLeak(this, this.io, fd);
+    // A stack costs microseconds; accepted sockets share their listener's instead.
+    this.origin = origin ?? captureOrigin(Socket);
+    watchForLeak(this, this.io, fd, this.origin);
   }
 
   /** `socket(family, type, protocol)`: a new socket, non-blocking and close-on-exec. */
@@ -183,7 +187,7 @@ export class Socket {
           const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
           if (r >= 0) {
             const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
-            const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout });
+            const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout }, this.acceptedOrigin());
             if (!this.referenced) conn.unref();
             return [conn, peer];
           }
@@ -598,6 +602,12 @@ export class Socket {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  private acceptedFrom: string | undefined;
+
+  private acceptedOrigin(): string {
+    return (this.acceptedFrom ??= `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.origin.replace(/^Error\n/, '\n')}`);
+  }
 
   private live(syscall: string): number {
     if (this.fd < 0) throw closedSocketError(syscall);

@@ -87,14 +87,19 @@ describe('socket lifecycle', () => {
       let fd, inode;
       function makeLeak() { const s = Socket.create(C.AF_INET, C.SOCK_STREAM); fd = s.fileno(); inode = target(fd); }
       makeLeak();
-      process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('makeLeak')); });
+      process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('makeLeak'), w.message.includes('by accept() on a listener (127.0.0.1:')); });
+      // an accepted socket leaked too: its warning names the accepting listener and its origin
+      const listener = Socket.create(C.AF_INET, C.SOCK_STREAM); listener.bind(['127.0.0.1', 0]); listener.listen();
+      const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      await Promise.all([listener.accept().then(() => {}), client.connect(listener.getsockname())]);
       for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
       console.log('OPEN', inode.startsWith('socket:') && target(fd) === inode);
       `,
       ['--expose-gc'],
     );
     expect(r.stderr).not.toMatch(/Error/);
-    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true');
+    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true false');
+    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK false true');
     expect(r.stdout).toContain('OPEN false');
   });
 

@@ -1,0 +1,88 @@
+// The slow consumer of bench/backpressure: listens on HOST:0, accepts one connection and
+// processes its bytes at RATE bytes/s with an async handler per chunk (sha256 of the stream,
+// then a timer that holds the pace on a virtual clock: each chunk is "done" at
+// t0 + bytesSoFar / RATE), sampling its own RSS every 100 ms from before the connection.
+// IMPL `rxsock`: consumeChunks (the next chunk is asked for only when the handler settled; the
+// reader drops read interest when its read-ahead is full) on the inet Connection's socket;
+// IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled.
+// Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, chunks}.
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { childMain, sleep, tell } from './ipc.mjs';
+import { RssSampler } from './rss-sampler.mjs';
+
+const [impl, host, rateArg] = process.argv.slice(2);
+const RATE = Number(rateArg);
+
+childMain(async () => {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let chunks = 0;
+  let t0 = 0;
+  // The async work per chunk: hash it, then wait until the virtual clock says it is done.
+  const handle = async (chunk) => {
+    if (chunks === 0) t0 = performance.now();
+    chunks++;
+    hash.update(chunk);
+    bytes += chunk.length;
+    const wait = t0 + (bytes / RATE) * 1000 - performance.now();
+    if (wait >= 1) await sleep(wait);
+  };
+  const rx = impl === 'rxsock' ? await import('./rx.mjs') : null;
+  globalThis.gc?.();
+  await sleep(100);
+  const sampler = new RssSampler(100).start();
+  const baseline = sampler.sample();
+  let api;
+  let port;
+  let finished;
+  // Bytes read from the socket and not yet handed to the handler (user-space queue), sampled too.
+  let queued = () => 0;
+  let peakQueued = 0;
+  const queueTimer = setInterval(() => {
+    const q = queued();
+    if (q > peakQueued) peakQueued = q;
+  }, 100);
+  if (impl === 'net') {
+    api = "node:net 'data' + pause()/resume() around the async handler";
+    finished = new Promise((resolve, reject) => {
+      const server = net.createServer((c) => {
+        server.close();
+        queued = () => c.readableLength;
+        c.on('data', (chunk) => {
+          c.pause();
+          handle(chunk).then(() => c.resume(), reject);
+        });
+        c.on('end', () => {
+          c.destroy();
+          resolve();
+        });
+        c.on('error', reject);
+      });
+      server.listen(0, host, () => {
+        port = server.address().port;
+        tell({ type: 'listening', port, baseline, api });
+      });
+    });
+  } else {
+    finished = new Promise((resolve, reject) => {
+      const server = rx.serveTcp(host, (c) => {
+        server.close();
+        if (c.connection) queued = () => c.connection.reader.buffered;
+        rx.consumeAll(c, handle).then(() => {
+          c.connection ? c.connection.close() : c.socket.close();
+          resolve();
+        }, reject);
+      });
+      api = () => [...rx.uses].join(', ');
+      tell({ type: 'listening', port: server.port, baseline, api: 'rxsock' });
+    });
+  }
+  await finished;
+  const seconds = (performance.now() - t0) / 1000;
+  const rss = sampler.stop();
+  clearInterval(queueTimer);
+  await tell({ type: 'done', bytes, chunks, sha256: hash.digest('hex'), seconds, rss: { baseline, ...rss }, peakQueued, api: typeof api === 'function' ? api() : api });
+  process.exit(0);
+});

@@ -1,0 +1,34 @@
+// Samples this process's resident set size on a timer and keeps the peak (and the series).
+import { memoryUsage } from 'node:process';
+
+export class RssSampler {
+  constructor(intervalMs = 100) {
+    this.intervalMs = intervalMs;
+    this.samples = [];
+    this.peak = 0;
+    this.timer = undefined;
+  }
+
+  /** One sample now (also called by the timer). */
+  sample() {
+    const rss = memoryUsage.rss();
+    this.samples.push(rss);
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+
+  start() {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Stops sampling (after one last sample) and returns {peak, last, count, median}. */
+  stop() {
+    clearInterval(this.timer);
+    this.sample();
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return { peak: this.peak, last: this.samples.at(-1), count: this.samples.length, median: sorted[Math.floor(sorted.length / 2)] };
+  }
+}
