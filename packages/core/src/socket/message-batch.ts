@@ -6,8 +6,8 @@
 import { decodeSockaddr } from '../codec/sockaddr.js';
 import type { SocketAddress } from '../codec/address.js';
 import { decodeControl, type ControlMessage } from '../codec/cmsg.js';
-import { sys } from '../sys/index.js';
-import { readMmsgLen, writeIovecs, writeMsghdr, readMsghdr } from './messages.js';
+import { C, sys, type AbiLayout } from '../sys/index.js';
+import { writeIovecs, writeMsghdr } from './messages.js';
 
 /** One message copied out of a batch. */
 export interface ReceivedMessage {
@@ -26,47 +26,51 @@ export interface MessageBatchOptions {
 }
 
 const NAME_SIZE = 128;
+const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMessage[];
 
 /** Preallocated buffers for receiving up to `capacity` messages in one `recvmmsg`. */
 export class MessageBatch {
   /** All payload slots, `capacity × slotSize` bytes. */
   readonly payload: Buffer;
   private readonly vec: Buffer;
-  private readonly iovs: Buffer;
+  private readonly view: DataView;
+  private readonly abi: AbiLayout;
   private readonly names: Buffer | null;
   private readonly controls: Buffer | null;
+  private readonly controlSize: number;
+  /** Entries the last receive filled (their in/out fields need resetting before the next). */
+  private used = 0;
+  // The last decoded sender: consecutive datagrams from one peer share one address object.
+  private lastName: Buffer | undefined;
+  private lastAddress: SocketAddress | null = null;
 
   constructor(
     /** Messages per system call. */
     readonly capacity: number,
     /** Bytes per message slot; a longer datagram is truncated (MSG_TRUNC in its flags). */
     readonly slotSize: number,
-    private readonly options: MessageBatchOptions = {},
+    options: MessageBatchOptions = {},
   ) {
-    const abi = sys().abi;
+    const abi = (this.abi = sys().abi);
     this.payload = Buffer.alloc(capacity * slotSize);
     this.vec = Buffer.alloc(capacity * abi.mmsghdrSize);
-    this.iovs = Buffer.alloc(capacity * abi.iovecSize);
+    this.view = new DataView(this.vec.buffer, this.vec.byteOffset, this.vec.byteLength);
+    const iovs = Buffer.alloc(capacity * abi.iovecSize);
     this.names = options.addresses === false ? null : Buffer.alloc(capacity * NAME_SIZE);
-    const cs = options.controlSize ?? 0;
-    this.controls = cs > 0 ? Buffer.alloc(capacity * cs) : null;
+    this.controlSize = options.controlSize ?? 0;
+    this.controls = this.controlSize > 0 ? Buffer.alloc(capacity * this.controlSize) : null;
     const slots = Array.from({ length: capacity }, (_, i) => this.payload.subarray(i * slotSize, (i + 1) * slotSize));
-    writeIovecs(this.iovs, slots, abi);
-    this.prepare(capacity);
-  }
-
-  /** Rewrites the in/out header fields the kernel overwrote on the last call. */
-  private prepare(count: number): void {
-    const abi = sys().abi;
-    const cs = this.options.controlSize ?? 0;
-    for (let i = 0; i < count; i++) {
+    writeIovecs(iovs, slots, abi);
+    // The pointers never change; only the lengths the kernel overwrites are reset per receive.
+    const cs = this.controlSize;
+    for (let i = 0; i < capacity; i++) {
       writeMsghdr(
         this.vec,
         i * abi.mmsghdrSize,
         {
           name: this.names ? this.names.subarray(i * NAME_SIZE, (i + 1) * NAME_SIZE) : null,
           nameLen: this.names ? NAME_SIZE : 0,
-          iov: this.iovs.subarray(i * abi.iovecSize),
+          iov: iovs.subarray(i * abi.iovecSize),
           iovLen: 1,
           control: this.controls ? this.controls.subarray(i * cs, (i + 1) * cs) : null,
           controlLen: cs,
@@ -74,13 +78,22 @@ export class MessageBatch {
         abi,
       );
     }
+    // keep the iovec array alive as long as the headers that point at it
+    this.iovs = iovs;
   }
 
-  private used = 0;
+  private readonly iovs: Buffer;
 
   /** @internal One `recvmmsg` on `fd`; returns what it returns. */
   receive(fd: number, flags: number): number {
-    if (this.used > 0) this.prepare(this.used);
+    const { view, abi } = this;
+    const m = abi.msghdr;
+    const le = abi.littleEndian;
+    for (let i = 0; i < this.used; i++) {
+      const base = i * abi.mmsghdrSize;
+      if (this.names) view.setUint32(base + m.namelen, NAME_SIZE, le);
+      if (this.controls) view.setBigUint64(base + m.controllen, BigInt(this.controlSize), le);
+    }
     const n = sys().recvmmsg(fd, this.vec, this.capacity, flags);
     this.used = n > 0 ? n : 0;
     return n;
@@ -88,33 +101,73 @@ export class MessageBatch {
 
   /** Payload of message `i` of the last receive, as a view into the batch (valid until the next receive). */
   data(i: number): Buffer {
-    const len = Math.min(readMmsgLen(this.vec, i), this.slotSize);
-    return this.payload.subarray(i * this.slotSize, i * this.slotSize + len);
+    const start = i * this.slotSize;
+    return this.payload.subarray(start, start + Math.min(this.length(i), this.slotSize));
   }
 
   /** Length the datagram had on the wire (may exceed `slotSize` when truncated). */
   length(i: number): number {
-    return readMmsgLen(this.vec, i);
-  }
-
-  /** Sender of message `i`, or null without addresses. */
-  address(i: number): SocketAddress | null {
-    if (!this.names) return null;
-    const h = readMsghdr(this.vec, i * sys().abi.mmsghdrSize);
-    return h.nameLen > 0 ? decodeSockaddr(this.names.subarray(i * NAME_SIZE), h.nameLen) : null;
+    return this.view.getUint32(i * this.abi.mmsghdrSize + this.abi.mmsgLenOffset, this.abi.littleEndian);
   }
 
   /** `msg_flags` of message `i`. */
   flags(i: number): number {
-    return readMsghdr(this.vec, i * sys().abi.mmsghdrSize).flags;
+    return this.view.getInt32(i * this.abi.mmsghdrSize + this.abi.msghdr.flags, this.abi.littleEndian);
   }
 
-  /** Ancillary data of message `i`. */
+  /**
+   * Sender of message `i`, or null without addresses. Consecutive messages from the same sender
+   * return the same (frozen) object, so a flood from one peer decodes its address once.
+   */
+  address(i: number): SocketAddress | null {
+    if (!this.names) return null;
+    const len = this.view.getUint32(i * this.abi.mmsghdrSize + this.abi.msghdr.namelen, this.abi.littleEndian);
+    if (len === 0) return null;
+    const name = this.names.subarray(i * NAME_SIZE, i * NAME_SIZE + Math.min(len, NAME_SIZE));
+    if (this.lastName !== undefined && this.lastName.equals(name)) return this.lastAddress;
+    this.lastAddress = Object.freeze(decodeSockaddr(name, name.length));
+    this.lastName = Buffer.from(name);
+    return this.lastAddress;
+  }
+
+  /** Bytes of ancillary data the kernel wrote for message `i`. */
+  controlLength(i: number): number {
+    if (!this.controls) return 0;
+    return Number(this.view.getBigUint64(i * this.abi.mmsghdrSize + this.abi.msghdr.controllen, this.abi.littleEndian));
+  }
+
+  /** Ancillary data of message `i`, decoded (a shared empty array when there is none). */
   ancillary(i: number): ControlMessage[] {
-    if (!this.controls) return [];
-    const cs = this.options.controlSize ?? 0;
-    const h = readMsghdr(this.vec, i * sys().abi.mmsghdrSize);
-    return h.controlLen > 0 ? decodeControl(this.controls.subarray(i * cs, (i + 1) * cs), h.controlLen) : [];
+    const len = this.controlLength(i);
+    if (len === 0) return NO_ANCILLARY;
+    const cs = this.controlSize;
+    return decodeControl(this.controls!.subarray(i * cs, (i + 1) * cs), len);
+  }
+
+  /**
+   * The kernel's cumulative drop counter (SO_RXQ_OVFL) carried by message `i`, or -1 when that
+   * message carries none; read without decoding the other control messages.
+   */
+  dropCount(i: number): number {
+    const len = this.controlLength(i);
+    if (len === 0) return -1;
+    const abi = this.abi;
+    const cs = this.controlSize;
+    const base = i * cs;
+    const view = new DataView(this.controls!.buffer, this.controls!.byteOffset + base, Math.min(len, cs));
+    const le = abi.littleEndian;
+    const lenBytes = abi.cmsghdrSize - 8; // cmsg_len is a size_t (Linux) or socklen_t (BSD)
+    for (let off = 0; off + abi.cmsghdrSize <= view.byteLength; ) {
+      const cmsgLen = lenBytes === 8 ? Number(view.getBigUint64(off, le)) : view.getUint32(off, le);
+      if (cmsgLen < abi.cmsghdrSize) return -1;
+      const level = view.getInt32(off + lenBytes, le);
+      const type = view.getInt32(off + lenBytes + 4, le);
+      if (level === C.SOL_SOCKET && type === C.SO_RXQ_OVFL && off + abi.cmsghdrSize + 4 <= view.byteLength) {
+        return view.getUint32(off + abi.cmsghdrSize, le);
+      }
+      off += Math.ceil(cmsgLen / abi.cmsgAlign) * abi.cmsgAlign;
+    }
+    return -1;
   }
 
   /** Copies the first `n` messages out, so they outlive the next receive. */

@@ -6,11 +6,10 @@
  */
 import { Observable, Subject, type Subscriber } from 'rxjs';
 import type { SocketAddress } from '../codec/address.js';
-import { cmsgSpace, decodeUint32, type ControlMessage } from '../codec/cmsg.js';
+import { cmsgSpace, type ControlMessage } from '../codec/cmsg.js';
 import { invalidArgument } from '../errors.js';
 import { MessageBatch } from '../socket/message-batch.js';
 import type { Socket } from '../socket/socket.js';
-import { C } from '../sys/index.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import { Ring } from './ring.js';
 import { ReadPump, type PumpHost, type ReadStep } from './source.js';
@@ -46,7 +45,11 @@ export interface DatagramReaderOptions {
   overflow?: OverflowPolicy;
   /** Enable SO_RXQ_OVFL and count the kernel's drops. Default true. */
   kernelDrops?: boolean;
-  /** Extra ancillary bytes per datagram for other control messages (size them with `CMSG_SPACE`). */
+  /**
+   * Ancillary bytes per datagram for control messages you want on each {@link Datagram} (size
+   * them with `CMSG_SPACE`). With 0 (the default) datagrams carry no ancillary data; the drop
+   * counter is read by the reader either way.
+   */
   controlSize?: number;
   /** Decode each sender's address (default true). */
   addresses?: boolean;
@@ -77,6 +80,9 @@ function checkCount(value: number | undefined, fallback: number, name: string): 
   return value;
 }
 
+/** Shared by every datagram without ancillary data. */
+const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMessage[];
+
 /**
  * A batched, bounded, credit-driven reader of a datagram socket.
  *
@@ -103,6 +109,9 @@ export class DatagramReader {
   readonly kernelDrops$: Observable<number>;
 
   private readonly batch: MessageBatch;
+  /** Whether the user asked for ancillary data (otherwise only the drop counter is read). */
+  private readonly decodeAncillary: boolean;
+  private readonly countDrops: boolean;
   private readonly queue = new Ring<Datagram>();
   private readonly queueLimit: number;
   private readonly policy: OverflowPolicy;
@@ -138,6 +147,8 @@ export class DatagramReader {
     if (kernelDrops) socket.setOption('SO_RXQ_OVFL', true);
     const controlSize = extraControl + (kernelDrops ? cmsgSpace(4) : 0);
     this.batch = new MessageBatch(batchSize, slotSize, { addresses: options.addresses ?? true, controlSize });
+    this.decodeAncillary = extraControl > 0;
+    this.countDrops = kernelDrops;
     const host: PumpHost = {
       wantsRead: () => this.consumer !== undefined && !this.closed && this.failure === undefined,
       readOnce: () => this.readOnce(),
@@ -222,11 +233,17 @@ export class DatagramReader {
     const n = this.socket.tryRecvBatch(this.batch);
     if (n <= 0) return 'blocked';
     const batch = this.batch;
+    // The kernel's drop counter is cumulative, so the newest datagram of the batch has the
+    // latest value: one look per batch instead of a control-message decode per datagram.
+    if (this.countDrops) this.countKernelDrops(batch.dropCount(n - 1));
+    // One allocation holds the whole batch's payloads; each datagram gets a slice of it.
+    let total = 0;
+    for (let i = 0; i < n; i++) total += Math.min(batch.length(i), batch.slotSize);
+    const store = Buffer.allocUnsafe(total);
+    let offset = 0;
     for (let i = 0; i < n; i++) {
       // The consumer may close or unsubscribe from inside next(); the rest of the batch is then unread.
       if (this.closed || this.failure !== undefined || !this.consumer) return 'more';
-      const ancillary = batch.ancillary(i);
-      if (ancillary.length > 0) this.countKernelDrops(ancillary);
       this.counts.received++;
       if (this.queue.length >= this.queueLimit) {
         if (this.policy === 'drop-newest') {
@@ -240,23 +257,25 @@ export class DatagramReader {
         this.queue.shift();
         this.counts.droppedOldest++;
       }
-      this.queue.push({ data: Buffer.from(batch.data(i)), address: batch.address(i), ancillary, flags: batch.flags(i) });
+      const len = Math.min(batch.length(i), batch.slotSize);
+      const start = i * batch.slotSize;
+      batch.payload.copy(store, offset, start, start + len);
+      const data = store.subarray(offset, offset + len);
+      offset += len;
+      this.queue.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) });
       this.deliver();
     }
     return 'more';
   }
 
-  private countKernelDrops(ancillary: ControlMessage[]): void {
-    for (const m of ancillary) {
-      if (m.level !== C.SOL_SOCKET || m.type !== C.SO_RXQ_OVFL || m.data.length < 4) continue;
-      const total = decodeUint32(m.data);
-      // The kernel's counter is a wrapping u32: the delta survives the wrap.
-      const delta = (total - this.lastKernelCount) >>> 0;
-      this.lastKernelCount = total;
-      if (delta > 0) {
-        this.counts.kernelDrops += delta;
-        this.drops.next(delta);
-      }
+  private countKernelDrops(total: number): void {
+    if (total < 0) return;
+    // The kernel's counter is a wrapping u32: the delta survives the wrap.
+    const delta = (total - this.lastKernelCount) >>> 0;
+    this.lastKernelCount = total;
+    if (delta > 0) {
+      this.counts.kernelDrops += delta;
+      this.drops.next(delta);
     }
   }
 
