@@ -1,0 +1,165 @@
+/**
+ * What TCP and UNIX stream/seqpacket servers share: a bound, listening socket whose accepted
+ * connections are an Observable, with counters and a close that leaves live connections alone.
+ */
+import { Observable, Subject, share, type Subscription } from 'rxjs';
+import { SocketError, type Socket, type SocketAddress } from '@rxsock/core';
+import { acceptLoop } from './accept-loop.js';
+
+/** Running totals of a server, for metrics and tests. */
+export interface ServerCounters {
+  /** Connections accepted since the server started. */
+  accepted: number;
+  /**
+   * Accept failures the server survived (EMFILE, ENFILE, ENOBUFS...), each followed by a
+   * back-off, plus connections that died between accept and setup.
+   */
+  acceptErrors: number;
+  /** Accepted connections not closed yet. */
+  active: number;
+}
+
+/** Back-off of the accept loop after a transient error. */
+export interface AcceptBackoffOptions {
+  /** First wait after EMFILE and friends, in ms (doubling). Default 10. */
+  acceptBackoff?: number;
+  /** Longest wait between accept retries, in ms. Default 1000. */
+  maxAcceptBackoff?: number;
+}
+
+/** What a server's connection type must offer for the server to account for it. */
+export interface ServerConnection {
+  /** Settles when the connection is closed. */
+  readonly closed: Promise<void>;
+  /** Closes it. */
+  close(): void;
+}
+
+/**
+ * A listening stream socket and its connections. Subscribing to
+ * {@link StreamServer.connections$} runs the accept loop (shared by all subscribers); closing the
+ * server closes only the listener, so connections already accepted keep working until their own
+ * teardown.
+ */
+export class StreamServer<C extends ServerConnection> {
+  /** The listening socket. */
+  readonly socket: Socket;
+  /**
+   * Accepted connections, as they come. Hot while subscribed: connections accepted while nobody
+   * listens stay in the kernel's backlog. Completes when the server is closed.
+   */
+  readonly connections$: Observable<C>;
+  /** Every error the accept loop survived, as it happens (for logs). */
+  readonly acceptErrors$: Observable<unknown>;
+  /** Resolves once {@link StreamServer.close} ran. */
+  readonly closed: Promise<void>;
+
+  private readonly stats: ServerCounters = { accepted: 0, acceptErrors: 0, active: 0 };
+  private readonly errors = new Subject<unknown>();
+  private closing = false;
+  private resolveClosed!: () => void;
+
+  /**
+   * @param socket - A bound, listening socket; the server owns it.
+   * @param wrap - Turns an accepted socket into the connection type.
+   * @param options - Accept back-off.
+   */
+  constructor(socket: Socket, wrap: (socket: Socket, peer: SocketAddress) => C, options: AcceptBackoffOptions = {}) {
+    this.socket = socket;
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    this.acceptErrors$ = this.errors.asObservable();
+    const accepted$ = acceptLoop(socket, {
+      ...(options.acceptBackoff !== undefined ? { initialBackoff: options.acceptBackoff } : {}),
+      ...(options.maxAcceptBackoff !== undefined ? { maxBackoff: options.maxAcceptBackoff } : {}),
+      onTransientError: (e) => this.noteError(e),
+      isClosing: () => this.closing,
+    });
+    this.connections$ = new Observable<C>((subscriber) =>
+      accepted$.subscribe({
+        next: ([sock, peer]) => {
+          let conn: C;
+          try {
+            conn = wrap(sock, peer);
+          } catch (e) {
+            // Reset between accept and getpeername: the peer's problem, not the server's.
+            sock.close();
+            this.noteError(e);
+            return;
+          }
+          this.stats.accepted++;
+          this.stats.active++;
+          void conn.closed.then(() => this.stats.active--);
+          subscriber.next(conn);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    ).pipe(share());
+  }
+
+  /**
+   * The next connection, as a promise: Python's `accept()`. It subscribes to
+   * {@link StreamServer.connections$} until one arrives, so do not mix it with other subscribers
+   * (they would see the same connection).
+   * @throws `SocketError` `EBADF` when the server is closed first; the signal's reason on abort.
+   */
+  accept(options: { signal?: AbortSignal } = {}): Promise<C> {
+    const { signal } = options;
+    return new Promise<C>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      let settled = false;
+      let subscription: Subscription | undefined;
+      const onAbort = () => finish(() => reject(signal!.reason));
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        // Leave at once: the accept loop then stops before taking another connection from the
+        // backlog, so none is accepted for nobody.
+        subscription?.unsubscribe();
+        settle();
+      };
+      subscription = this.connections$.subscribe({
+        next: (conn) => finish(() => resolve(conn)),
+        error: (e: unknown) => finish(() => reject(e)),
+        complete: () => finish(() => reject(new SocketError('accept: the server is closed', { code: 'EBADF', syscall: 'accept' }))),
+      });
+      if (settled) subscription.unsubscribe();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** The bound address; with port 0 this is where the kernel's ephemeral port shows up. */
+  address(): SocketAddress {
+    return this.socket.getsockname();
+  }
+
+  /** A snapshot of the counters. */
+  get counters(): Readonly<ServerCounters> {
+    return { ...this.stats };
+  }
+
+  /** Whether {@link StreamServer.close} ran. */
+  get isClosed(): boolean {
+    return this.closing;
+  }
+
+  /** Stops listening and closes the listening socket; accepted connections stay open. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.close();
+    this.errors.complete();
+    this.resolveClosed();
+  }
+
+  /** `await using server = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  private noteError(error: unknown): void {
+    this.stats.acceptErrors++;
+    this.errors.next(error);
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * A connected stream socket (TCP, or UNIX stream through its subclass) with the stream layer
+ * attached: one read side offered in three forms, one writer with water marks, half-close and
+ * close, and a `closed` promise.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import {
+  ChunkReader,
+  chunksIterable,
+  pipeSocket,
+  SocketError,
+  SocketWriter,
+  formatAddress,
+  readChunks,
+  type ReadOptions,
+  type Socket,
+  type SocketAddress,
+  type WriterOptions,
+} from '@rxsock/core';
+
+/** Stream-layer tuning of a {@link Connection}. */
+export interface ConnectionOptions {
+  /** Reader options (chunk size, read-ahead high-water mark) for `input$`, `reader` and `for await`. */
+  read?: ReadOptions;
+  /** Writer water marks (defaults 64 KiB high, 32 KiB low). */
+  write?: WriterOptions;
+}
+
+/** The ways a connection's read side can be consumed; one per connection, chosen by first use. */
+export type ReadMode = 'input$' | 'reader' | 'iterator' | 'messages';
+
+/**
+ * One connection. The read side can be consumed in exactly one of three ways, chosen by first
+ * use: {@link Connection.input$} (an Observable; unsubscribing closes the connection),
+ * {@link Connection.reader} (explicit credit) or `for await (const chunk of connection)`.
+ * Mixing them would split the byte stream between consumers, so it throws.
+ *
+ * The connection closes itself once the peer has finished sending (`input$` completed) and
+ * {@link Connection.end} has flushed and shut down the writing side; otherwise the owner calls
+ * {@link Connection.close}.
+ *
+ * @example
+ * ```ts
+ * const conn = await connect('example.com', 80);
+ * conn.input$.subscribe({ next: (chunk) => process.stdout.write(chunk) });
+ * conn.write(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
+ * ```
+ */
+export class Connection {
+  /** The underlying socket, for options and anything this class does not wrap. */
+  readonly socket: Socket;
+  /** This end's address (`getsockname`). */
+  readonly localAddress: SocketAddress;
+  /** The peer's address (`getpeername`), as the kernel reports it. */
+  readonly remoteAddress: SocketAddress;
+  /** The writing side: `write()` queues and returns false above the high mark; `drain()`, `writable$`. */
+  readonly writer: SocketWriter;
+  /**
+   * The bytes the peer sends, as chunks. Completes when the peer half-closes or closes (writing
+   * still works), errors with a typed {@link SocketError} (`ECONNRESET`...) and then closes the
+   * connection. Unsubscribing before the end closes the connection: nobody reads any more, and a
+   * half-read connection is of no use. A synchronous `next()` counts as consumed; for async
+   * consumers with backpressure use {@link Connection.reader} or `for await`. One subscriber.
+   */
+  readonly input$: Observable<Buffer>;
+  /** Settles (always resolves) once the connection is closed, by either side or by an error. */
+  readonly closed: Promise<void>;
+
+  private readonly options: ConnectionOptions;
+  private readMode: ReadMode | undefined;
+  private chunkReader: ChunkReader | undefined;
+  private iterator: AsyncIterableIterator<Buffer> | undefined;
+  private inputSubscriber: Subscriber<Buffer> | undefined;
+  private readEnded = false;
+  private writeEnded = false;
+  private isClosed = false;
+  private resolveClosed!: () => void;
+
+  /**
+   * Wraps a connected stream socket; the connection owns it from now on. Normally made by
+   * `connect()` or a server, not directly.
+   */
+  constructor(socket: Socket, options: ConnectionOptions = {}) {
+    this.socket = socket;
+    this.options = options;
+    this.localAddress = socket.getsockname();
+    this.remoteAddress = socket.getpeername();
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    this.writer = new SocketWriter(socket, options.write);
+    // A failed write (EPIPE, ECONNRESET) means the connection is gone: close it, and tell the
+    // reader through input$ so the error is seen once, where the data is consumed.
+    this.writer.closed.catch((error: unknown) => this.close(error));
+    this.input$ = new Observable<Buffer>((subscriber) => this.subscribeInput(subscriber));
+  }
+
+  /**
+   * The credit form of the read side: `reader.request(n)` lets `n` more chunks through
+   * `reader.chunks$`, and reading stops (TCP's window closes) while credit is exhausted and the
+   * read-ahead queue is full. Created on first use.
+   */
+  get reader(): ChunkReader {
+    this.claim('reader');
+    return (this.chunkReader ??= new ChunkReader(this.socket, this.options.read));
+  }
+
+  /** `for await (const chunk of conn)`: each iteration reads one chunk; `break` stops reading. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    this.claim('iterator');
+    const inner = (this.iterator ??= chunksIterable(this.socket, this.options.read));
+    const onDone = (r: IteratorResult<Buffer>): IteratorResult<Buffer> => {
+      if (r.done) this.readFinished();
+      return r;
+    };
+    return {
+      next: () => inner.next().then(onDone),
+      return: () => inner.return!().then(onDone),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Queues `chunk` on the writer; false when the writer is above its high mark (wait for `drain()`). */
+  write(chunk: Uint8Array): boolean {
+    return this.writer.write(chunk);
+  }
+
+  /** Resolves when the writer's queue is back under its low mark. */
+  drain(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  /**
+   * Half-close: flushes what is queued, then shuts down the writing side (the peer reads EOF).
+   * Reading goes on until the peer finishes too.
+   */
+  async end(): Promise<void> {
+    if (this.isClosed) return;
+    await this.writer.end();
+    this.writeEnded = true;
+    this.maybeFinished();
+  }
+
+  /**
+   * Pipes this connection's bytes into `target` with real backpressure: reading pauses while
+   * the target's writer is above its high mark. Resolves when this side reaches EOF (and, with
+   * `end` — the default — after the target was half-closed).
+   */
+  async pipeTo(target: Connection | SocketWriter, options: { end?: boolean } = {}): Promise<void> {
+    const writer = target instanceof Connection ? target.writer : target;
+    const end = options.end ?? true;
+    await pipeSocket(this.reader, writer, { end: false });
+    this.readFinished();
+    if (end) {
+      if (target instanceof Connection) await target.end();
+      else await writer.end();
+    }
+  }
+
+  /**
+   * Closes at once: queued writes are dropped, a current `input$` subscriber completes (or
+   * errors with `error`), and the fd is released. Safe to call more than once.
+   */
+  close(error?: unknown): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    // The subscriber hears first, so its teardown stops the reader while the fd is still valid.
+    const subscriber = this.inputSubscriber;
+    this.inputSubscriber = undefined;
+    if (subscriber) {
+      if (error === undefined) subscriber.complete();
+      else subscriber.error(error);
+    }
+    this.chunkReader?.close();
+    void this.iterator?.return?.();
+    this.writer.destroy();
+    this.socket.close();
+    this.resolveClosed();
+  }
+
+  /** Whether {@link Connection.close} has run. */
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  /** `await using conn = await connect(...)` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** `Connection(127.0.0.1:5000 -> 127.0.0.1:80)`. */
+  toString(): string {
+    return `${this.constructor.name}(${formatAddress(this.localAddress)} -> ${formatAddress(this.remoteAddress)})`;
+  }
+
+  /** @internal Marks the read side as consumed one way; subclasses add message forms. */
+  protected claim(mode: ReadMode): void {
+    if (this.readMode === undefined) this.readMode = mode;
+    else if (this.readMode !== mode) {
+      throw new SocketError(`the read side of ${this.toString()} is already consumed through ${this.readMode}`, {
+        code: 'ERR_RXSOCK_SOURCE_BUSY',
+      });
+    }
+  }
+
+  /** @internal The peer finished sending and the consumer saw it. */
+  protected readFinished(): void {
+    this.readEnded = true;
+    this.maybeFinished();
+  }
+
+  private maybeFinished(): void {
+    if (this.readEnded && this.writeEnded) this.close();
+  }
+
+  private subscribeInput(subscriber: Subscriber<Buffer>): () => void {
+    try {
+      this.claim('input$');
+    } catch (e) {
+      subscriber.error(e);
+      return () => {};
+    }
+    if (this.inputSubscriber) {
+      subscriber.error(new SocketError('input$ takes one subscriber at a time', { code: 'ERR_RXSOCK_SOURCE_BUSY' }));
+      return () => {};
+    }
+    if (this.isClosed || this.readEnded) {
+      subscriber.complete();
+      return () => {};
+    }
+    this.inputSubscriber = subscriber;
+    let finished = false;
+    const inner = readChunks(this.socket, this.options.read).subscribe({
+      next: (chunk) => subscriber.next(chunk),
+      error: (error: unknown) => {
+        finished = true;
+        this.inputSubscriber = undefined;
+        subscriber.error(error);
+        this.close();
+      },
+      complete: () => {
+        finished = true;
+        this.inputSubscriber = undefined;
+        subscriber.complete();
+        this.readFinished();
+      },
+    });
+    return () => {
+      inner.unsubscribe();
+      if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
+      if (!finished) this.close();
+    };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * AF_UNIX SOCK_DGRAM: reliable, ordered, unconnected datagrams between processes of one host
+ * (syslog's transport), with descriptors as a message part.
+ */
+import { Observable, share } from 'rxjs';
+import { C, Socket, type SocketAddress, type UnixAddress } from '@rxsock/core';
+import { removeSocketFile, unixAddress, unlinkStaleSocket, type UnixPath } from './address.js';
+import { partsOf, readUnixMessages, rightsFor, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
+
+/** Options of {@link unixDatagram}. */
+export interface UnixDatagramOptions {
+  /** Name to bind (path or `'\0abstract'`). Without one the socket can send but gets no replies. */
+  path?: UnixPath;
+  /** Remove a leftover socket file at `path` before binding. */
+  unlinkExisting?: boolean;
+  /** Remove the socket file on close (default true when a path was bound). */
+  unlinkOnClose?: boolean;
+  /** Largest datagram and most descriptors per datagram to receive. */
+  receive?: UnixReceiveOptions;
+}
+
+/** A UNIX datagram socket; create it with {@link unixDatagram} or {@link UnixDatagramSocket.pair}. */
+export class UnixDatagramSocket {
+  /** The underlying socket. */
+  readonly socket: Socket;
+  /**
+   * Datagrams as they arrive, one recvmsg per `next()`. Shared; reading stops while nobody
+   * listens (the kernel then blocks or fails the senders: UNIX datagrams are never dropped).
+   * Completes on close.
+   */
+  readonly messages$: Observable<UnixMessage>;
+  /** Resolves once the socket is closed. */
+  readonly closed: Promise<void>;
+
+  private readonly ownPath: string | undefined;
+  private isClosed = false;
+  private resolveClosed!: () => void;
+
+  /** Wraps an open AF_UNIX SOCK_DGRAM socket. `ownPath` is removed on close. */
+  constructor(socket: Socket, receive: UnixReceiveOptions = {}, ownPath?: string) {
+    this.socket = socket;
+    this.ownPath = ownPath;
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    this.messages$ = new Observable<UnixMessage>((subscriber) => {
+      if (this.isClosed) {
+        subscriber.complete();
+        return;
+      }
+      const inner = readUnixMessages(socket, { ...receive, endOnEmpty: false }).subscribe({
+        next: (m) => subscriber.next(m),
+        error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
+        complete: () => subscriber.complete(),
+      });
+      void this.closed.then(() => subscriber.complete());
+      return () => inner.unsubscribe();
+    }).pipe(share());
+  }
+
+  /** A connected pair (`socketpair`), e.g. to hand one end to a child process. */
+  static pair(receive: UnixReceiveOptions = {}): [UnixDatagramSocket, UnixDatagramSocket] {
+    const [a, b] = Socket.pair(C.AF_UNIX, C.SOCK_DGRAM);
+    return [new UnixDatagramSocket(a, receive), new UnixDatagramSocket(b, receive)];
+  }
+
+  /** The bound address (`path` `''` when unbound). */
+  address(): UnixAddress {
+    return this.socket.getsockname() as UnixAddress;
+  }
+
+  /** Sends one datagram to `to` (required unless connected), with descriptors if any. */
+  async send(message: UnixOutgoingMessage, to?: UnixPath): Promise<void> {
+    await this.socket.sendMsg(partsOf(message.data), rightsFor(message.fds), 0, to === undefined ? undefined : unixAddress(to));
+  }
+
+  /** Fixes the peer: `send()` needs no address and only the peer's datagrams arrive. */
+  async connect(to: UnixPath): Promise<void> {
+    await this.socket.connect(unixAddress(to));
+  }
+
+  /** The peer of a connected socket (pairs, or after `connect`). */
+  remoteAddress(): SocketAddress | undefined {
+    try {
+      return this.socket.getpeername();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Closes the socket (and removes its socket file); `messages$` subscribers complete. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.socket.close();
+    if (this.ownPath !== undefined) removeSocketFile(this.ownPath);
+    this.resolveClosed();
+  }
+
+  /** `await using sock = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+/**
+ * Creates a UNIX datagram socket, bound to `options.path` when given.
+ *
+ * @throws `SocketError` `EADDRINUSE` when the path exists (see `unlinkExisting`).
+ */
+export function unixDatagram(options: UnixDatagramOptions = {}): UnixDatagramSocket {
+  const socket = Socket.create(C.AF_UNIX, C.SOCK_DGRAM);
+  try {
+    if (options.path !== undefined) {
+      if (options.unlinkExisting) unlinkStaleSocket(options.path);
+      socket.bind(unixAddress(options.path));
+    }
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  const own = options.path !== undefined && (options.unlinkOnClose ?? true) ? options.path : undefined;
+  return new UnixDatagramSocket(socket, options.receive, own);
+}

@@ -1,0 +1,102 @@
+/**
+ * AF_UNIX SOCK_SEQPACKET: connection-oriented like a stream, but each send is one record that
+ * arrives whole, in order, with its descriptors. The natural transport for request/response IPC.
+ */
+import { Observable, share } from 'rxjs';
+import { type Credentials, type Socket, type SocketAddress, formatAddress } from '@rxsock/core';
+import { partsOf, readUnixMessages, receiveMessage, rightsFor, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
+
+/** Options of seqpacket connections. */
+export interface SeqpacketOptions {
+  /** Largest record and most descriptors per record to receive. */
+  receive?: UnixReceiveOptions;
+}
+
+/**
+ * A connected seqpacket socket. Records are sent with {@link SeqpacketConnection.send} and read
+ * with {@link SeqpacketConnection.messages$} or {@link SeqpacketConnection.receive} (one reader
+ * at a time). The kernel queues unread records and blocks the sender when its queue is full, so
+ * reading one record per `next()` is backpressure end to end.
+ */
+export class SeqpacketConnection {
+  /** The underlying socket. */
+  readonly socket: Socket;
+  /** This end's address. */
+  readonly localAddress: SocketAddress;
+  /** The peer's address (often unnamed: `''`). */
+  readonly remoteAddress: SocketAddress;
+  /**
+   * Records as they arrive. Completes when the peer closes or shuts down its writing side;
+   * errors with typed errors. Shared between subscribers; reading stops while nobody listens.
+   */
+  readonly messages$: Observable<UnixMessage>;
+  /** Resolves once the connection is closed. */
+  readonly closed: Promise<void>;
+
+  private readonly receiveOptions: UnixReceiveOptions;
+  private isClosed = false;
+  private resolveClosed!: () => void;
+
+  /** Wraps a connected seqpacket socket, which the connection then owns. */
+  constructor(socket: Socket, options: SeqpacketOptions = {}) {
+    this.socket = socket;
+    this.localAddress = socket.getsockname();
+    this.remoteAddress = socket.getpeername();
+    this.receiveOptions = options.receive ?? {};
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    this.messages$ = new Observable<UnixMessage>((subscriber) => {
+      if (this.isClosed) {
+        subscriber.complete();
+        return;
+      }
+      const inner = readUnixMessages(socket, { ...this.receiveOptions, endOnEmpty: true }).subscribe({
+        next: (m) => subscriber.next(m),
+        // After our own close() the pending recvmsg fails with EBADF: an end, not an error.
+        error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
+        complete: () => subscriber.complete(),
+      });
+      const onClosed = () => subscriber.complete();
+      void this.closed.then(onClosed);
+      return () => inner.unsubscribe();
+    }).pipe(share());
+  }
+
+  /** Sends one record (atomic: it arrives whole or the call fails, e.g. EMSGSIZE). */
+  async send(message: UnixOutgoingMessage): Promise<void> {
+    await this.socket.sendMsg(partsOf(message.data), rightsFor(message.fds));
+  }
+
+  /** Reads the next record; `null` at end of stream. */
+  async receive(): Promise<UnixMessage | null> {
+    const m = toUnixMessage(await receiveMessage(this.socket, this.receiveOptions));
+    return m.data.length === 0 && m.fds.length === 0 && !m.truncated ? null : m;
+  }
+
+  /** The peer process's credentials (`SO_PEERCRED`), recorded by the kernel at connect time. */
+  peerCredentials(): Credentials {
+    return this.socket.getOption('SO_PEERCRED');
+  }
+
+  /** Half-close: the peer's reader sees end of stream; records can still be received. */
+  end(): void {
+    if (!this.isClosed) this.socket.shutdown('write');
+  }
+
+  /** Closes the connection; `messages$` subscribers complete. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.socket.close();
+    this.resolveClosed();
+  }
+
+  /** `await using conn = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** `SeqpacketConnection(/run/app.sock -> (unnamed))`. */
+  toString(): string {
+    return `SeqpacketConnection(${formatAddress(this.localAddress)} -> ${formatAddress(this.remoteAddress)})`;
+  }
+}
