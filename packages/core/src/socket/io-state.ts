@@ -1,6 +1,10 @@
 /**
  * A socket's readiness, as the poller reports it, and the operations waiting for it.
  *
+ * Operations wait as attempts, not as bare wake-ups: when an edge arrives the pending attempts
+ * run right there, in FIFO order, and each promise settles with its result. A `recv` that had
+ * to wait thus costs one promise and one continuation, not a wake-up, a re-check and a retry.
+ *
  * Kept apart from the Socket object on purpose: the reactor holds this object strongly (it is the
  * registered source), so it must not hold the Socket, or a socket dropped without close() could
  * never be garbage-collected and closed by the finalizer.
@@ -8,7 +12,23 @@
 import { Interest, Ready, type Registration } from '../poller/api.js';
 import { reactor } from '../poller/reactor.js';
 
-type Waiter = { resolve: () => void; reject: (e: unknown) => void };
+/**
+ * One try of a waiting operation: a result >= 0 completes it, -1 means "not ready yet" (the
+ * attempt has cleared the ready flag), a throw fails it.
+ */
+export type Attempt = () => number;
+
+const READY_NOW: Attempt = () => 0;
+
+interface PendingOp {
+  attempt: Attempt;
+  resolve: (n: number) => void;
+  reject: (e: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+type Kind = 'read' | 'write';
 
 /** Readiness of one fd, edge-triggered, with its queues of waiting operations. */
 export class IoState {
@@ -22,25 +42,23 @@ export class IoState {
   /** Whether a write may succeed; false only after EAGAIN until the next writable edge. */
   writeReady = true;
   private registration: Registration | undefined;
-  private readWaiters: Waiter[] = [];
-  private writeWaiters: Waiter[] = [];
+  private readOps: PendingOp[] = [];
+  private writeOps: PendingOp[] = [];
   private referenced = true;
   private closedError: unknown;
 
   constructor(readonly fd: number) {}
 
-  /** The poller's callback: wakes the waiters of whatever became ready. */
+  /** The poller's callback: runs the waiting operations of whatever became ready. */
   onReady(ready: number): void {
     if (ready & (Ready.READABLE | Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED | Ready.PRIORITY)) {
       if (ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED)) this.readClosed = true;
       this.readReady = true;
-      this.wake(this.readWaiters);
-      this.readWaiters = [];
+      if (this.readOps.length > 0) this.run('read');
     }
     if (ready & (Ready.WRITABLE | Ready.ERROR | Ready.HANGUP)) {
       this.writeReady = true;
-      this.wake(this.writeWaiters);
-      this.writeWaiters = [];
+      if (this.writeOps.length > 0) this.run('write');
     }
   }
 
@@ -59,13 +77,42 @@ export class IoState {
    */
   readable(signal?: AbortSignal): Promise<void> {
     if (this.readReady && this.closedError === undefined) return Promise.resolve();
-    return this.wait('read', signal);
+    return this.submit('read', READY_NOW, signal) as Promise<unknown> as Promise<void>;
   }
 
   /** Resolves once a write may succeed, like {@link IoState.readable}. */
   writable(signal?: AbortSignal): Promise<void> {
     if (this.writeReady && this.closedError === undefined) return Promise.resolve();
-    return this.wait('write', signal);
+    return this.submit('write', READY_NOW, signal) as Promise<unknown> as Promise<void>;
+  }
+
+  /**
+   * Queues `attempt` to run at the next edge of `kind` (and after it, until it completes or
+   * fails). The caller has just seen it fail with EAGAIN, so nothing is tried now.
+   */
+  submit(kind: Kind, attempt: Attempt, signal?: AbortSignal): Promise<number> {
+    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const registration = this.ensureRegistered();
+    const queue = kind === 'read' ? this.readOps : this.writeOps;
+    return new Promise<number>((resolve, reject) => {
+      const op: PendingOp = { attempt, resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        op.onAbort = () => {
+          const live = kind === 'read' ? this.readOps : this.writeOps;
+          const i = live.indexOf(op);
+          if (i < 0) return;
+          live.splice(i, 1);
+          registration.removeWaiter();
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', op.onAbort, { once: true });
+      }
+      registration.addWaiter();
+      queue.push(op);
+      // An edge may have come between the caller's EAGAIN and now only if it was dispatched in
+      // between, which cannot happen: dispatch runs on this thread, later.
+    });
   }
 
   /** Registers the fd with the reactor now, so readiness is tracked before the first wait. */
@@ -100,7 +147,7 @@ export class IoState {
 
   /** Whether anything waits on this fd. */
   get waiting(): number {
-    return this.readWaiters.length + this.writeWaiters.length;
+    return this.readOps.length + this.writeOps.length;
   }
 
   /**
@@ -109,50 +156,39 @@ export class IoState {
    */
   dispose(error: unknown): void {
     this.closedError = error;
-    this.registration?.deregister();
+    const registration = this.registration;
+    registration?.deregister();
     this.registration = undefined;
-    const waiters = [...this.readWaiters, ...this.writeWaiters];
-    this.readWaiters = [];
-    this.writeWaiters = [];
-    for (const w of waiters) w.reject(error);
+    const ops = [...this.readOps, ...this.writeOps];
+    this.readOps = [];
+    this.writeOps = [];
+    for (const op of ops) this.settle(op, undefined, error, undefined);
   }
 
-  private wait(kind: 'read' | 'write', signal?: AbortSignal): Promise<void> {
-    if (this.closedError !== undefined) return Promise.reject(this.closedError);
-    const registration = this.ensureRegistered();
-    const queue = kind === 'read' ? this.readWaiters : this.writeWaiters;
-    return new Promise<void>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const waiter: Waiter = {
-        resolve: () => {
-          registration.removeWaiter();
-          if (onAbort) signal!.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e) => {
-          registration.removeWaiter();
-          if (onAbort) signal!.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      if (signal) {
-        if (signal.aborted) return reject(signal.reason);
-        onAbort = () => {
-          // The queue may have been swapped by a wake-up since; remove from the live one.
-          const live = kind === 'read' ? this.readWaiters : this.writeWaiters;
-          const i = live.indexOf(waiter);
-          if (i >= 0) live.splice(i, 1);
-          registration.removeWaiter();
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+  /** Runs the queued attempts of one direction until one is not ready. */
+  private run(kind: Kind): void {
+    const queue = kind === 'read' ? this.readOps : this.writeOps;
+    const registration = this.registration;
+    while (queue.length > 0) {
+      const op = queue[0]!;
+      let result: number;
+      try {
+        result = op.attempt();
+      } catch (error) {
+        queue.shift();
+        this.settle(op, undefined, error, registration);
+        continue;
       }
-      registration.addWaiter();
-      queue.push(waiter);
-    });
+      if (result < 0) return;
+      queue.shift();
+      this.settle(op, result, undefined, registration);
+    }
   }
 
-  private wake(queue: Waiter[]): void {
-    for (const w of queue) w.resolve();
+  private settle(op: PendingOp, result: number | undefined, error: unknown, registration: Registration | undefined): void {
+    registration?.removeWaiter();
+    if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
+    if (result === undefined) op.reject(error);
+    else op.resolve(result);
   }
 }

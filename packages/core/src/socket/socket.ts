@@ -626,7 +626,7 @@ export class Socket {
 
   /** Runs a read-side call until it succeeds, waiting for readability on EAGAIN. */
   private readOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
-    // Fast path: no deadline, no async frame, when the data is already there.
+    // Fast path: no deadline, no queueing, when the data is already there.
     if (this.io.readReady) {
       try {
         const r = this.tryRead(syscall, call);
@@ -635,20 +635,24 @@ export class Socket {
         return Promise.reject(e);
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
-    return this.readSlow(syscall, options, call);
+    return this.waitFor('read', syscall, options, () => this.tryRead(syscall, call));
   }
 
-  private async readSlow(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
-    const d = this.deadline(options, syscall);
-    try {
-      for (;;) {
-        await this.io.readable(d.signal);
-        const r = this.tryRead(syscall, call);
-        if (r >= 0) return r;
-      }
-    } finally {
-      d.done();
-    }
+  /** Queues an attempt until the poller's next edge, under the operation's deadline. */
+  private waitFor(kind: 'read' | 'write', syscall: string, options: OperationOptions | undefined, attempt: () => number, address?: string): Promise<number> {
+    const d = this.deadline(options, syscall, address);
+    const p = this.io.submit(kind, attempt, d.signal);
+    if (d.signal === undefined || d.signal === options?.signal) return p;
+    return p.then(
+      (r) => {
+        d.done();
+        return r;
+      },
+      (e: unknown) => {
+        d.done();
+        throw e;
+      },
+    );
   }
 
   private tryRead(syscall: string, call: (fd: number) => number): number {
@@ -668,7 +672,7 @@ export class Socket {
 
   /** Runs a write-side call until it succeeds, waiting for writability on EAGAIN. */
   private writeOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
-    // Fast path: no deadline, no async frame, when the kernel takes the data at once.
+    // Fast path: no deadline, no queueing, when the kernel takes the data at once.
     if (this.io.writeReady) {
       try {
         const r = this.tryWrite(syscall, call, address);
@@ -677,20 +681,7 @@ export class Socket {
         return Promise.reject(e);
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
-    return this.writeSlow(syscall, options, call, address);
-  }
-
-  private async writeSlow(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
-    const d = this.deadline(options, syscall, address);
-    try {
-      for (;;) {
-        await this.io.writable(d.signal);
-        const r = this.tryWrite(syscall, call, address);
-        if (r >= 0) return r;
-      }
-    } finally {
-      d.done();
-    }
+    return this.waitFor('write', syscall, options, () => this.tryWrite(syscall, call, address), address);
   }
 
   private tryWrite(syscall: string, call: (fd: number) => number, address: string | undefined): number {
