@@ -1,11 +1,15 @@
 // Memory held while a slow consumer is fed by a fast producer: a producer process writes BYTES
 // (1 GiB) over loopback TCP as fast as its writer lets it; the consumer process handles each
 // chunk with an async function paced to RATE (50 MB/s) and samples its own RSS every 100 ms.
-// rxsock (consumeChunks over the connection's ChunkReader; producer SocketWriter + drain())
-// against node:net (pause()/resume() around the same async handler; producer write() + 'drain').
+// The consumer is what is compared: rxsock (@rxsock/inet tcpServer, consumeChunks over the
+// Connection's ChunkReader) against node:net (pause()/resume() around the same async handler).
+// Both are fed by the SAME producer, a node:net process (write() + 'drain'), so the sender, its
+// buffers and the process layout are identical for both sides; PRODUCER=own gives each consumer
+// a producer of its own kind instead (rxsock: inet connect + Connection.writer + drain()).
 // Every byte is checked in order (sha256 at both ends). Reports the consumer's peak RSS (lower
 // is better) and how long the producer's writes spent waiting (backpressure reaching the sender).
-// Env: BYTES (default 1 GiB), RATE (bytes/s, default 50e6), CHUNK (producer write size, 64 KiB).
+// Env: BYTES (default 1 GiB), RATE (bytes/s, default 50e6), CHUNK (producer write size, 64 KiB),
+// PRODUCER (`net`, the default, or `own`).
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/ipc.mjs';
 import { report } from './report.mjs';
@@ -13,6 +17,8 @@ import { report } from './report.mjs';
 const BYTES = Number(process.env.BYTES ?? 2 ** 30);
 const RATE = Number(process.env.RATE ?? 50e6);
 const CHUNK = Number(process.env.CHUNK ?? 65536);
+const PRODUCER = process.env.PRODUCER ?? 'net';
+if (PRODUCER !== 'net' && PRODUCER !== 'own') throw new Error(`PRODUCER must be 'net' or 'own', not ${PRODUCER}`);
 const HOST = '127.0.0.1';
 const lib = (f) => fileURLToPath(new URL(`./lib/${f}`, import.meta.url));
 const budget = (BYTES / RATE) * 1000 * 2 + 30_000;
@@ -22,10 +28,11 @@ async function side(impl) {
   let producer;
   try {
     const { port, baseline } = await consumer.next('listening');
-    producer = startChild(lib('bp-producer.mjs'), [impl, HOST, port, BYTES, CHUNK]);
+    const producerImpl = PRODUCER === 'own' ? impl : 'net';
+    producer = startChild(lib('bp-producer.mjs'), [producerImpl, HOST, port, BYTES, CHUNK]);
     const [c, p] = await Promise.all([consumer.next('done', budget), producer.next('done', budget)]);
     const intact = c.bytes === p.bytes && c.bytes === BYTES && c.sha256 === p.sha256;
-    return { impl, api: c.api, baseline, consumer: c, producer: p, intact };
+    return { impl, api: c.api, producerImpl, baseline, consumer: c, producer: p, intact };
   } finally {
     await producer?.stop();
     await consumer.stop();
@@ -40,7 +47,7 @@ for (const s of sides) {
   console.log(
     `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(8)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples); ` +
       `consumed ${(c.bytes / 2 ** 30).toFixed(3)} GiB in ${c.seconds.toFixed(1)} s = ${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s in ${c.chunks} chunks; ` +
-      `peak user-space queue ${(c.peakQueued / 1024).toFixed(0)} KiB; producer blocked ${p.blockedSeconds.toFixed(1)} of ${p.seconds.toFixed(1)} s (${p.waits} waits); ` +
+      `peak user-space queue ${(c.peakQueued / 1024).toFixed(0)} KiB; ${s.producerImpl === 'net' ? 'node:net' : s.producerImpl} producer blocked ${p.blockedSeconds.toFixed(1)} of ${p.seconds.toFixed(1)} s (${p.waits} waits, its write queue peaked at ${(p.peakBuffered / 1024).toFixed(0)} KiB); ` +
       `sha256 ${s.intact ? 'match, every byte in order' : `MISMATCH (consumer ${c.bytes} bytes ${c.sha256.slice(0, 12)}, producer ${p.bytes} bytes ${p.sha256.slice(0, 12)})`}; api: ${s.api}`,
   );
 }
@@ -54,8 +61,10 @@ const brief = (s) => ({
   consumeMBps: +(s.consumer.bytes / s.consumer.seconds / 1e6).toFixed(1),
   producerBlockedS: +s.producer.blockedSeconds.toFixed(2),
   producerS: +s.producer.seconds.toFixed(2),
+  producerPeakBufferedKiB: Math.round(s.producer.peakBuffered / 1024),
   intact: s.intact,
   api: s.api,
+  producer: s.producerImpl === 'net' ? 'node:net' : s.producerImpl,
 });
 report({
   name: 'backpressure',
@@ -64,7 +73,7 @@ report({
   peer: mib(nt.consumer.rss.peak),
   peerName: 'node:net',
   higherIsBetter: false,
-  extra: { bytes: BYTES, rate: RATE, chunk: CHUNK, intact: rx.intact && nt.intact, rxsockSide: brief(rx), peerSide: brief(nt) },
+  extra: { bytes: BYTES, rate: RATE, chunk: CHUNK, producer: PRODUCER, intact: rx.intact && nt.intact, rxsockSide: brief(rx), peerSide: brief(nt) },
 });
 if (!rx.intact || !nt.intact) process.exitCode = 1;
 // The same run seen as growth over each consumer's own idle baseline (rxsock's baseline carries

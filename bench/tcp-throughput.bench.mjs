@@ -1,8 +1,8 @@
 // Bulk TCP throughput on loopback: 1 GiB from a sender process to a receiver process, rxsock on
-// both ends (stream layer: readChunks + SocketWriter where built, core Socket calls otherwise)
-// against node:net on both ends, in the same run. Reports GB/s measured at the receiver (first
+// both ends (@rxsock/inet: tcpServer + Connection.input$ receiving, connect + Connection.writer
+// sending) against node:net on both ends, in the same run. Reports GB/s measured at the receiver (first
 // byte of the connection to EOF; median of ROUNDS) and each side's CPU time per round.
-// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 3).
+// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5).
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/ipc.mjs';
 import { median, report } from './report.mjs';
@@ -20,7 +20,7 @@ async function round(impl) {
     try {
       const [r, s] = await Promise.all([recv.next('done', 85_000), send.next('done', 85_000)]);
       if (r.bytes !== BYTES) throw new Error(`${impl}: received ${r.bytes} of ${BYTES} bytes`);
-      return { gbps: r.bytes / r.seconds / 1e9, recvCpuS: r.cpu.total / 1e6, sendCpuS: s.cpu.total / 1e6, seconds: r.seconds, uses: r.uses ?? s.uses, sendUses: s.uses };
+      return { gbps: r.bytes / r.seconds / 1e9, recvCpuS: r.cpu.total / 1e6, sendCpuS: s.cpu.total / 1e6, seconds: r.seconds, recvApi: r.api, sendApi: s.api };
     } finally {
       await send.stop();
     }
@@ -49,7 +49,7 @@ for (const [name, s] of [['rxsock', rx], ['node:net', nt]]) {
       `CPU receiver ${s.recvCpuS.toFixed(2)} s, sender ${s.sendCpuS.toFixed(2)} s for ${gib.toFixed(2)} GiB in ${s.seconds.toFixed(2)} s`,
   );
 }
-console.log(`  rxsock used: receiver ${results.rxsock[0].uses?.join(', ')}; sender ${results.rxsock[0].sendUses?.join(', ')}`);
+console.log(`  rxsock used: receiver ${results.rxsock[0].recvApi}; sender ${results.rxsock[0].sendApi}`);
 report({
   name: 'tcp-throughput',
   unit: 'GB/s',
@@ -63,7 +63,7 @@ report({
     rounds: ROUNDS,
     rxsockCpu: { receiverS: round3(rx.recvCpuS), senderS: round3(rx.sendCpuS) },
     peerCpu: { receiverS: round3(nt.recvCpuS), senderS: round3(nt.sendCpuS) },
-    rxsockApi: { receiver: results.rxsock[0].uses, sender: results.rxsock[0].sendUses },
+    rxsockApi: { receiver: results.rxsock[0].recvApi, sender: results.rxsock[0].sendApi },
   },
 });
 

@@ -1,15 +1,18 @@
 // UDP receive cost on loopback: receiver CPU time per datagram (process.cpuUsage user+sys over
-// the run / datagrams received), 64-byte datagrams from the SAME sender process (rxsock sendMany
-// = sendmmsg, paced to RATE in 1 ms ticks), into an rxsock receiver (the stream layer's
-// DatagramReader when built, and the raw Socket.tryRecvBatch + MessageBatch(64) loop) and into a
+// the run / datagrams received), 64-byte datagrams from the SAME sender process (sendmmsg, paced
+// to RATE in 1 ms ticks; see bench/lib/udp-sender.mjs), into rxsock receivers and into a
 // node:dgram receiver, each in its own process with the same receive buffer (SO_RCVBUFFORCE
-// 8 MiB as root, else SO_RCVBUF). Loss must stay under 0.1%; a run above that is flagged loudly.
-// Then each side's highest loss-free rate: short runs stepping the sender rate up.
+// 8 MiB as root, else SO_RCVBUF). rxsock's sides (bench/lib/udp-receiver.mjs): `rxsock-udp`, the
+// headline, is @rxsock/inet udpSocket().datagrams$; `rxsock-batch` is the raw core loop
+// (Socket.tryRecvBatch + MessageBatch(64)); `rxsock-reader` (core DatagramReader) on request.
+// Loss must stay under 0.1%; a run above that is flagged loudly. Then the highest loss-free rate
+// of the headline side and of node:dgram: short runs stepping the sender rate up.
 // Env: COUNT (datagrams per main run, default 2,000,000), RATE (default 200000), SIZE (64),
-// STEP_SECONDS (2), RATES (comma list), RCVBUF (bytes, default 8 MiB).
+// STEP_SECONDS (2), RATES (comma list), RCVBUF (bytes, default 8 MiB), RX_SIDES (comma list of
+// rxsock receivers, the first is the headline and is swept; default rxsock-udp,rxsock-batch),
+// SWEEP_ALL=1 (sweep every side), SENDER (`vector`, the default, or `sendMany`).
 import { fileURLToPath } from 'node:url';
 import { startChild, sleep } from './lib/ipc.mjs';
-import { has } from './lib/rx.mjs';
 import { report } from './report.mjs';
 
 const COUNT = Number(process.env.COUNT ?? 2_000_000);
@@ -18,7 +21,7 @@ const SIZE = Number(process.env.SIZE ?? 64);
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? 2);
 const RATES = (process.env.RATES ?? '200000,250000,300000,350000,400000,500000,600000,800000,1000000').split(',').map(Number);
 const RCVBUF = Number(process.env.RCVBUF ?? 8 << 20);
-const SENDER = process.env.SENDER ?? 'vector'; // or 'sendMany'
+const SENDER = process.env.SENDER ?? 'vector'; // or 'sendMany' (bench/lib/udp-sender.mjs says why vector)
 const MAX_LOSS = 0.001;
 let senderMode;
 const HOST = '127.0.0.1';
@@ -84,10 +87,9 @@ async function side(impl, { sweep }) {
   }
 }
 
-const rxImpl = has.datagramReader || has.readDatagrams ? 'rxsock-reader' : 'rxsock-batch';
+const RX_SIDES = (process.env.RX_SIDES ?? 'rxsock-udp,rxsock-batch').split(',');
 const sides = [];
-sides.push(await side(rxImpl, { sweep: true }));
-if (rxImpl !== 'rxsock-batch') sides.push(await side('rxsock-batch', { sweep: process.env.SWEEP_ALL === '1' }));
+for (const [i, impl] of RX_SIDES.entries()) sides.push(await side(impl, { sweep: i === 0 || process.env.SWEEP_ALL === '1' }));
 sides.push(await side('dgram', { sweep: true }));
 
 const warnings = [];
@@ -143,9 +145,8 @@ report({
     goal: 'rxsock <= half of node:dgram (ratio >= 2)',
   },
 });
-if (sides.length > 2) {
-  const b = sides[1];
-  report({ name: 'udp-receive-batch', unit: 'us/datagram', rxsock: b.main.usPerDatagram, peer: dg.main.usPerDatagram, peerName: 'node:dgram', higherIsBetter: false, extra: { impl: b.impl, api: b.api, loss: b.main.loss, lossOk: b.main.loss < MAX_LOSS } });
+for (const b of sides.slice(1, -1)) {
+  report({ name: `udp-receive-${b.impl.replace(/^rxsock-/, '')}`, unit: 'us/datagram', rxsock: b.main.usPerDatagram, peer: dg.main.usPerDatagram, peerName: 'node:dgram', higherIsBetter: false, extra: { impl: b.impl, api: b.api, loss: b.main.loss, lossOk: b.main.loss < MAX_LOSS } });
 }
 
 function r3(x) {

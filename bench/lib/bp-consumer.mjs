@@ -2,9 +2,11 @@
 // processes its bytes at RATE bytes/s with an async handler per chunk (sha256 of the stream,
 // then a timer that holds the pace on a virtual clock: each chunk is "done" at
 // t0 + bytesSoFar / RATE), sampling its own RSS every 100 ms from before the connection.
-// IMPL `rxsock`: consumeChunks (the next chunk is asked for only when the handler settled; the
-// reader drops read interest when its read-ahead is full) on the inet Connection's socket;
-// IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled.
+// IMPL `rxsock`: @rxsock/inet tcpServer() and consumeChunks over the Connection's ChunkReader
+// (`conn.reader`: the next chunk is asked for only when the handler settled; the reader drops
+// read interest when its read-ahead is full, so TCP's window closes);
+// IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled (this
+// process never loads rxsock).
 // Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, chunks}.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -29,7 +31,12 @@ childMain(async () => {
     const wait = t0 + (bytes / RATE) * 1000 - performance.now();
     if (wait >= 1) await sleep(wait);
   };
-  const rx = impl === 'rxsock' ? await import('./rx.mjs') : null;
+  // Loaded before the baseline sample, so the baseline carries each side's own modules.
+  let rx;
+  if (impl === 'rxsock') {
+    const [{ consumeChunks }, { tcpServer }] = await Promise.all([import('@rxsock/core'), import('@rxsock/inet')]);
+    rx = { consumeChunks, tcpServer };
+  }
   globalThis.gc?.();
   await sleep(100);
   const sampler = new RssSampler(100).start();
@@ -66,23 +73,26 @@ childMain(async () => {
       });
     });
   } else {
-    finished = new Promise((resolve, reject) => {
-      const server = rx.serveTcp(host, (c) => {
-        server.close();
-        if (c.connection) queued = () => c.connection.reader.buffered;
-        rx.consumeAll(c, handle).then(() => {
-          c.connection ? c.connection.close() : c.socket.close();
-          resolve();
-        }, reject);
-      });
-      api = () => [...rx.uses].join(', ');
-      tell({ type: 'listening', port: server.port, baseline, api: 'rxsock' });
+    api = 'inet tcpServer() + consumeChunks(Connection.reader, handler)';
+    const server = rx.tcpServer({ host, port: 0 });
+    const accepted = server.accept();
+    port = server.port;
+    await tell({ type: 'listening', port, baseline, api });
+    finished = accepted.then(async (conn) => {
+      server.close();
+      const reader = conn.reader;
+      queued = () => reader.buffered;
+      try {
+        await rx.consumeChunks(reader, handle);
+      } finally {
+        conn.close();
+      }
     });
   }
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   const rss = sampler.stop();
   clearInterval(queueTimer);
-  await tell({ type: 'done', bytes, chunks, sha256: hash.digest('hex'), seconds, rss: { baseline, ...rss }, peakQueued, api: typeof api === 'function' ? api() : api });
+  await tell({ type: 'done', bytes, chunks, sha256: hash.digest('hex'), seconds, rss: { baseline, ...rss }, peakQueued, api });
   process.exit(0);
 });

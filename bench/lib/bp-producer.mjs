@@ -1,8 +1,12 @@
 // The fast producer of bench/backpressure: connects to HOST:PORT and writes BYTES as fast as the
-// connection takes them, in CHUNK-sized writes, waiting only when the writer says so (rxsock:
-// SocketWriter.write() false → drain(); node:net: write() false → 'drain'). Every chunk is a
-// different view of a random block (no copies), so reordered or lost chunks change the sha256.
-// Reports {type:'done', bytes, sha256, seconds, blockedSeconds, waits}.
+// connection takes them, in CHUNK-sized writes, waiting only when the writer says so (IMPL
+// `rxsock`: @rxsock/inet connect() and Connection.writer, write() false → drain(); IMPL `net`:
+// node:net write() false → 'drain'). The time spent waiting is the backpressure the producer
+// felt. Every chunk is a different view of a random block (no copies), so reordered or lost
+// chunks change the sha256.
+// Its own user-space write queue (node:net writableLength, rxsock writer.bufferedAmount) is
+// sampled every 100 ms: with backpressure it stays near the writer's high-water mark.
+// Reports {type:'done', bytes, sha256, seconds, blockedSeconds, waits, peakBuffered}.
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -27,10 +31,14 @@ childMain(async () => {
   let waits = 0;
   let t0;
   let sent = 0;
+  let buffered = () => 0;
+  let peakBuffered = 0;
+  const bufferTimer = setInterval(() => (peakBuffered = Math.max(peakBuffered, buffered())), 100);
   if (impl === 'rxsock') {
-    const rx = await import('./rx.mjs');
-    const conn = await rx.connectTcp(host, PORT);
+    const { connect } = await import('@rxsock/inet');
+    const conn = await connect(host, PORT);
     const writer = conn.writer;
+    buffered = () => writer.bufferedAmount;
     t0 = performance.now();
     for (let i = 0; sent < TOTAL; i++) {
       const chunk = chunkAt(i, Math.min(CHUNK, TOTAL - sent));
@@ -50,6 +58,7 @@ childMain(async () => {
   } else {
     await new Promise((resolve, reject) => {
       const c = net.connect({ host, port: PORT }, () => {
+        buffered = () => c.writableLength;
         t0 = performance.now();
         let i = 0;
         let w0 = 0;
@@ -82,6 +91,7 @@ childMain(async () => {
     });
   }
   const seconds = (performance.now() - t0) / 1000;
-  await tell({ type: 'done', bytes: sent, sha256: hash.digest('hex'), seconds, blockedSeconds: blocked / 1000, waits });
+  clearInterval(bufferTimer);
+  await tell({ type: 'done', bytes: sent, sha256: hash.digest('hex'), seconds, blockedSeconds: blocked / 1000, waits, peakBuffered });
   process.exit(0);
 });

@@ -1,9 +1,9 @@
 // The server of bench/tcp-idle-connections: accepts connections on HOST:0 and keeps each one
 // open and read (every connection has a live reader, so a byte would be delivered), closing it at
 // EOF. IMPL `rxsock`: @rxsock/inet's tcpServer().connections$ with each connection's input$
-// subscribed (or the core fallback of bench/lib/rx.mjs); IMPL `net`: node:net with a 'data'
-// listener. Messages: {type:'cmd', op:'waitOpen', n} → {type:'open', open} once exactly n are
-// open; {type:'cmd', op:'measure'} → {type:'memory', ...process.memoryUsage() after gc()}.
+// subscribed; IMPL `net`: node:net with a 'data' listener (this process never loads rxsock).
+// Messages: {type:'cmd', op:'waitOpen', n} → {type:'open', open} once exactly n are open;
+// {type:'cmd', op:'measure'} → {type:'memory', ...process.memoryUsage() after gc()}.
 import net from 'node:net';
 import { childMain, nextMessage, sleep, tell } from './ipc.mjs';
 
@@ -31,21 +31,28 @@ childMain(async () => {
     port = server.address().port;
     api = "node:net server, 'data' listener per connection";
   } else {
-    const rx = await import('./rx.mjs');
-    const server = rx.serveTcp(host, (c) => {
+    const { tcpServer } = await import('@rxsock/inet');
+    const server = tcpServer({ host, port: 0, backlog: 4096 });
+    server.connections$.subscribe((conn) => {
       open++;
       accepted++;
-      const close = () => {
+      // input$ completes at EOF (the connection then waits for its own end()), errors on a reset
+      // (and closes itself); either way it is done here.
+      const done = () => {
         open--;
-        c.connection ? c.connection.close() : c.socket.close();
+        conn.close();
       };
-      rx.readAll(c, () => {}).then(close, () => {
-        errors++;
-        close();
+      conn.input$.subscribe({
+        next: () => {},
+        error: () => {
+          errors++;
+          done();
+        },
+        complete: done,
       });
     });
     port = server.port;
-    api = [...rx.uses].join(', ');
+    api = 'inet tcpServer().connections$, Connection.input$ subscribed per connection';
   }
   await tell({ type: 'ready', port, api });
   for (;;) {

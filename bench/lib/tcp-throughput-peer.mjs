@@ -1,17 +1,25 @@
 // One side of bench/tcp-throughput: `recv IMPL` listens on 127.0.0.1:0 and counts bytes to EOF;
 // `send IMPL PORT BYTES CHUNK` connects and writes BYTES in CHUNK-sized writes, then half-closes.
-// IMPL is `rxsock` or `net`. Each reports its wall time and process CPU time over the transfer.
+// IMPL `rxsock`: @rxsock/inet — tcpServer().connections$ and Connection.input$ on the receiver,
+// connect() and Connection.writer (write() / drain() / end()) on the sender. IMPL `net`: node:net
+// with a 'data' listener / write() + 'drain'. Each reports its wall time and process CPU time
+// over the transfer. The node:net processes never load rxsock (it is imported in the rxsock
+// branch only), so neither side carries the other's modules.
 import net from 'node:net';
 import { childMain, cpuSince, tell } from './ipc.mjs';
 
 const [role, impl, portArg, bytesArg, chunkArg] = process.argv.slice(2);
 const HOST = '127.0.0.1';
+const API = {
+  recv: 'inet tcpServer().connections$ + Connection.input$',
+  send: 'inet connect() + Connection.writer write()/drain()/end()',
+};
 
 childMain(async () => {
   if (impl === 'rxsock') {
-    const rx = await import('./rx.mjs');
-    if (role === 'recv') await rxRecv(rx);
-    else await rxSend(rx, Number(portArg), Number(bytesArg), Number(chunkArg));
+    const inet = await import('@rxsock/inet');
+    if (role === 'recv') await rxRecv(inet);
+    else await rxSend(inet, Number(portArg), Number(bytesArg), Number(chunkArg));
   } else if (impl === 'net') {
     if (role === 'recv') await netRecv();
     else await netSend(Number(portArg), Number(bytesArg), Number(chunkArg));
@@ -19,31 +27,33 @@ childMain(async () => {
   process.exit(0);
 });
 
-async function rxRecv(rx) {
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
-  const server = rx.serveTcp(HOST, (c) => {
-    server.close();
-    const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    let bytes = 0;
-    rx.readAll(c, (chunk) => {
-      bytes += chunk.length;
-    }).then(async () => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cpu = cpuSince(cpu0);
-      c.connection ? c.connection.close() : c.socket.close();
-      await tell({ type: 'done', bytes, seconds, cpu, uses: [...rx.uses] });
-      resolveDone();
-    }, (e) => tell({ type: 'error', message: String(e?.stack ?? e) }));
-  });
+async function rxRecv({ tcpServer }) {
+  const server = tcpServer({ host: HOST, port: 0 });
+  const accepted = server.accept();
   await tell({ type: 'listening', port: server.port });
-  await done;
+  const conn = await accepted;
+  server.close();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let bytes = 0;
+  await new Promise((resolve, reject) => {
+    conn.input$.subscribe({
+      next: (chunk) => {
+        bytes += chunk.length;
+      },
+      error: reject,
+      complete: resolve,
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSince(cpu0);
+  conn.close();
+  await tell({ type: 'done', bytes, seconds, cpu, api: API.recv });
 }
 
-async function rxSend(rx, port, total, chunkSize) {
+async function rxSend({ connect }, port, total, chunkSize) {
   const chunk = Buffer.alloc(chunkSize, 0x61);
-  const conn = await rx.connectTcp(HOST, port);
+  const conn = await connect(HOST, port);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const writer = conn.writer;
@@ -56,7 +66,7 @@ async function rxSend(rx, port, total, chunkSize) {
   await writer.end();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSince(cpu0);
-  await tell({ type: 'done', bytes: sent, seconds, cpu, uses: [...rx.uses] });
+  await tell({ type: 'done', bytes: sent, seconds, cpu, api: API.send });
   conn.close();
 }
 

@@ -1,27 +1,32 @@
 // One UDP receiver of bench/udp-receive, bound to HOST:0, counting datagrams as it reads them.
 // IMPL:
-//   rxsock-reader  the stream layer's datagram source (readDatagrams / DatagramReader, batch 64)
-//   rxsock-batch   Socket.tryRecvBatch into one reused MessageBatch of 64 (recvmmsg) + waitReadable
+//   rxsock-udp     @rxsock/inet udpSocket().datagrams$ (recvmmsg batches of 64 through core's
+//                  DatagramReader; what an application subscribes to)
+//   rxsock-reader  @rxsock/core DatagramReader(batchSize 64).datagrams$ with request(Infinity)
+//   rxsock-batch   @rxsock/core Socket.tryRecvBatch into one reused MessageBatch of 64
+//                  (recvmmsg, sender addresses not decoded) + waitReadable
 //   dgram          node:dgram's 'message' event
+// Every receiver gets the same receive buffer (bench/lib/udp-buffers.mjs, applied to its fd).
 // Args: IMPL HOST RCVBUF. Replies {type:'ready', port, rcvbuf, api}; then per measurement
 // {type:'start'} resets the counters and the CPU clock, {type:'stop'} replies {type:'stats',
-// received, bytes, cpu, kernelDrops?}.
+// received, bytes, cpu, counters}.
 import dgram from 'node:dgram';
+import { C, DatagramReader, MessageBatch, Socket } from '@rxsock/core';
+import { udpSocket } from '@rxsock/inet';
 import { childMain, cpuSince, nextMessage, tell } from './ipc.mjs';
+import { dgramFd, setReceiveBuffer } from './udp-buffers.mjs';
 
 const [impl, host, rcvbufArg] = process.argv.slice(2);
+const RCVBUF = Number(rcvbufArg);
 const BATCH = 64;
 
 let received = 0;
 let bytes = 0;
+const fail = (e) => tell({ type: 'error', message: String(e?.stack ?? e) });
 
-childMain(async () => {
-  const rx = await import('./rx.mjs');
-  let port;
-  let rcvbuf;
-  let api;
-  let counters = () => ({});
-  if (impl === 'dgram') {
+/** Each receiver: binds, starts counting, returns {port, rcvbuf, api, counters()}. */
+const receivers = {
+  async dgram() {
     const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     sock.on('message', (msg) => {
       received++;
@@ -31,44 +36,70 @@ childMain(async () => {
       sock.once('error', reject);
       sock.bind(0, host, resolve);
     });
-    port = sock.address().port;
-    rcvbuf = rx.setReceiveBuffer(rx.dgramFd(sock), Number(rcvbufArg));
-    api = 'node:dgram message event';
-  } else {
-    const sock = rx.udpBound(host);
-    port = sock.getsockname().port;
-    rcvbuf = rx.setReceiveBuffer(sock.fileno(), Number(rcvbufArg));
-    if (impl === 'rxsock-reader') {
-      const core = rx.core;
-      if (typeof core.DatagramReader === 'function') {
-        // What readDatagrams() does, kept as a DatagramReader so its counters can be read:
-        // defaults otherwise (sender addresses decoded, SO_RXQ_OVFL on, queue 4096 drop-oldest).
-        const reader = new core.DatagramReader(sock, { batchSize: BATCH });
-        reader.request(Infinity);
-        reader.datagrams$.subscribe({
-          next: (d) => {
-            received++;
-            bytes += d.data.length;
-          },
-          error: (e) => tell({ type: 'error', message: String(e?.stack ?? e) }),
-        });
-        counters = () => ({ ...reader.counters });
-        api = 'DatagramReader(batchSize 64).datagrams$ with request(Infinity)';
-      } else throw new Error('no DatagramReader / readDatagrams in @rxsock/core yet');
-    } else if (impl === 'rxsock-batch') {
-      const batch = new rx.MessageBatch(BATCH, 65536, { addresses: false });
-      api = 'Socket.tryRecvBatch + MessageBatch(64) + waitReadable';
-      (async () => {
-        for (;;) {
-          const n = sock.tryRecvBatch(batch);
-          if (n > 0) {
-            for (let i = 0; i < n; i++) bytes += batch.data(i).length;
-            received += n;
-          } else await sock.waitReadable();
-        }
-      })().catch((e) => tell({ type: 'error', message: String(e?.stack ?? e) }));
-    } else throw new Error(`unknown impl ${impl}`);
-  }
+    const rcvbuf = setReceiveBuffer(dgramFd(sock), RCVBUF);
+    return { port: sock.address().port, rcvbuf, api: 'node:dgram message event', counters: () => ({}) };
+  },
+
+  'rxsock-udp'() {
+    const udp = udpSocket({ host, port: 0, receive: { batchSize: BATCH } });
+    const rcvbuf = setReceiveBuffer(udp.socket.fileno(), RCVBUF);
+    udp.datagrams$.subscribe({
+      next: (d) => {
+        received++;
+        bytes += d.data.length;
+      },
+      error: fail,
+    });
+    const counters = () => {
+      const { received, delivered, dropped, kernelDrops } = udp.counters;
+      return { received, delivered, dropped, kernelDrops };
+    };
+    return { port: udp.address().port, rcvbuf, api: 'inet udpSocket({receive: {batchSize: 64}}).datagrams$', counters };
+  },
+
+  'rxsock-reader'() {
+    const sock = boundSocket();
+    const rcvbuf = setReceiveBuffer(sock.fileno(), RCVBUF);
+    // Defaults otherwise: sender addresses decoded, SO_RXQ_OVFL on, queue 4096 drop-oldest.
+    const reader = new DatagramReader(sock, { batchSize: BATCH });
+    reader.datagrams$.subscribe({
+      next: (d) => {
+        received++;
+        bytes += d.data.length;
+      },
+      error: fail,
+    });
+    reader.request(Infinity);
+    return { port: sock.getsockname().port, rcvbuf, api: 'core DatagramReader(batchSize 64).datagrams$ + request(Infinity)', counters: () => ({ ...reader.counters }) };
+  },
+
+  'rxsock-batch'() {
+    const sock = boundSocket();
+    const rcvbuf = setReceiveBuffer(sock.fileno(), RCVBUF);
+    const batch = new MessageBatch(BATCH, 65536, { addresses: false });
+    (async () => {
+      for (;;) {
+        const n = sock.tryRecvBatch(batch);
+        if (n > 0) {
+          for (let i = 0; i < n; i++) bytes += batch.data(i).length;
+          received += n;
+        } else await sock.waitReadable();
+      }
+    })().catch(fail);
+    return { port: sock.getsockname().port, rcvbuf, api: 'core Socket.tryRecvBatch + MessageBatch(64) + waitReadable', counters: () => ({}) };
+  },
+};
+
+function boundSocket() {
+  const sock = Socket.create(host.includes(':') ? C.AF_INET6 : C.AF_INET, C.SOCK_DGRAM);
+  sock.bind([host, 0]);
+  return sock;
+}
+
+childMain(async () => {
+  const make = receivers[impl];
+  if (!make) throw new Error(`unknown impl ${impl}; known: ${Object.keys(receivers).join(', ')}`);
+  const { port, rcvbuf, api, counters } = await make();
   await tell({ type: 'ready', port, rcvbuf, api });
   for (;;) {
     await nextMessage('start');

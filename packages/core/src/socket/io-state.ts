@@ -46,6 +46,7 @@ export class IoState {
   private writeOps: PendingOp[] = [];
   private referenced = true;
   private closedError: unknown;
+  private readListener: ((error?: unknown) => void) | undefined;
 
   constructor(readonly fd: number) {}
 
@@ -55,6 +56,11 @@ export class IoState {
       if (ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED)) this.readClosed = true;
       this.readReady = true;
       if (this.readOps.length > 0) this.run('read');
+      const listener = this.readListener;
+      if (listener) {
+        this.setReadListener(undefined);
+        listener();
+      }
     }
     if (ready & (Ready.WRITABLE | Ready.ERROR | Ready.HANGUP)) {
       this.writeReady = true;
@@ -115,6 +121,24 @@ export class IoState {
     });
   }
 
+  /**
+   * Arms (or with undefined, disarms) a one-shot callback for the next readable edge, or for the
+   * error that closes the fd. The promise-free wait of hot stream loops: no allocation per wait,
+   * and the reads happen inside the dispatch. While armed it counts as a waiter.
+   */
+  setReadListener(listener: ((error?: unknown) => void) | undefined): void {
+    if (listener !== undefined && this.closedError !== undefined) {
+      listener(this.closedError);
+      return;
+    }
+    const was = this.readListener !== undefined;
+    this.readListener = listener;
+    if (was === (listener !== undefined)) return;
+    const registration = listener ? this.ensureRegistered() : this.registration;
+    if (listener) registration!.addWaiter();
+    else registration?.removeWaiter();
+  }
+
   /** Registers the fd with the reactor now, so readiness is tracked before the first wait. */
   ensureRegistered(): Registration {
     let registration = this.registration;
@@ -147,7 +171,7 @@ export class IoState {
 
   /** Whether anything waits on this fd. */
   get waiting(): number {
-    return this.readOps.length + this.writeOps.length;
+    return this.readOps.length + this.writeOps.length + (this.readListener ? 1 : 0);
   }
 
   /**
@@ -163,6 +187,9 @@ export class IoState {
     this.readOps = [];
     this.writeOps = [];
     for (const op of ops) this.settle(op, undefined, error, undefined);
+    const listener = this.readListener;
+    this.readListener = undefined;
+    listener?.(error);
   }
 
   /** Runs the queued attempts of one direction until one is not ready. */

@@ -447,6 +447,17 @@ export class Socket {
     return this.io.readable(signal);
   }
 
+  /**
+   * Calls `listener` once, at the next readable edge (or with the error that closed the socket);
+   * `undefined` disarms it. The promise-free form of {@link Socket.waitReadable} for read loops
+   * that run inside the poller's dispatch (the stream layer's readers). While armed it keeps the
+   * process alive like a pending `recv`. Only one listener per socket.
+   */
+  onNextReadable(listener: ((error?: unknown) => void) | undefined): void {
+    if (listener !== undefined) this.live('poll');
+    this.io.setReadListener(listener);
+  }
+
   /** Resolves when the socket may be writable again. */
   waitWritable(signal?: AbortSignal): Promise<void> {
     this.live('poll');

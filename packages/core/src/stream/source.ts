@@ -35,9 +35,6 @@ export class ReadPump {
   private running = false;
   private stopped = false;
   private waiting = false;
-  /** Invalidates the callbacks of a wait that was cancelled. */
-  private waitGeneration = 0;
-  private controller: AbortController | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private readonly resumeTurn = (): void => {
     this.immediate = undefined;
@@ -144,31 +141,24 @@ export class ReadPump {
   }
 
   private waitEdge(): void {
-    // One controller serves many waits: a settled wait removes its abort listener.
-    const controller = (this.controller ??= new AbortController());
-    const generation = ++this.waitGeneration;
     this.waiting = true;
-    this.socket.waitReadable(controller.signal).then(
-      () => {
-        if (generation !== this.waitGeneration || !this.waiting) return;
-        this.waiting = false;
-        this.kick();
-      },
-      (e: unknown) => {
-        if (generation !== this.waitGeneration || !this.waiting) return;
-        this.waiting = false;
-        this.failWith(e);
-      },
-    );
+    // A one-shot callback, not a promise: no allocation per wait, and the next reads run inside
+    // the poller's dispatch.
+    this.socket.onNextReadable(this.onEdge);
   }
+
+  private readonly onEdge = (error?: unknown): void => {
+    if (!this.waiting) return;
+    this.waiting = false;
+    if (error !== undefined) this.failWith(error);
+    else this.kick();
+  };
 
   private cancelWait(): void {
     if (!this.waiting) return;
     this.waiting = false;
-    this.waitGeneration++;
-    // Aborting removes the waiter from the socket, so an idle reader does not keep the process alive.
-    this.controller?.abort();
-    this.controller = undefined;
+    // Disarming removes the waiter, so an idle reader does not keep the process alive.
+    if (!this.socket.closed) this.socket.onNextReadable(undefined);
   }
 
   private cancelTurn(): void {
