@@ -64,7 +64,7 @@ function sharedScratch(size: number): Buffer {
  * reader.request(1);
  * ```
  */
-export class ChunkReader {
+export class ChunkReader implements PumpHost {
   /**
    * The chunks, as granted. Completes at end of stream (after the queue is delivered), errors
    * with the socket's typed {@link SocketError}. A second concurrent subscriber gets an
@@ -97,12 +97,8 @@ export class ChunkReader {
     this.chunkSize = positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
     this.highWaterMark = positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
     const turn = positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
-    const host: PumpHost = {
-      wantsRead: () => this.wantsRead(),
-      readOnce: () => this.readOnce(),
-      fail: (e) => this.fail(e),
-    };
-    this.pump = new ReadPump(socket, host, turn);
+    // The reader is its own pump host: no closures per reader (a server may hold thousands).
+    this.pump = new ReadPump(socket, this, turn);
     this.chunks$ = new Observable<Buffer>((subscriber) => this.attach(subscriber));
   }
 
@@ -201,13 +197,15 @@ export class ChunkReader {
     };
   }
 
-  private wantsRead(): boolean {
+  /** @internal {@link PumpHost}: whether the consumer can take more now. */
+  wantsRead(): boolean {
     if (!this.consumer || this.userPaused || this.ended || this.closed) return false;
     // Credit beyond the queued chunks means the consumer waits for bytes not read yet.
     return this.queuedBytes < this.highWaterMark || this.credit > this.queue.length;
   }
 
-  private readOnce(): ReadStep {
+  /** @internal {@link PumpHost}: one non-blocking read. */
+  readOnce(): ReadStep {
     const scratch = sharedScratch(this.chunkSize);
     const n = this.socket.tryRecvInto(scratch, this.chunkSize);
     if (n < 0) return 'blocked';
@@ -257,7 +255,8 @@ export class ChunkReader {
     }
   }
 
-  private fail(error: unknown): void {
+  /** @internal {@link PumpHost}: the read or the wait failed. */
+  fail(error: unknown): void {
     if (this.failure !== undefined || this.closed) return;
     this.failure = error;
     this.dropQueue();

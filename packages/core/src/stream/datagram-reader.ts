@@ -98,7 +98,7 @@ const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMe
  * reader.request(Infinity);
  * ```
  */
-export class DatagramReader {
+export class DatagramReader implements PumpHost {
   /**
    * The datagrams, as granted with {@link DatagramReader.request}. Errors with the socket's
    * typed {@link SocketError} or `ERR_RXSOCK_QUEUE_OVERFLOW`; completes on
@@ -149,12 +149,8 @@ export class DatagramReader {
     this.batch = new MessageBatch(batchSize, slotSize, { addresses: options.addresses ?? true, controlSize });
     this.decodeAncillary = extraControl > 0;
     this.countDrops = kernelDrops;
-    const host: PumpHost = {
-      wantsRead: () => this.consumer !== undefined && !this.closed && this.failure === undefined,
-      readOnce: () => this.readOnce(),
-      fail: (e) => this.fail(e),
-    };
-    this.pump = new ReadPump(socket, host, turn);
+    // The reader is its own pump host: no closures per reader (a server may hold thousands).
+    this.pump = new ReadPump(socket, this, turn);
     this.datagrams$ = new Observable<Datagram>((subscriber) => this.attach(subscriber));
     this.kernelDrops$ = this.drops.asObservable();
   }
@@ -229,7 +225,13 @@ export class DatagramReader {
     };
   }
 
-  private readOnce(): ReadStep {
+  /** @internal {@link PumpHost}: whether a subscriber wants datagrams now. */
+  wantsRead(): boolean {
+    return this.consumer !== undefined && !this.closed && this.failure === undefined;
+  }
+
+  /** @internal {@link PumpHost}: one batch. */
+  readOnce(): ReadStep {
     const n = this.socket.tryRecvBatch(this.batch);
     if (n <= 0) return 'blocked';
     const batch = this.batch;
@@ -294,7 +296,8 @@ export class DatagramReader {
     }
   }
 
-  private fail(error: unknown): void {
+  /** @internal {@link PumpHost}: the read or the wait failed. */
+  fail(error: unknown): void {
     if (this.failure !== undefined || this.closed) return;
     this.failure = error;
     const s = this.subscriber;

@@ -10,7 +10,8 @@ export class Ring<T> {
   private head = 0;
   private count = 0;
 
-  constructor(initialCapacity = 16) {
+  // Small to start: an idle connection's queue should cost next to nothing; it doubles on demand.
+  constructor(initialCapacity = 4) {
     let size = 2;
     while (size < initialCapacity) size *= 2;
     this.items = new Array<T | undefined>(size);

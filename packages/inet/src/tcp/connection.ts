@@ -49,12 +49,9 @@ export type ReadMode = 'input$' | 'reader' | 'iterator' | 'messages';
 export class Connection {
   /** The underlying socket, for options and anything this class does not wrap. */
   readonly socket: Socket;
-  /** This end's address (`getsockname`). */
-  readonly localAddress: SocketAddress;
-  /** The peer's address (`getpeername`), as the kernel reports it. */
-  readonly remoteAddress: SocketAddress;
-  /** The writing side: `write()` queues and returns false above the high mark; `drain()`, `writable$`. */
-  readonly writer: SocketWriter;
+  private local: SocketAddress | undefined;
+  private remote: SocketAddress | undefined;
+  private socketWriter: SocketWriter | undefined;
   /**
    * The bytes the peer sends, as chunks. Completes when the peer half-closes or closes (writing
    * still works), errors with a typed {@link SocketError} (`ECONNRESET`...) and then closes the
@@ -63,8 +60,7 @@ export class Connection {
    * consumers with backpressure use {@link Connection.reader} or `for await`. One subscriber.
    */
   readonly input$: Observable<Buffer>;
-  /** Settles (always resolves) once the connection is closed, by either side or by an error. */
-  readonly closed: Promise<void>;
+  private closedPromise: Promise<void> | undefined;
 
   private readonly options: ConnectionOptions;
   private readMode: ReadMode | undefined;
@@ -74,23 +70,49 @@ export class Connection {
   private readEnded = false;
   private writeEnded = false;
   private isClosed = false;
-  private resolveClosed!: () => void;
+  private resolveClosed: (() => void) | undefined;
 
   /**
    * Wraps a connected stream socket; the connection owns it from now on. Normally made by
    * `connect()` or a server, not directly.
    */
-  constructor(socket: Socket, options: ConnectionOptions = {}) {
+  constructor(socket: Socket, options: ConnectionOptions = {}, remoteAddress?: SocketAddress) {
     this.socket = socket;
     this.options = options;
-    this.localAddress = socket.getsockname();
-    this.remoteAddress = socket.getpeername();
-    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.writer = new SocketWriter(socket, options.write);
-    // A failed write (EPIPE, ECONNRESET) means the connection is gone: close it, and tell the
-    // reader through input$ so the error is seen once, where the data is consumed.
-    this.writer.closed.catch((error: unknown) => this.close(error));
+    this.remote = remoteAddress;
+    // Everything else (addresses, writer, the closed promise) is made on first use: a server
+    // holding thousands of idle connections pays only for what they use.
     this.input$ = new Observable<Buffer>((subscriber) => this.subscribeInput(subscriber));
+  }
+
+  /** This end's address (`getsockname`, asked once and kept after close). */
+  get localAddress(): SocketAddress {
+    return (this.local ??= this.socket.getsockname());
+  }
+
+  /** The peer's address (`getpeername`, asked once and kept after close). */
+  get remoteAddress(): SocketAddress {
+    return (this.remote ??= this.socket.getpeername());
+  }
+
+  /** The write side: queue, water marks, `writable$`, vectored flushes. Created on first use. */
+  get writer(): SocketWriter {
+    let writer = this.socketWriter;
+    if (writer === undefined) {
+      writer = this.socketWriter = new SocketWriter(this.socket, this.options.write);
+      // A failed write (EPIPE, ECONNRESET) means the connection is gone: close it, and tell the
+      // reader through input$ so the error is seen once, where the data is consumed.
+      writer.closed.catch((error: unknown) => this.close(error));
+    }
+    return writer;
+  }
+
+  /** Settles (always resolves) once the connection is closed, by either side or by an error. */
+  get closed(): Promise<void> {
+    if (this.closedPromise === undefined) {
+      this.closedPromise = this.isClosed ? Promise.resolve() : new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    }
+    return this.closedPromise;
   }
 
   /**
@@ -173,9 +195,16 @@ export class Connection {
     }
     this.chunkReader?.close();
     void this.iterator?.return?.();
-    this.writer.destroy();
+    this.socketWriter?.destroy();
+    // Keep the addresses readable after close (logs, error handlers); asked now if never asked.
+    try {
+      this.local ??= this.socket.getsockname();
+      this.remote ??= this.socket.getpeername();
+    } catch {
+      // the peer may already be gone (ENOTCONN): what was learned stays
+    }
     this.socket.close();
-    this.resolveClosed();
+    this.resolveClosed?.();
   }
 
   /** Whether {@link Connection.close} has run. */

@@ -77,10 +77,11 @@ function openListener(options: ListenOptions): Socket {
   return bindListener(inetAddress(options.host, port), options);
 }
 
-function wrapWith(options: ListenOptions): (socket: Socket) => Connection {
-  return (socket) => {
+function wrapWith(options: ListenOptions): (socket: Socket, peer: SocketAddress) => Connection {
+  return (socket, peer) => {
     applyTcpOptions(socket, options);
-    return new Connection(socket, options);
+    // accept() already told us the peer: no getpeername later
+    return new Connection(socket, options, peer);
   };
 }
 
