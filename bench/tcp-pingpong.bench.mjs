@@ -24,7 +24,8 @@ async function socketRound() {
   client.setOption('TCP_NODELAY', true);
   server.setOption('TCP_NODELAY', true);
   const echo = (async () => {
-    const buf = Buffer.alloc(1);
+    // 64 KiB read buffers, as node:net's (libuv reads into 64 KiB).
+    const buf = Buffer.alloc(65536);
     for (;;) {
       const n = await server.recvInto(buf);
       if (n === 0) return;
@@ -32,7 +33,7 @@ async function socketRound() {
     }
   })();
   const ping = Buffer.from('x');
-  const pong = Buffer.alloc(1);
+  const pong = Buffer.alloc(65536);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < TRIPS; i++) {
     await client.send(ping);
