@@ -12,7 +12,7 @@ import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
 import { IoState } from './io-state.js';
-import { iovecsFor, readMsghdr, writeMsghdr } from './messages.js';
+import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
 
@@ -24,6 +24,8 @@ const ECONNABORTED = errnoValue('ECONNABORTED') ?? 103;
 /** Scratch space for addresses the kernel writes back; used synchronously, so one is enough. */
 const addrScratch = Buffer.alloc(128);
 const addrLenScratch = new Uint32Array(1);
+/** Scratch iovec array and msghdr for trySendv (grown on demand). */
+const sendvScratch = { iov: Buffer.alloc(0), msg: Buffer.alloc(64) };
 
 /** How `shutdown` closes a connection: Python's SHUT_RD / SHUT_WR / SHUT_RDWR. */
 export type ShutdownHow = 'read' | 'write' | 'both' | number;
@@ -423,22 +425,20 @@ export class Socket {
    * sendmsg with MSG_NOSIGNAL): the byte count, or -1 when the send buffer is full.
    */
   trySendv(buffers: readonly Uint8Array[]): number {
-    const fd = this.live('sendmsg');
+    this.live('sendmsg');
     if (!this.io.writeReady) return -1;
-    const iov = iovecsFor(buffers);
-    const msg = Buffer.alloc(sys().abi.msghdrSize);
-    writeMsghdr(msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 });
-    for (;;) {
-      const r = sys().sendmsg(fd, msg, C.MSG_NOSIGNAL);
-      if (r >= 0) return r;
-      const e = sys().errno();
-      if (e === EINTR) continue;
-      if (isWouldBlock(e)) {
-        this.io.writeReady = false;
-        return -1;
-      }
-      throw systemError('sendmsg', e, this.remoteText());
+    if (buffers.length === 1) {
+      // One chunk: plain send(), no iovec to lay out.
+      const only = buffers[0]!;
+      return this.tryWrite('send', (f) => sys().send(f, only, only.byteLength, C.MSG_NOSIGNAL), undefined);
     }
+    // The call is synchronous, so one scratch iovec array and msghdr serve every socket.
+    const abi = sys().abi;
+    if (sendvScratch.iov.length < buffers.length * abi.iovecSize) sendvScratch.iov = Buffer.alloc(buffers.length * abi.iovecSize * 2);
+    const iov = sendvScratch.iov;
+    writeIovecs(iov, buffers, abi);
+    writeMsghdr(sendvScratch.msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 }, abi);
+    return this.tryWrite('sendmsg', (f) => sys().sendmsg(f, sendvScratch.msg, C.MSG_NOSIGNAL), undefined);
   }
 
   /** Resolves when the socket may be readable (for layers that read with the try* calls). */
