@@ -8,6 +8,7 @@ import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import { Ring } from './ring.js';
+import { tuneAllocatorForStreams } from '../sys/allocator.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
 
 /** Options of the byte-stream readers ({@link ChunkReader}, {@link readChunks} and friends). */
@@ -97,6 +98,7 @@ export class ChunkReader implements PumpHost {
     this.chunkSize = positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
     this.highWaterMark = positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
     const turn = positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
+    tuneAllocatorForStreams();
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
     this.chunks$ = new Observable<Buffer>((subscriber) => this.attach(subscriber));

@@ -120,6 +120,13 @@ export interface SysCalls {
   epollWaitAsync(epfd: number, events: Bytes, maxEvents: number, timeoutMs: number): Promise<number>;
   eventfd(initval: number, flags: number): number;
 
+  /**
+   * Sets the C allocator's trim threshold (glibc `mallopt(M_TRIM_THRESHOLD)`): how much freed
+   * memory at the top of the heap is kept rather than returned to the OS. False where the C
+   * library has no such knob (musl, other OSes).
+   */
+  setMallocTrimThreshold(bytes: number): boolean;
+
   /** Address of a Buffer's bytes, for pointers stored inside structures (msghdr, iovec). */
   addressOf(buf: Bytes): bigint;
 }

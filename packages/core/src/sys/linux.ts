@@ -73,6 +73,12 @@ export function createLinuxSys(): SysCalls {
   const ifNameIndex = f('void *if_nameindex()');
   const ifFreeNameIndex = f('void if_freenameindex(void *ptr)');
   const epollWait = f('int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
+  let mallopt: ((param: number, value: number) => number) | undefined;
+  try {
+    mallopt = f('int mallopt(int param, int value)');
+  } catch {
+    // musl has no mallopt: nothing to tune
+  }
 
   return {
     platform: 'linux',
@@ -191,6 +197,7 @@ export function createLinuxSys(): SysCalls {
     eventfd: f('int eventfd(uint32_t initval, int flags)'),
 
     addressOf: (buf) => koffi.address(buf) as bigint,
+    setMallocTrimThreshold: (bytes) => mallopt !== undefined && mallopt(-1 /* M_TRIM_THRESHOLD */, bytes) === 1,
   };
 }
 
