@@ -47,6 +47,8 @@ export class IoState {
   private referenced = true;
   private closedError: unknown;
   private readListener: ((error?: unknown) => void) | undefined;
+  /** Inside a listener call, whose waiter slot is still counted. */
+  private callingListener = false;
 
   constructor(readonly fd: number) {}
 
@@ -58,8 +60,17 @@ export class IoState {
       if (this.readOps.length > 0) this.run('read');
       const listener = this.readListener;
       if (listener) {
-        this.setReadListener(undefined);
-        listener();
+        // The waiter is handed over, not dropped: a listener that re-arms itself from inside the
+        // call (a read loop that drained the socket) keeps the count, and the driver's ref
+        // state, untouched.
+        this.readListener = undefined;
+        this.callingListener = true;
+        try {
+          listener();
+        } finally {
+          this.callingListener = false;
+          if (this.readListener === undefined) this.registration?.removeWaiter();
+        }
       }
     }
     if (ready & (Ready.WRITABLE | Ready.ERROR | Ready.HANGUP)) {
@@ -131,8 +142,9 @@ export class IoState {
       listener(this.closedError);
       return;
     }
-    const was = this.readListener !== undefined;
+    const was = this.readListener !== undefined || this.callingListener;
     this.readListener = listener;
+    if (this.callingListener) return; // onReady settles the count when the call returns
     if (was === (listener !== undefined)) return;
     const registration = listener ? this.ensureRegistered() : this.registration;
     if (listener) registration!.addWaiter();

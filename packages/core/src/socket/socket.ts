@@ -388,13 +388,22 @@ export class Socket {
    * Receives into a reusable {@link MessageBatch} with one `recvmmsg` call (waiting until at
    * least one message is there). Returns how many messages arrived; read them from the batch.
    */
-  async recvBatch(batch: MessageBatch, flags = 0, options?: OperationOptions): Promise<number> {
-    return this.readOp('recvmmsg', options, (fd) => batch.receive(fd, flags));
+  recvBatch(batch: MessageBatch, flags = 0, options?: OperationOptions): Promise<number> {
+    return this.readOp('recvmmsg', options, (fd) => this.receiveBatch(fd, batch, flags));
   }
 
   /** Non-waiting {@link Socket.recvBatch}: returns -1 when nothing is queued. */
   tryRecvBatch(batch: MessageBatch, flags = 0): number {
-    return this.tryRead('recvmmsg', (fd) => batch.receive(fd, flags));
+    if (!this.io.readReady) return -1;
+    return this.tryRead('recvmmsg', (fd) => this.receiveBatch(fd, batch, flags));
+  }
+
+  private receiveBatch(fd: number, batch: MessageBatch, flags: number): number {
+    const n = batch.receive(fd, flags);
+    // recvmmsg stops early only when the queue ran dry: with edge-triggered readiness the next
+    // datagram brings a new edge, so the read that would only say EAGAIN is skipped.
+    if (n > 0 && n < batch.capacity && (flags & C.MSG_PEEK) === 0) this.io.shortRead();
+    return n;
   }
 
   /**
