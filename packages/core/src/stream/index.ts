@@ -5,6 +5,7 @@
  * @module
  */
 export { StreamErrorCode } from './errors.js';
+export type { PumpHost, ReadStep } from './source.js';
 export {
   ChunkReader,
   DEFAULT_CHUNK_SIZE,

@@ -5,10 +5,13 @@
  */
 import type { Socket } from '../socket/socket.js';
 
-/** @internal What one read attempt found. */
+/** What one read attempt of a {@link PumpHost} found. */
 export type ReadStep = 'more' | 'blocked' | 'end';
 
-/** @internal The owner of a {@link ReadPump}: decides when to read and does the reading. */
+/**
+ * The owner of a read loop (the readers of this package): decides when to read and does the
+ * reading; the loop does the waiting, the fairness and the read-interest changes.
+ */
 export interface PumpHost {
   /** Whether the owner can take more data now (consumer credit, queue under its high-water mark). */
   wantsRead(): boolean;
