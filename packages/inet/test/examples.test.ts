@@ -7,8 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { C, Socket } from '@rxsock/core';
-import { run, stop, type Child } from './support/helpers.js';
+import { freePort, run, stop, type Child } from './support/helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dir = join(root, 'examples/python-docs');
@@ -35,14 +34,6 @@ async function exitCode(child: Child, ms = 10_000): Promise<number | string> {
   const code = await child.exited;
   clearTimeout(timer);
   return code;
-}
-
-function freePort(): number {
-  const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
-  s.bind(['127.0.0.1', 0]);
-  const { port } = s.getsockname() as { port: number };
-  s.close();
-  return port;
 }
 
 /**

@@ -5,7 +5,6 @@ import { createSocket } from 'node:dgram';
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer as netServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import { firstValueFrom, take, toArray, timeout } from 'rxjs';
-import { C, Socket } from '@rxsock/core';
 import { tempSocketPath } from '@rxsock/testing';
 import {
   connect,
@@ -20,7 +19,7 @@ import {
   type UdpSocket,
   type UnixConnection,
 } from '../src/index.js';
-import { python, readAll, run, serveEcho, sleep, stop, waitFor, type Child } from './support/helpers.js';
+import { freePort, python, readAll, run, serveEcho, sleep, stop, waitFor, type Child } from './support/helpers.js';
 
 const cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -281,14 +280,6 @@ describe('socat relaying between two rxsock endpoints', () => {
       throw new Error('socat is required for the interop tests and was not found on PATH: install it (apt-get install -y socat); .ci/run does this');
     }
   });
-
-  function freePort(): number {
-    const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    s.bind(['127.0.0.1', 0]);
-    const { port } = s.getsockname() as { port: number };
-    s.close();
-    return port;
-  }
 
   async function retry<T>(fn: () => Promise<T>): Promise<T> {
     for (let i = 0; ; i++) {

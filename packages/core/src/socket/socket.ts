@@ -27,6 +27,9 @@ const addrLenScratch = new Uint32Array(1);
 /** Scratch iovec array and msghdr for trySendv (grown on demand). */
 const sendvScratch = { iov: Buffer.alloc(0), msg: Buffer.alloc(64) };
 
+/** Which side of the socket an operation uses: reading or writing. */
+type Direction = 'read' | 'write';
+
 /** How `shutdown` closes a connection: Python's SHUT_RD / SHUT_WR / SHUT_RDWR. */
 export type ShutdownHow = 'read' | 'write' | 'both' | number;
 
@@ -246,7 +249,7 @@ export class Socket {
 
   /** `send(data, flags)`: sends what the kernel takes now (waiting until it takes something). */
   send(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<number> {
-    return this.writeOp('send', options, (fd) => sys().send(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL));
+    return this.perform('write', 'send', options, (fd) => sys().send(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL));
   }
 
   /** `sendall(data, flags)`: sends every byte, waiting as often as needed. */
@@ -256,7 +259,7 @@ export class Socket {
     try {
       while (offset < data.byteLength) {
         const rest = offset === 0 ? data : data.subarray(offset);
-        offset += await this.writeOp('send', { signal: d.signal as AbortSignal, timeout: null }, (fd) =>
+        offset += await this.perform('write', 'send', { signal: d.signal as AbortSignal, timeout: null }, (fd) =>
           sys().send(fd, rest, rest.byteLength, flags | C.MSG_NOSIGNAL),
         );
       }
@@ -270,7 +273,7 @@ export class Socket {
     const addr = toAddress(this.family, address, 'sendto');
     const bytes = encodeSockaddr(addr);
     // an async function: address errors above reject rather than throw
-    return this.writeOp('sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), formatAddress(addr));
+    return this.perform('write', 'sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), formatAddress(addr));
   }
 
   /**
@@ -283,7 +286,7 @@ export class Socket {
     const control = ancillary.length ? encodeControl([...ancillary]) : null;
     const msg = Buffer.alloc(sys().abi.msghdrSize);
     writeMsghdr(msg, 0, { name, nameLen: name?.length ?? 0, iov, iovLen: buffers.length, control, controlLen: control?.length ?? 0 });
-    return this.writeOp('sendmsg', options, (fd) => {
+    return this.perform('write', 'sendmsg', options, (fd) => {
       // keep the referenced buffers alive across the call
       void buffers;
       void control;
@@ -314,7 +317,7 @@ export class Socket {
     try {
       while (sent < count) {
         const rest = sent === 0 ? vec : vec.subarray(sent * abi.mmsghdrSize);
-        sent += await this.writeOp('sendmmsg', { signal: d.signal as AbortSignal, timeout: null }, (fd) => sys().sendmmsg(fd, rest, count - sent, flags | C.MSG_NOSIGNAL));
+        sent += await this.perform('write', 'sendmmsg', { signal: d.signal as AbortSignal, timeout: null }, (fd) => sys().sendmmsg(fd, rest, count - sent, flags | C.MSG_NOSIGNAL));
       }
     } finally {
       d.done();
@@ -334,7 +337,7 @@ export class Socket {
   recvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<number> {
     const n = Math.min(nbytes, buffer.byteLength);
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
-    return this.readOp('recv', options, (fd) => {
+    return this.perform('read', 'recv', options, (fd) => {
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
       return r;
@@ -352,7 +355,7 @@ export class Socket {
   async recvFromInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<[number, SocketAddress | null]> {
     const n = Math.min(nbytes, buffer.byteLength);
     let addr: SocketAddress | null = null;
-    const got = await this.readOp('recvfrom', options, (fd) => {
+    const got = await this.perform('read', 'recvfrom', options, (fd) => {
       addrLenScratch[0] = addrScratch.length;
       const r = sys().recvfrom(fd, buffer, n, flags, addrScratch, addrLenScratch);
       if (r >= 0) addr = addrLenScratch[0]! > 0 ? decodeSockaddr(addrScratch, addrLenScratch[0]!) : null;
@@ -371,7 +374,7 @@ export class Socket {
     const name = Buffer.alloc(128);
     const iov = iovecsFor([data]);
     const msg = Buffer.alloc(sys().abi.msghdrSize);
-    const n = await this.readOp('recvmsg', options, (fd) => {
+    const n = await this.perform('read', 'recvmsg', options, (fd) => {
       writeMsghdr(msg, 0, { name, nameLen: name.length, iov, iovLen: 1, control, controlLen: control?.length ?? 0 });
       return sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
     });
@@ -389,13 +392,13 @@ export class Socket {
    * least one message is there). Returns how many messages arrived; read them from the batch.
    */
   recvBatch(batch: MessageBatch, flags = 0, options?: OperationOptions): Promise<number> {
-    return this.readOp('recvmmsg', options, (fd) => this.receiveBatch(fd, batch, flags));
+    return this.perform('read', 'recvmmsg', options, (fd) => this.receiveBatch(fd, batch, flags));
   }
 
   /** Non-waiting {@link Socket.recvBatch}: returns -1 when nothing is queued. */
   tryRecvBatch(batch: MessageBatch, flags = 0): number {
     if (!this.io.readReady) return -1;
-    return this.tryRead('recvmmsg', (fd) => this.receiveBatch(fd, batch, flags));
+    return this.attempt('read', 'recvmmsg', (fd) => this.receiveBatch(fd, batch, flags));
   }
 
   private receiveBatch(fd: number, batch: MessageBatch, flags: number): number {
@@ -424,7 +427,7 @@ export class Socket {
   tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0): number {
     if (!this.io.readReady) return -1;
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
-    const r = this.tryRead('recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+    const r = this.attempt('read', 'recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
     if (drains && r > 0 && r < nbytes) this.io.shortRead();
     return r;
   }
@@ -439,7 +442,7 @@ export class Socket {
     if (buffers.length === 1) {
       // One chunk: plain send(), no iovec to lay out.
       const only = buffers[0]!;
-      return this.tryWrite('send', (f) => sys().send(f, only, only.byteLength, C.MSG_NOSIGNAL), undefined);
+      return this.attempt('write', 'send', (f) => sys().send(f, only, only.byteLength, C.MSG_NOSIGNAL));
     }
     // The call is synchronous, so one scratch iovec array and msghdr serve every socket.
     const abi = sys().abi;
@@ -447,7 +450,7 @@ export class Socket {
     const iov = sendvScratch.iov;
     writeIovecs(iov, buffers, abi);
     writeMsghdr(sendvScratch.msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 }, abi);
-    return this.tryWrite('sendmsg', (f) => sys().sendmsg(f, sendvScratch.msg, C.MSG_NOSIGNAL), undefined);
+    return this.attempt('write', 'sendmsg', (f) => sys().sendmsg(f, sendvScratch.msg, C.MSG_NOSIGNAL));
   }
 
   /** Resolves when the socket may be readable (for layers that read with the try* calls). */
@@ -644,22 +647,25 @@ export class Socket {
     return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.referenced);
   }
 
-  /** Runs a read-side call until it succeeds, waiting for readability on EAGAIN. */
-  private readOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number): Promise<number> {
-    // Fast path: no deadline, no queueing, when the data is already there.
-    if (this.io.readReady) {
+  /**
+   * Runs a read-side (`'read'`) or write-side call until it succeeds, waiting for readability or
+   * writability on EAGAIN. `address` names the peer in errors (default: the connected peer).
+   */
+  private perform(kind: Direction, syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
+    // Fast path: no deadline, no queueing, when the data is already there (or the kernel takes it at once).
+    if (kind === 'read' ? this.io.readReady : this.io.writeReady) {
       try {
-        const r = this.tryRead(syscall, call);
+        const r = this.attempt(kind, syscall, call, address);
         if (r >= 0) return Promise.resolve(r);
       } catch (e) {
         return Promise.reject(e);
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
-    return this.waitFor('read', syscall, options, () => this.tryRead(syscall, call));
+    return this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
   }
 
   /** Queues an attempt until the poller's next edge, under the operation's deadline. */
-  private waitFor(kind: 'read' | 'write', syscall: string, options: OperationOptions | undefined, attempt: () => number, address?: string): Promise<number> {
+  private waitFor(kind: Direction, syscall: string, options: OperationOptions | undefined, attempt: () => number, address?: string): Promise<number> {
     const d = this.deadline(options, syscall, address);
     const p = this.io.submit(kind, attempt, d.signal);
     if (d.signal === undefined || d.signal === options?.signal) return p;
@@ -675,7 +681,11 @@ export class Socket {
     );
   }
 
-  private tryRead(syscall: string, call: (fd: number) => number): number {
+  /**
+   * One try of a call, retried on EINTR: its result, or -1 on EAGAIN (clearing the side's ready
+   * flag until the next edge).
+   */
+  private attempt(kind: Direction, syscall: string, call: (fd: number) => number, address?: string): number {
     const fd = this.live(syscall);
     for (;;) {
       const r = call(fd);
@@ -683,36 +693,8 @@ export class Socket {
       const e = sys().errno();
       if (e === EINTR) continue;
       if (isWouldBlock(e)) {
-        this.io.readReady = false;
-        return -1;
-      }
-      throw systemError(syscall, e, this.remoteText());
-    }
-  }
-
-  /** Runs a write-side call until it succeeds, waiting for writability on EAGAIN. */
-  private writeOp(syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
-    // Fast path: no deadline, no queueing, when the kernel takes the data at once.
-    if (this.io.writeReady) {
-      try {
-        const r = this.tryWrite(syscall, call, address);
-        if (r >= 0) return Promise.resolve(r);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
-    return this.waitFor('write', syscall, options, () => this.tryWrite(syscall, call, address), address);
-  }
-
-  private tryWrite(syscall: string, call: (fd: number) => number, address: string | undefined): number {
-    const fd = this.live(syscall);
-    for (;;) {
-      const r = call(fd);
-      if (r >= 0) return r;
-      const e = sys().errno();
-      if (e === EINTR) continue;
-      if (isWouldBlock(e)) {
-        this.io.writeReady = false;
+        if (kind === 'read') this.io.readReady = false;
+        else this.io.writeReady = false;
         return -1;
       }
       throw systemError(syscall, e, address ?? this.remoteText());

@@ -3,11 +3,10 @@
  * take, the reader reads ahead up to a high-water mark, and past that it drops the fd's read
  * interest so the kernel buffer fills and TCP's receive window closes on the sender.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable } from 'rxjs';
 import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
-import { StreamErrorCode, streamError } from './errors.js';
-import { Ring } from './ring.js';
+import { QueuedSource } from './queued-source.js';
 import { tuneAllocatorForStreams } from '../sys/allocator.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
 
@@ -46,6 +45,9 @@ function sharedScratch(size: number): Buffer {
   return scratchBuffer;
 }
 
+/** A chunk's weight in {@link ChunkReader.buffered}; one function for every reader. */
+const chunkBytes = (chunk: Buffer): number => chunk.length;
+
 /**
  * A credit-driven reader of a stream socket (TCP, UNIX stream, ...).
  *
@@ -75,16 +77,9 @@ export class ChunkReader implements PumpHost {
 
   private readonly chunkSize: number;
   private readonly highWaterMark: number;
-  private readonly queue = new Ring<Buffer>();
   private readonly pump: ReadPump;
-  private subscriber: Subscriber<Buffer> | undefined;
-  private credit = 0;
-  private queuedBytes = 0;
-  private userPaused = false;
-  private ended = false;
-  private closed = false;
-  private failure: unknown;
-  private delivering = false;
+  /** Subscriber, queue, credit, pause and endings. */
+  private readonly source: QueuedSource<Buffer>;
 
   /**
    * @param socket - A connected stream socket. The reader takes over its read side.
@@ -101,17 +96,18 @@ export class ChunkReader implements PumpHost {
     tuneAllocatorForStreams();
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
-    this.chunks$ = new Observable<Buffer>((subscriber) => this.attach(subscriber));
+    this.source = new QueuedSource<Buffer>(this.pump, chunkBytes);
+    this.chunks$ = new Observable<Buffer>((subscriber) => this.source.attach(subscriber));
   }
 
   /** Bytes read from the kernel and not yet delivered. */
   get buffered(): number {
-    return this.queuedBytes;
+    return this.source.bytes;
   }
 
   /** Whether {@link ChunkReader.pause} is in effect. */
   get paused(): boolean {
-    return this.userPaused;
+    return this.source.paused;
   }
 
   /**
@@ -124,7 +120,7 @@ export class ChunkReader implements PumpHost {
 
   /** Chunks the consumer may still be sent (`Infinity` for an unbounded grant). */
   get pendingCredit(): number {
-    return this.credit;
+    return this.source.credit;
   }
 
   /**
@@ -133,22 +129,22 @@ export class ChunkReader implements PumpHost {
    * @throws {@link SocketError} `EINVAL` for a negative or fractional `n`.
    */
   request(n: number): void {
-    if (!(n >= 0) || (n !== Infinity && !Number.isSafeInteger(n))) throw invalidArgument(`request(n) needs a count >= 0, got ${String(n)}`);
-    this.credit += n;
-    this.progress();
+    this.source.request(n);
+    this.pump.kick();
   }
 
   /** Stops delivering and reading until {@link ChunkReader.resume}, whatever the credit. */
   pause(): void {
-    this.userPaused = true;
+    this.source.paused = true;
     this.pump.kick();
   }
 
   /** Undoes {@link ChunkReader.pause}: delivers queued chunks against credit and reads at once. */
   resume(): void {
-    if (!this.userPaused) return;
-    this.userPaused = false;
-    this.progress();
+    if (!this.source.paused) return;
+    this.source.paused = false;
+    this.source.deliver();
+    this.pump.kick();
   }
 
   /**
@@ -156,54 +152,15 @@ export class ChunkReader implements PumpHost {
    * whatever the kernel still holds, and gets its read interest back for whoever reads next.
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.pump.stop();
-    this.dropQueue();
-    const s = this.subscriber;
-    this.subscriber = undefined;
-    s?.complete();
-  }
-
-  /**
-   * The subscriber, if it is still listening. A subscriber can be closed before its teardown
-   * reaches us (it unsubscribed from inside a synchronous next() during subscribe), and whatever
-   * is handed to a closed subscriber is lost.
-   */
-  private get consumer(): Subscriber<Buffer> | undefined {
-    const s = this.subscriber;
-    if (s?.closed) this.subscriber = undefined;
-    return this.subscriber;
-  }
-
-  private attach(subscriber: Subscriber<Buffer>): () => void {
-    if (this.consumer) {
-      subscriber.error(streamError(StreamErrorCode.SOURCE_BUSY, 'this reader already has a subscriber'));
-      return () => {};
-    }
-    if (this.failure !== undefined) {
-      subscriber.error(this.failure);
-      return () => {};
-    }
-    if (this.closed) {
-      subscriber.error(streamError(StreamErrorCode.SOURCE_CLOSED, 'this reader was closed'));
-      return () => {};
-    }
-    this.subscriber = subscriber;
-    this.progress();
-    return () => {
-      if (this.subscriber !== subscriber) return;
-      this.subscriber = undefined;
-      // No subscriber: no reading, so the kernel holds what has not been read yet.
-      this.pump.kick();
-    };
+    this.source.close();
   }
 
   /** @internal {@link PumpHost}: whether the consumer can take more now. */
   wantsRead(): boolean {
-    if (!this.consumer || this.userPaused || this.ended || this.closed) return false;
+    const q = this.source;
+    if (!q.consumer || q.paused || q.ended || q.closed) return false;
     // Credit beyond the queued chunks means the consumer waits for bytes not read yet.
-    return this.queuedBytes < this.highWaterMark || this.credit > this.queue.length;
+    return q.bytes < this.highWaterMark || q.credit > q.queue.length;
   }
 
   /** @internal {@link PumpHost}: one non-blocking read. */
@@ -212,8 +169,7 @@ export class ChunkReader implements PumpHost {
     const n = this.socket.tryRecvInto(scratch, this.chunkSize);
     if (n < 0) return 'blocked';
     if (n === 0) {
-      this.ended = true;
-      this.deliver();
+      this.source.end();
       return 'end';
     }
     let chunk: Buffer;
@@ -225,51 +181,13 @@ export class ChunkReader implements PumpHost {
       // Mostly empty: a copy, so a small chunk does not pin a chunkSize allocation.
       chunk = Buffer.from(scratch.subarray(0, n));
     }
-    this.queue.push(chunk);
-    this.queuedBytes += n;
-    this.deliver();
+    this.source.push(chunk);
     return 'more';
-  }
-
-  private progress(): void {
-    this.deliver();
-    this.pump.kick();
-  }
-
-  /** Hands queued chunks to the subscriber against credit; re-entrant calls fold into the running loop. */
-  private deliver(): void {
-    if (this.delivering) return;
-    this.delivering = true;
-    try {
-      for (let s = this.consumer; s && !this.userPaused && this.credit > 0 && this.queue.length > 0; s = this.consumer) {
-        const chunk = this.queue.shift()!;
-        this.queuedBytes -= chunk.length;
-        this.credit--;
-        s.next(chunk);
-      }
-      const s = this.consumer;
-      if (s && this.ended && this.queue.length === 0 && !this.closed) {
-        this.subscriber = undefined;
-        s.complete();
-      }
-    } finally {
-      this.delivering = false;
-    }
   }
 
   /** @internal {@link PumpHost}: the read or the wait failed. */
   fail(error: unknown): void {
-    if (this.failure !== undefined || this.closed) return;
-    this.failure = error;
-    this.dropQueue();
-    const s = this.subscriber;
-    this.subscriber = undefined;
-    s?.error(error);
-  }
-
-  private dropQueue(): void {
-    this.queue.clear();
-    this.queuedBytes = 0;
+    this.source.fail(error, true);
   }
 }
 

@@ -4,14 +4,14 @@
  * `recvmmsg` batches into a bounded queue, applies an explicit overflow policy when the consumer
  * falls behind, and counts every loss, including the kernel's own (SO_RXQ_OVFL).
  */
-import { Observable, Subject, type Subscriber } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { SocketAddress } from '../codec/address.js';
 import { cmsgSpace, type ControlMessage } from '../codec/cmsg.js';
 import { invalidArgument } from '../errors.js';
 import { MessageBatch } from '../socket/message-batch.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
-import { Ring } from './ring.js';
+import { QueuedSource } from './queued-source.js';
 import { ReadPump, type PumpHost, type ReadStep } from './source.js';
 
 /**
@@ -112,18 +112,15 @@ export class DatagramReader implements PumpHost {
   /** Whether the user asked for ancillary data (otherwise only the drop counter is read). */
   private readonly decodeAncillary: boolean;
   private readonly countDrops: boolean;
-  private readonly queue = new Ring<Datagram>();
   private readonly queueLimit: number;
   private readonly policy: OverflowPolicy;
   private readonly pump: ReadPump;
+  /** Subscriber, queue, credit and endings; it counts the datagrams delivered. */
+  private readonly source: QueuedSource<Datagram>;
   private readonly drops = new Subject<number>();
-  private readonly counts: DatagramCounters = { received: 0, delivered: 0, droppedNewest: 0, droppedOldest: 0, kernelDrops: 0 };
+  /** The counters but `delivered`, which `source` keeps. */
+  private readonly counts: Omit<DatagramCounters, 'delivered'> = { received: 0, droppedNewest: 0, droppedOldest: 0, kernelDrops: 0 };
   private lastKernelCount = 0;
-  private subscriber: Subscriber<Datagram> | undefined;
-  private credit = 0;
-  private closed = false;
-  private failure: unknown;
-  private delivering = false;
 
   /**
    * @param socket - A datagram socket (bound or connected). With `kernelDrops` (the default)
@@ -151,18 +148,20 @@ export class DatagramReader implements PumpHost {
     this.countDrops = kernelDrops;
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
-    this.datagrams$ = new Observable<Datagram>((subscriber) => this.attach(subscriber));
+    this.source = new QueuedSource<Datagram>(this.pump);
+    this.datagrams$ = new Observable<Datagram>((subscriber) => this.source.attach(subscriber));
     this.kernelDrops$ = this.drops.asObservable();
   }
 
   /** A snapshot of the counters. */
   get counters(): DatagramCounters {
-    return { ...this.counts };
+    const c = this.counts;
+    return { received: c.received, delivered: this.source.delivered, droppedNewest: c.droppedNewest, droppedOldest: c.droppedOldest, kernelDrops: c.kernelDrops };
   }
 
   /** Datagrams waiting in the queue for credit. */
   get queued(): number {
-    return this.queue.length;
+    return this.source.queue.length;
   }
 
   /**
@@ -171,9 +170,7 @@ export class DatagramReader implements PumpHost {
    * @throws {@link SocketError} `EINVAL` for a negative or fractional `n`.
    */
   request(n: number): void {
-    if (!(n >= 0) || (n !== Infinity && !Number.isSafeInteger(n))) throw invalidArgument(`request(n) needs a count >= 0, got ${String(n)}`);
-    this.credit += n;
-    this.deliver();
+    this.source.request(n);
   }
 
   /**
@@ -181,53 +178,13 @@ export class DatagramReader implements PumpHost {
    * stays open and gets its read interest back.
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.pump.stop();
-    this.queue.clear();
-    const s = this.subscriber;
-    this.subscriber = undefined;
-    s?.complete();
-    this.drops.complete();
-  }
-
-  /**
-   * The subscriber, if it is still listening. A subscriber can be closed before its teardown
-   * reaches us (it unsubscribed from inside a synchronous next() during subscribe), and whatever
-   * is handed to a closed subscriber is lost.
-   */
-  private get consumer(): Subscriber<Datagram> | undefined {
-    const s = this.subscriber;
-    if (s?.closed) this.subscriber = undefined;
-    return this.subscriber;
-  }
-
-  private attach(subscriber: Subscriber<Datagram>): () => void {
-    if (this.consumer) {
-      subscriber.error(streamError(StreamErrorCode.SOURCE_BUSY, 'this reader already has a subscriber'));
-      return () => {};
-    }
-    if (this.failure !== undefined) {
-      subscriber.error(this.failure);
-      return () => {};
-    }
-    if (this.closed) {
-      subscriber.error(streamError(StreamErrorCode.SOURCE_CLOSED, 'this reader was closed'));
-      return () => {};
-    }
-    this.subscriber = subscriber;
-    this.deliver();
-    this.pump.kick();
-    return () => {
-      if (this.subscriber !== subscriber) return;
-      this.subscriber = undefined;
-      this.pump.kick();
-    };
+    if (this.source.close()) this.drops.complete();
   }
 
   /** @internal {@link PumpHost}: whether a subscriber wants datagrams now. */
   wantsRead(): boolean {
-    return this.consumer !== undefined && !this.closed && this.failure === undefined;
+    const q = this.source;
+    return q.consumer !== undefined && !q.closed && q.failure === undefined;
   }
 
   /** @internal {@link PumpHost}: one batch. */
@@ -243,11 +200,12 @@ export class DatagramReader implements PumpHost {
     for (let i = 0; i < n; i++) total += Math.min(batch.length(i), batch.slotSize);
     const store = Buffer.allocUnsafe(total);
     let offset = 0;
+    const q = this.source;
     for (let i = 0; i < n; i++) {
       // The consumer may close or unsubscribe from inside next(); the rest of the batch is then unread.
-      if (this.closed || this.failure !== undefined || !this.consumer) return 'more';
+      if (q.closed || q.failure !== undefined || !q.consumer) return 'more';
       this.counts.received++;
-      if (this.queue.length >= this.queueLimit) {
+      if (q.queue.length >= this.queueLimit) {
         if (this.policy === 'drop-newest') {
           this.counts.droppedNewest++;
           continue;
@@ -256,7 +214,7 @@ export class DatagramReader implements PumpHost {
           this.counts.droppedNewest++;
           throw streamError(StreamErrorCode.QUEUE_OVERFLOW, `datagram queue full (${this.queueLimit} datagrams)`, 'recvmmsg');
         }
-        this.queue.shift();
+        q.dropOldest();
         this.counts.droppedOldest++;
       }
       const len = Math.min(batch.length(i), batch.slotSize);
@@ -264,8 +222,7 @@ export class DatagramReader implements PumpHost {
       batch.payload.copy(store, offset, start, start + len);
       const data = store.subarray(offset, offset + len);
       offset += len;
-      this.queue.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) });
-      this.deliver();
+      q.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) });
     }
     return 'more';
   }
@@ -281,29 +238,9 @@ export class DatagramReader implements PumpHost {
     }
   }
 
-  private deliver(): void {
-    if (this.delivering) return;
-    this.delivering = true;
-    try {
-      for (let s = this.consumer; s && this.credit > 0 && this.queue.length > 0; s = this.consumer) {
-        const d = this.queue.shift()!;
-        this.credit--;
-        this.counts.delivered++;
-        s.next(d);
-      }
-    } finally {
-      this.delivering = false;
-    }
-  }
-
   /** @internal {@link PumpHost}: the read or the wait failed. */
   fail(error: unknown): void {
-    if (this.failure !== undefined || this.closed) return;
-    this.failure = error;
-    const s = this.subscriber;
-    this.subscriber = undefined;
-    s?.error(error);
-    this.drops.complete();
+    if (this.source.fail(error, false)) this.drops.complete();
   }
 }
 

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SocketError } from '../../src/index.js';
 import { htonl, htons, ntohl, ntohs } from '../../src/codec/index.js';
-import { hasPython, python } from './python.js';
+import { codeOf, hasPython, python } from './python.js';
 
 /** What a C program sees: the host-order value whose bytes in memory are `value` big-endian. */
 function viaMemory(value: number, size: 2 | 4): number {
@@ -11,16 +10,6 @@ function viaMemory(value: number, size: 2 | 4): number {
   if (size === 2) v.setUint16(0, value, false);
   else v.setUint32(0, value, false);
   return size === 2 ? new Uint16Array(b.buffer)[0]! : new Uint32Array(b.buffer)[0]!;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof SocketError)) throw e;
-    return e.code;
-  }
-  return undefined;
 }
 
 describe('byte order', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbIPv4Text, arbIPv6Text } from '@rxsock/testing';
-import { C, SocketError } from '../../src/index.js';
+import { C } from '../../src/index.js';
 import {
   CMSG_LEN,
   CMSG_SPACE,
@@ -30,19 +30,9 @@ import {
 } from '../../src/codec/index.js';
 import { sys } from '../../src/sys/index.js';
 import { hostIsLittleEndian } from '../../src/codec/byte-order.js';
-import { hasPython, python } from './python.js';
+import { codeOf, hasPython, python } from './python.js';
 
 const layouts = Object.entries(cmsgLayouts) as Array<[string, CmsgLayout]>;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof SocketError)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
 
 const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const message: fc.Arbitrary<ControlMessage> = fc.record({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbInet4Address, arbInet6Address, arbSocketAddress, arbUnixAddress } from '@rxsock/testing';
-import { C, SocketError } from '../../src/index.js';
+import { C } from '../../src/index.js';
 import {
   addressPort,
   allocSockaddr,
@@ -17,18 +17,9 @@ import {
   type SocketAddressInit,
 } from '../../src/codec/index.js';
 import { hostIsLittleEndian } from '../../src/codec/byte-order.js';
+import { codeOf } from './python.js';
 
 const { linux, bsd } = sockaddrLayouts;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof SocketError)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
 
 const roundTrip = (a: SocketAddressInit, layout: SockaddrLayout): SocketAddress => {
   const bytes = encodeSockaddr(a, layout);

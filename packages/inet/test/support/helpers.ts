@@ -1,7 +1,8 @@
-/** Shared helpers of the inet tests: waiting, collecting, child processes, echo servers. */
+/** Shared helpers of the inet tests: waiting, collecting, child processes, echo servers, ports. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, firstValueFrom, toArray } from 'rxjs';
+import { C, Socket } from '@rxsock/core';
 import type { Connection, TcpServer } from '../../src/index.js';
 
 export { sleep };
@@ -31,6 +32,15 @@ export function serveEcho(server: TcpServer): () => void {
     conn.pipeTo(conn).catch(() => conn.close());
   });
   return () => sub.unsubscribe();
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed). */
+export function freePort(): number {
+  const s = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  s.bind(['127.0.0.1', 0]);
+  const { port } = s.getsockname() as { port: number };
+  s.close();
+  return port;
 }
 
 /** A child process with its output collected. */
