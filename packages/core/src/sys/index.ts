@@ -8,7 +8,7 @@ import { linuxConstants } from './constants-linux.js';
 import { createLinuxSys, createLinuxUv } from './linux.js';
 import { createDarwinSys } from './darwin.js';
 import { createWin32Sys } from './win32.js';
-import { setErrnoDescriber } from '../errors.js';
+import { notSupported, setErrnoDescriber } from '../errors.js';
 
 interface Platform {
   sys: () => SysCalls;
@@ -16,10 +16,22 @@ interface Platform {
   constants: SocketConstants;
 }
 
+/**
+ * A platform without its constants table yet: reading any constant refuses, rather than hand
+ * out Linux's numbers (AF_INET6 is 30 on macOS, 23 on Windows).
+ */
+function constantsNotYet(what: string): SocketConstants {
+  return new Proxy({} as SocketConstants, {
+    get: (_target, name) => {
+      throw notSupported(`${what} (constant ${String(name)})`);
+    },
+  });
+}
+
 const platforms: Record<string, Platform | undefined> = {
   linux: { sys: createLinuxSys, uv: createLinuxUv, constants: linuxConstants },
-  darwin: { sys: createDarwinSys, uv: createDarwinSys as never, constants: linuxConstants },
-  win32: { sys: createWin32Sys, uv: createWin32Sys as never, constants: linuxConstants },
+  darwin: { sys: createDarwinSys, uv: createDarwinSys as never, constants: constantsNotYet('rxsock on macOS') },
+  win32: { sys: createWin32Sys, uv: createWin32Sys as never, constants: constantsNotYet('rxsock on Windows') },
 };
 
 function platform(): Platform {
