@@ -33,6 +33,11 @@ export interface ServerConnection {
   readonly closed: Promise<void>;
   /** Closes it. */
   close(): void;
+  /**
+   * Calls `listener` once the connection is closed, without a promise: the server counts its
+   * live connections through it, and thousands of idle ones should not hold two promises each.
+   */
+  onClose?(listener: () => void): void;
 }
 
 /**
@@ -56,6 +61,8 @@ export class StreamServer<C extends ServerConnection> {
 
   private readonly stats: ServerCounters = { accepted: 0, acceptErrors: 0, active: 0 };
   private readonly errors = new Subject<unknown>();
+  /** One callback shared by every connection's close. */
+  private readonly connectionClosed: () => void;
   private closing = false;
   private resolveClosed!: () => void;
 
@@ -68,6 +75,9 @@ export class StreamServer<C extends ServerConnection> {
     this.socket = socket;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
     this.acceptErrors$ = this.errors.asObservable();
+    this.connectionClosed = () => {
+      this.stats.active--;
+    };
     const accepted$ = acceptLoop(socket, {
       ...(options.acceptBackoff !== undefined ? { initialBackoff: options.acceptBackoff } : {}),
       ...(options.maxAcceptBackoff !== undefined ? { maxBackoff: options.maxAcceptBackoff } : {}),
@@ -88,7 +98,8 @@ export class StreamServer<C extends ServerConnection> {
           }
           this.stats.accepted++;
           this.stats.active++;
-          void conn.closed.then(() => this.stats.active--);
+          if (conn.onClose) conn.onClose(this.connectionClosed);
+          else void conn.closed.then(this.connectionClosed);
           subscriber.next(conn);
         },
         error: (e: unknown) => subscriber.error(e),

@@ -71,6 +71,7 @@ export class Connection {
   private writeEnded = false;
   private isClosed = false;
   private resolveClosed: (() => void) | undefined;
+  private closeListeners: (() => void) | Array<() => void> | undefined;
 
   /**
    * Wraps a connected stream socket; the connection owns it from now on. Normally made by
@@ -205,6 +206,20 @@ export class Connection {
     }
     this.socket.close();
     this.resolveClosed?.();
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (typeof listeners === 'function') listeners();
+    else if (listeners) for (const listener of listeners) listener();
+  }
+
+  /**
+   * Calls `listener` once the connection is closed (at once if it already is). The promise-free
+   * form of {@link Connection.closed}.
+   */
+  onClose(listener: () => void): void {
+    if (this.isClosed) return listener();
+    const current = this.closeListeners;
+    this.closeListeners = current === undefined ? listener : Array.isArray(current) ? [...current, listener] : [current, listener];
   }
 
   /** Whether {@link Connection.close} has run. */
