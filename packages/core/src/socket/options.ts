@@ -5,6 +5,7 @@
  */
 import { C, type ConstantName } from '../sys/index.js';
 import { inetPton } from '../codec/inet-text.js';
+import { hostIsLittleEndian } from '../codec/byte-order.js';
 import { invalidArgument } from '../errors.js';
 
 /** `SO_LINGER`: whether close() lingers to send queued data, and for how long. */
@@ -167,7 +168,8 @@ export function optionSpec(name: OptionName): { level: number; optname: number; 
   return { level: C[s.level], optname: C[s.name], kind: s.kind, readable: s.readable !== false, writable: s.writable !== false };
 }
 
-const le = () => true; // option structs are host-endian; every Linux ABI rxsock supports is little-endian
+/** Option structs are laid out in host byte order. */
+const le = (): boolean => hostIsLittleEndian;
 
 /** Encodes a typed option value to the bytes setsockopt takes. */
 export function encodeOption(kind: Kind, value: unknown, name: string): Uint8Array {

@@ -137,7 +137,7 @@ export class Socket {
       const b = new Uint8Array(4);
       const len = new Uint32Array([4]);
       checked('getsockopt', () => s.getsockopt(own, C.SOL_SOCKET, name, b, len));
-      return new DataView(b.buffer).getInt32(0, true);
+      return new DataView(b.buffer).getInt32(0, s.abi.littleEndian);
     };
     try {
       const family = int(C.SO_DOMAIN);
