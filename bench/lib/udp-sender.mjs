@@ -3,30 +3,18 @@
 // batches of up to 512, paced to a rate: every tick (1 ms timer) it sends what is due since the
 // start (floor(elapsed × rate) − sent), so timer lateness never lowers the average rate.
 //
-// MODE `vector` (the default): ONE mmsghdr vector built once (every entry pointing at the same
-// payload) and handed to sendmmsg as is, so the sender's CPU goes to the kernel, not to
-// re-encoding headers. This needs two INTERNAL modules of the built core, because its public
-// exports have no way to send a prebuilt vector (Socket.sendMany encodes a fresh vector on every
-// call; MessageBatch is receive-only; sys(), iovecsFor() and writeMsghdr() are not exported):
-//   packages/core/dist/sys/index.js      sys(): the koffi bindings (sendmmsg, errno, abi layout)
-//   packages/core/dist/socket/messages.js iovecsFor(), writeMsghdr(): iovec / msghdr layout
-// They are resolved next to the '@rxsock/core' entry point, so they are the same module
-// instances (one koffi library, one ABI table) as the public Socket this sender also uses.
-// Why not the public API: measured on this 2-core machine with a receiver running, the public
-// Socket.sendMany costs about 1.3 us more CPU per datagram (4.4-4.7 against 3.0-3.3 us,
-// kernel time included) and in one of three runs paced only 150,000-184,000/s of the main
-// runs' 200,000/s (loss followed); its best sweep steps topped out at 213,000-243,000/s.
+// MODE `vector` (the default): the public @rxsock/core SendBatch, filled once with the payload
+// (512 headers laid out once) and handed to sendmmsg through Socket.trySendBatch/sendBatch, so
+// the sender's CPU goes to the kernel, not to re-encoding headers for every call.
 // MODE `sendMany`: the public Socket.sendMany, on request (SENDER=sendMany), to check that.
 // Args: HOST PORT SIZE MODE. Messages from the parent: {type:'send', rate, count} → replies
 // {type:'sent', sent, seconds, rate (achieved), ticks, maxBurst, cpu}.
 import { performance } from 'node:perf_hooks';
-import { C, Socket } from '@rxsock/core';
+import { C, SendBatch, Socket } from '@rxsock/core';
 import { childMain, cpuSince, nextMessage, sleep, tell } from './ipc.mjs';
 
 const [host, portArg, sizeArg, mode = 'vector'] = process.argv.slice(2);
 const MAX_BATCH = 512; // messages per sendmmsg (the kernel caps one call at 1024)
-const EINTR = 4;
-const EAGAIN = 11;
 
 childMain(async () => {
   const sock = Socket.create(host.includes(':') ? C.AF_INET6 : C.AF_INET, C.SOCK_DGRAM);
@@ -42,7 +30,7 @@ childMain(async () => {
   let description;
   if (mode === 'vector') {
     sendBatch = await vectorSender(sock, payload);
-    description = `sendmmsg with one prebuilt mmsghdr vector (core internals sys() + writeMsghdr), up to ${MAX_BATCH} per call`;
+    description = `sendmmsg through a prebuilt SendBatch (public API), up to ${MAX_BATCH} per call`;
   } else if (mode === 'sendMany') {
     const messages = Array.from({ length: MAX_BATCH }, () => ({ data: payload }));
     const batches = Array.from({ length: MAX_BATCH + 1 }, (_, k) => messages.slice(0, k));
@@ -69,26 +57,12 @@ childMain(async () => {
   }
 });
 
-/** sendmmsg(fd, vector, k) on one vector built once; see the header for what it uses and why. */
+/** sendmmsg of the first k messages of one SendBatch, filled once (public API). */
 async function vectorSender(sock, payload) {
-  const dist = import.meta.resolve('@rxsock/core'); // .../packages/core/dist/index.js
-  const { sys } = await import(new URL('./sys/index.js', dist).href);
-  const { iovecsFor, writeMsghdr } = await import(new URL('./socket/messages.js', dist).href);
-  const s = sys();
-  const size = s.abi.mmsghdrSize;
-  const iov = iovecsFor([payload]);
-  const vector = Buffer.alloc(MAX_BATCH * size);
-  for (let i = 0; i < MAX_BATCH; i++) writeMsghdr(vector, i * size, { name: null, nameLen: 0, iov, iovLen: 1, control: null, controlLen: 0 });
-  const fd = sock.fileno();
+  const batch = new SendBatch(MAX_BATCH, payload.length);
+  batch.fill(payload);
   return async (k) => {
-    void [iov, payload]; // the vector points into these: keep them reachable as long as it is used
-    for (;;) {
-      const r = s.sendmmsg(fd, vector, k, C.MSG_NOSIGNAL);
-      if (r > 0) return r;
-      const e = s.errno();
-      if (e === EINTR) continue;
-      if (e !== EAGAIN) throw new Error(`sendmmsg failed: errno ${e} (${s.strerror(e)})`);
-      await sleep(1); // send buffer full: retry shortly (this path bypasses the Socket's readiness state)
-    }
+    batch.count = k;
+    return sock.sendBatch(batch);
   };
 }

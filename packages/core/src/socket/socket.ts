@@ -14,6 +14,7 @@ import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
 import { IoState } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
+import type { SendBatch } from './send-batch.js';
 import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
 
 const EINTR = errnoValue('EINTR') ?? 4;
@@ -324,6 +325,31 @@ export class Socket {
       keep.length = 0;
     }
     return sent;
+  }
+
+  /**
+   * Sends the filled messages of a reusable {@link SendBatch} with `sendmmsg`, as few calls as
+   * the kernel allows, waiting for writability as needed. Resolves with the number sent (all of
+   * them).
+   */
+  async sendBatch(batch: SendBatch, flags = 0, options?: OperationOptions): Promise<number> {
+    const total = batch.count;
+    let sent = 0;
+    while (sent < total) {
+      const start = sent;
+      sent += await this.perform('write', 'sendmmsg', options, (fd) => sys().sendmmsg(fd, batch.from(start), total - start, flags | C.MSG_NOSIGNAL));
+    }
+    return sent;
+  }
+
+  /**
+   * Non-waiting {@link Socket.sendBatch} from message `start`: how many messages the kernel took
+   * now (maybe fewer than asked), or -1 when the send buffer is full.
+   */
+  trySendBatch(batch: SendBatch, start = 0, flags = 0): number {
+    this.live('sendmmsg');
+    if (!this.io.writeReady) return -1;
+    return this.attempt('write', 'sendmmsg', (fd) => sys().sendmmsg(fd, batch.from(start), batch.count - start, flags | C.MSG_NOSIGNAL));
   }
 
   /** `recv(bufsize, flags)`: up to `bufsize` bytes; an empty Buffer means the peer closed. */

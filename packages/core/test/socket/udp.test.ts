@@ -75,3 +75,30 @@ describe('UDP ancillary data', () => {
     s.close();
   });
 });
+
+describe('SendBatch: prebuilt sendmmsg vectors', () => {
+  it('sends a filled batch to several destinations in order, reusable after clear()', async () => {
+    const { SendBatch } = await import('../../src/index.js');
+    const r1 = Socket.create(C.AF_INET, C.SOCK_DGRAM);
+    const r2 = Socket.create(C.AF_INET, C.SOCK_DGRAM);
+    r1.bind(['127.0.0.1', 0]);
+    r2.bind(['127.0.0.1', 0]);
+    const s = Socket.create(C.AF_INET, C.SOCK_DGRAM);
+    const batch = new SendBatch(8, 32);
+    for (let i = 0; i < 6; i++) batch.set(i, Buffer.from(`msg ${i}`), (i % 2 ? r2 : r1).getsockname());
+    expect(batch.count).toBe(6);
+    expect(await s.sendBatch(batch)).toBe(6);
+    const got1 = (await r1.recvMany(8, 64)).map((m) => m.data.toString());
+    const got2 = (await r2.recvMany(8, 64)).map((m) => m.data.toString());
+    expect(got1).toEqual(['msg 0', 'msg 2', 'msg 4']);
+    expect(got2).toEqual(['msg 1', 'msg 3', 'msg 5']);
+    // a connected socket needs no destinations; fill() repeats one payload
+    await s.connect(r1.getsockname());
+    batch.fill(Buffer.from('same'), 3);
+    expect(s.trySendBatch(batch)).toBe(3);
+    expect((await r1.recvMany(8, 64)).map((m) => m.data.toString())).toEqual(['same', 'same', 'same']);
+    expect(() => batch.set(0, Buffer.alloc(33))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => batch.set(5, Buffer.alloc(1))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    for (const x of [r1, r2, s]) x.close();
+  });
+});
