@@ -3,7 +3,7 @@
  * take, the reader reads ahead up to a high-water mark, and past that it drops the fd's read
  * interest so the kernel buffer fills and TCP's receive window closes on the sender.
  */
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { QueuedSource } from './queued-source.js';
@@ -32,6 +32,17 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) throw invalidArgument(`${name} must be an integer >= ${min}, got ${String(value)}`);
   return value;
+}
+
+/**
+ * @internal The plain consumer {@link ChunkReader.attachSink} takes: what a subscriber offers.
+ * `closed` must turn true once it has had its complete/error or no longer wants chunks.
+ */
+export interface ChunkSink {
+  closed: boolean;
+  next(chunk: Buffer): void;
+  error(error: unknown): void;
+  complete(): void;
 }
 
 /**
@@ -98,6 +109,15 @@ export class ChunkReader implements PumpHost {
     this.pump = new ReadPump(socket, this, turn);
     this.source = new QueuedSource<Buffer>(this.pump, chunkBytes);
     this.chunks$ = new Observable<Buffer>((subscriber) => this.source.attach(subscriber));
+  }
+
+  /**
+   * @internal Delivers to `sink` exactly as to a subscriber of {@link ChunkReader.chunks$}, but
+   * without an Observable and its subscriber chain: a server's idle connections each hold one
+   * small sink object instead. Returns the detach function.
+   */
+  attachSink(sink: ChunkSink): () => void {
+    return this.source.attach(sink as unknown as Subscriber<Buffer>);
   }
 
   /** Bytes read from the kernel and not yet delivered. */

@@ -12,6 +12,7 @@ export {
   DEFAULT_READ_HIGH_WATER_MARK,
   readChunks,
   type ReadOptions,
+  type ChunkSink,
 } from './chunk-reader.js';
 export { consumeChunks, type ConsumeOptions } from './consume.js';
 export { chunksIterable } from './iterable.js';

@@ -11,7 +11,7 @@ import {
   SocketError,
   SocketWriter,
   formatAddress,
-  readChunks,
+  type ChunkSink,
   type ReadOptions,
   type Socket,
   type SocketAddress,
@@ -65,6 +65,7 @@ export class Connection {
   private readonly options: ConnectionOptions;
   private readMode: ReadMode | undefined;
   private chunkReader: ChunkReader | undefined;
+  private inputReader: ChunkReader | undefined;
   private iterator: AsyncIterableIterator<Buffer> | undefined;
   private inputSubscriber: Subscriber<Buffer> | undefined;
   private readEnded = false;
@@ -195,6 +196,7 @@ export class Connection {
       else subscriber.error(error);
     }
     this.chunkReader?.close();
+    this.inputReader?.close();
     void this.iterator?.return?.();
     this.socketWriter?.destroy();
     // Keep the addresses readable after close (logs, error handlers); asked now if never asked.
@@ -273,26 +275,58 @@ export class Connection {
       return () => {};
     }
     this.inputSubscriber = subscriber;
-    let finished = false;
-    const inner = readChunks(this.socket, this.options.read).subscribe({
-      next: (chunk) => subscriber.next(chunk),
-      error: (error: unknown) => {
-        finished = true;
-        this.inputSubscriber = undefined;
-        subscriber.error(error);
-        this.close();
-      },
-      complete: () => {
-        finished = true;
-        this.inputSubscriber = undefined;
-        subscriber.complete();
-        this.readFinished();
-      },
-    });
+    // A reader driven straight into one small sink: no inner Observable or subscriber chain per
+    // connection (a server may hold thousands of idle ones).
+    const reader = (this.inputReader = new ChunkReader(this.socket, this.options.read));
+    const sink = new InputSink(this, subscriber);
+    reader.attachSink(sink);
+    reader.request(Infinity);
     return () => {
-      inner.unsubscribe();
+      const finished = sink.closed;
+      sink.closed = true;
+      reader.close();
       if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
       if (!finished) this.close();
     };
+  }
+
+  /** @internal The input reader failed: the subscriber hears it, then the connection closes. */
+  inputFailed(subscriber: Subscriber<Buffer>, error: unknown): void {
+    if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
+    subscriber.error(error);
+    this.close();
+  }
+
+  /** @internal The peer finished sending and the subscriber has had everything. */
+  inputEnded(subscriber: Subscriber<Buffer>): void {
+    if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
+    subscriber.complete();
+    this.readFinished();
+  }
+}
+
+/** Forwards an input reader's chunks to an `input$` subscriber. */
+class InputSink implements ChunkSink {
+  closed = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly subscriber: Subscriber<Buffer>,
+  ) {}
+
+  next(chunk: Buffer): void {
+    this.subscriber.next(chunk);
+  }
+
+  error(error: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.inputFailed(this.subscriber, error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.inputEnded(this.subscriber);
   }
 }
