@@ -41,3 +41,19 @@ export interface FrameDecoder {
   /** Bytes held for the frame in progress (header bytes included). */
   readonly buffered: number;
 }
+
+/**
+ * @internal Every decoder's `push`, in terms of its `decode`: the frames a chunk completed are
+ * returned even when the chunk then fails; the poisoned decoder rethrows on the next call.
+ */
+export function collectFrames(decoder: Pick<FrameDecoder, 'decode'>, chunk: Uint8Array): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  try {
+    decoder.decode(chunk, (frame) => {
+      frames.push(frame);
+    });
+  } catch (err) {
+    if (frames.length === 0) throw err;
+  }
+  return frames;
+}

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { invalidArgument } from '../../errors.js';
 import { EMPTY, Pending, checkLimit, copyInto, view } from './bytes.js';
-import type { FrameDecoder, FrameSink } from './decoder.js';
+import { collectFrames, type FrameDecoder, type FrameSink } from './decoder.js';
 import { FrameError, FrameErrorCode, frameTooLarge, frameTruncated } from './errors.js';
 
 /** Options of {@link DelimiterDecoder}. */
@@ -111,15 +111,7 @@ export class DelimiterDecoder implements FrameDecoder {
 
   /** {@inheritDoc FrameDecoder.push} */
   push(chunk: Uint8Array): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    try {
-      this.decode(chunk, (frame) => {
-        frames.push(frame);
-      });
-    } catch (err) {
-      if (frames.length === 0) throw err;
-    }
-    return frames;
+    return collectFrames(this, chunk);
   }
 
   /**
@@ -292,15 +284,7 @@ export class LineDecoder implements FrameDecoder {
 
   /** {@inheritDoc FrameDecoder.push} */
   push(chunk: Uint8Array): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    try {
-      this.decode(chunk, (frame) => {
-        frames.push(frame);
-      });
-    } catch (err) {
-      if (frames.length === 0) throw err;
-    }
-    return frames;
+    return collectFrames(this, chunk);
   }
 
   /**

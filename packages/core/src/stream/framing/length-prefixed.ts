@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../errors.js';
 import { EMPTY, Pending, checkLimit, view } from './bytes.js';
-import type { FrameDecoder, FrameSink } from './decoder.js';
+import { collectFrames, type FrameDecoder, type FrameSink } from './decoder.js';
 import { FrameError, frameInvalid, frameTooLarge, frameTruncated } from './errors.js';
 
 /** The wire layout of a length prefix, shared by the decoder and the encoders. */
@@ -159,15 +159,7 @@ export class LengthPrefixedDecoder implements FrameDecoder {
 
   /** {@inheritDoc FrameDecoder.push} */
   push(chunk: Uint8Array): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    try {
-      this.decode(chunk, (frame) => {
-        frames.push(frame);
-      });
-    } catch (err) {
-      if (frames.length === 0) throw err;
-    }
-    return frames;
+    return collectFrames(this, chunk);
   }
 
   /** {@inheritDoc FrameDecoder.end} */
