@@ -300,24 +300,15 @@ export class Socket {
    * writability as needed and resolves when all were sent. Returns the number of messages.
    */
   async sendMany(messages: readonly OutgoingMessage[], flags = 0, options?: OperationOptions): Promise<number> {
-    const abi = sys().abi;
     const count = messages.length;
     if (count === 0) return 0;
-    const vec = Buffer.alloc(count * abi.mmsghdrSize);
-    const keep: unknown[] = [];
-    messages.forEach((m, i) => {
-      const parts = m.data instanceof Uint8Array ? [m.data] : m.data;
-      const iov = iovecsFor(parts);
-      const name = m.address === undefined ? null : encodeSockaddr(toAddress(this.family, m.address, 'sendmmsg'));
-      const control = m.ancillary?.length ? encodeControl([...m.ancillary]) : null;
-      keep.push(parts, iov, name, control);
-      writeMsghdr(vec, i * abi.mmsghdrSize, { name, nameLen: name?.length ?? 0, iov, iovLen: parts.length, control, controlLen: control?.length ?? 0 });
-    });
+    const { vector, keep } = this.mmsgVector(messages);
+    const size = sys().abi.mmsghdrSize;
     let sent = 0;
     const d = this.deadline(options, 'sendmmsg');
     try {
       while (sent < count) {
-        const rest = sent === 0 ? vec : vec.subarray(sent * abi.mmsghdrSize);
+        const rest = sent === 0 ? vector : vector.subarray(sent * size);
         sent += await this.perform('write', 'sendmmsg', { signal: d.signal as AbortSignal, timeout: null }, (fd) => sys().sendmmsg(fd, rest, count - sent, flags | C.MSG_NOSIGNAL));
       }
     } finally {
@@ -325,6 +316,60 @@ export class Socket {
       keep.length = 0;
     }
     return sent;
+  }
+
+  /**
+   * Lays out `struct mmsghdr`s for `messages` in one allocation (headers, iovecs and encoded
+   * destinations together), pointing at the callers' payloads without copying them. A
+   * destination object repeated across messages is encoded once.
+   */
+  private mmsgVector(messages: readonly OutgoingMessage[]): { vector: Buffer; keep: unknown[] } {
+    const s = sys();
+    const abi = s.abi;
+    const le = abi.littleEndian;
+    const count = messages.length;
+    let iovCount = 0;
+    for (const m of messages) iovCount += m.data instanceof Uint8Array ? 1 : m.data.length;
+    const iovStart = count * abi.mmsghdrSize;
+    const nameStart = iovStart + iovCount * abi.iovecSize;
+    const all = Buffer.alloc(nameStart + count * 128);
+    const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+    const base = s.addressOf(all);
+    const keep: unknown[] = [all];
+    const m = abi.msghdr;
+    let iov = iovStart;
+    let lastAddress: unknown;
+    let lastName: Uint8Array | null = null;
+    for (let i = 0; i < count; i++) {
+      const msg = messages[i]!;
+      const parts = msg.data instanceof Uint8Array ? [msg.data] : msg.data;
+      const header = i * abi.mmsghdrSize;
+      view.setBigUint64(header + m.iov, base + BigInt(iov), le);
+      view.setBigUint64(header + m.iovlen, BigInt(parts.length), le);
+      for (const part of parts) {
+        view.setBigUint64(iov, part.byteLength === 0 ? 0n : s.addressOf(part), le);
+        view.setBigUint64(iov + abi.pointerSize, BigInt(part.byteLength), le);
+        iov += abi.iovecSize;
+      }
+      keep.push(parts);
+      if (msg.address !== undefined) {
+        if (msg.address !== lastAddress) {
+          lastAddress = msg.address;
+          lastName = encodeSockaddr(toAddress(this.family, msg.address, 'sendmmsg'));
+        }
+        const nameAt = nameStart + i * 128;
+        all.set(lastName!, nameAt);
+        view.setBigUint64(header + m.name, base + BigInt(nameAt), le);
+        view.setUint32(header + m.namelen, lastName!.length, le);
+      }
+      if (msg.ancillary?.length) {
+        const control = encodeControl([...msg.ancillary]);
+        keep.push(control);
+        view.setBigUint64(header + m.control, s.addressOf(control), le);
+        view.setBigUint64(header + m.controllen, BigInt(control.length), le);
+      }
+    }
+    return { vector: all.subarray(0, iovStart), keep };
   }
 
   /**

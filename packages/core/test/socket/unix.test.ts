@@ -103,3 +103,28 @@ describe('UNIX domain sockets', () => {
     for (const s of [a, b, y, passed]) s.close();
   });
 });
+
+describe('sendMany with gathered parts and ancillary data', () => {
+  it('sends multi-part messages, each with its own SCM_RIGHTS, in one sendmmsg', async () => {
+    const [a, b] = Socket.pair(C.AF_UNIX, C.SOCK_DGRAM);
+    const file = tmpPath('many.txt');
+    writeFileSync(file, 'via sendMany');
+    const fd = openSync(file, 'r');
+    const sent = await a.sendMany([
+      { data: [Buffer.from('first '), Buffer.from('message')] },
+      { data: Buffer.from('with fd'), ancillary: [scmRights([fd])] },
+      { data: [Buffer.alloc(0), Buffer.from('third')] },
+    ]);
+    closeSync(fd);
+    expect(sent).toBe(3);
+    expect((await b.recv(64)).toString()).toBe('first message');
+    const msg = await b.recvMsg(64, CMSG_SPACE(4));
+    expect(msg.data.toString()).toBe('with fd');
+    const [passed] = decodeRights(msg.ancillary[0]!.data);
+    expect(readFileSync(passed!, 'utf8')).toBe('via sendMany');
+    closeSync(passed!);
+    expect((await b.recv(64)).toString()).toBe('third');
+    a.close();
+    b.close();
+  });
+});
