@@ -3,13 +3,17 @@
 // to RATE in 1 ms ticks; see bench/lib/udp-sender.mjs), into rxsock receivers and into a
 // node:dgram receiver, each in its own process with the same receive buffer (SO_RCVBUFFORCE
 // 8 MiB as root, else SO_RCVBUF). rxsock's sides (bench/lib/udp-receiver.mjs): `rxsock-udp`, the
-// headline, is @rxsock/inet udpSocket().datagrams$; `rxsock-batch` is the raw core loop
-// (Socket.tryRecvBatch + MessageBatch(64)); `rxsock-reader` (core DatagramReader) on request.
+// headline, is @rxsock/inet udpSocket().datagrams$ with `batchDelayMs: 1` (the reader pauses
+// 1 ms after draining the socket so datagrams gather into full recvmmsg batches: up to 1 ms of
+// added latency); `rxsock-udp-nodelay` is the same with default options (a read at every edge);
+// on request, `rxsock-batch` is the raw core loop (Socket.tryRecvBatch + MessageBatch(64)) and
+// `rxsock-reader` core's DatagramReader.
 // Loss must stay under 0.1%; a run above that is flagged loudly. Then the highest loss-free rate
 // of the headline side and of node:dgram: short runs stepping the sender rate up.
 // Env: COUNT (datagrams per main run, default 2,000,000), RATE (default 200000), SIZE (64),
 // STEP_SECONDS (2), RATES (comma list), RCVBUF (bytes, default 8 MiB), RX_SIDES (comma list of
-// rxsock receivers, the first is the headline and is swept; default rxsock-udp,rxsock-batch),
+// rxsock receivers, the first is the headline and is swept; default rxsock-udp,rxsock-udp-nodelay),
+// BATCH_DELAY_MS (the headline's pause, default 1),
 // SWEEP_ALL=1 (sweep every side), SENDER (`vector`, the default, or `sendMany`).
 import { fileURLToPath } from 'node:url';
 import { startChild, sleep } from './lib/ipc.mjs';
@@ -87,7 +91,7 @@ async function side(impl, { sweep }) {
   }
 }
 
-const RX_SIDES = (process.env.RX_SIDES ?? 'rxsock-udp,rxsock-batch').split(',');
+const RX_SIDES = (process.env.RX_SIDES ?? 'rxsock-udp,rxsock-udp-nodelay').split(',');
 const sides = [];
 for (const [i, impl] of RX_SIDES.entries()) sides.push(await side(impl, { sweep: i === 0 || process.env.SWEEP_ALL === '1' }));
 sides.push(await side('dgram', { sweep: true }));

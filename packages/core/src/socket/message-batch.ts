@@ -38,6 +38,8 @@ export class MessageBatch {
   private readonly names: Buffer | null;
   private readonly controls: Buffer | null;
   private readonly controlSize: number;
+  /** `controlSize` as the 64-bit value msg_controllen is reset to (made once, not per message). */
+  private readonly controlLen64: bigint;
   /** Entries the last receive filled (their in/out fields need resetting before the next). */
   private used = 0;
   // The last decoded sender: consecutive datagrams from one peer share one address object.
@@ -58,6 +60,7 @@ export class MessageBatch {
     const iovs = Buffer.alloc(capacity * abi.iovecSize);
     this.names = options.addresses === false ? null : Buffer.alloc(capacity * NAME_SIZE);
     this.controlSize = options.controlSize ?? 0;
+    this.controlLen64 = BigInt(this.controlSize);
     this.controls = this.controlSize > 0 ? Buffer.alloc(capacity * this.controlSize) : null;
     const slots = Array.from({ length: capacity }, (_, i) => this.payload.subarray(i * slotSize, (i + 1) * slotSize));
     writeIovecs(iovs, slots, abi);
@@ -92,7 +95,7 @@ export class MessageBatch {
     for (let i = 0; i < this.used; i++) {
       const base = i * abi.mmsghdrSize;
       if (this.names) view.setUint32(base + m.namelen, NAME_SIZE, le);
-      if (this.controls) view.setBigUint64(base + m.controllen, BigInt(this.controlSize), le);
+      if (this.controls) view.setBigUint64(base + m.controllen, this.controlLen64, le);
     }
     const n = sys().recvmmsg(fd, this.vec, this.capacity, flags);
     this.used = n > 0 ? n : 0;
@@ -123,11 +126,25 @@ export class MessageBatch {
     if (!this.names) return null;
     const len = this.view.getUint32(i * this.abi.mmsghdrSize + this.abi.msghdr.namelen, this.abi.littleEndian);
     if (len === 0) return null;
-    const name = this.names.subarray(i * NAME_SIZE, i * NAME_SIZE + Math.min(len, NAME_SIZE));
-    if (this.lastName !== undefined && this.lastName.equals(name)) return this.lastAddress;
-    this.lastAddress = Object.freeze(decodeSockaddr(name, name.length));
+    const size = Math.min(len, NAME_SIZE);
+    const start = i * NAME_SIZE;
+    if (this.sameAsLastName(start, size)) return this.lastAddress;
+    const name = this.names.subarray(start, start + size);
+    this.lastAddress = Object.freeze(decodeSockaddr(name, size));
     this.lastName = Buffer.from(name);
     return this.lastAddress;
+  }
+
+  /**
+   * Whether the sockaddr at `start` equals the last one decoded. Compared in place, byte by
+   * byte: a sockaddr is 16 or 28 bytes, and a view plus a native compare per datagram cost more.
+   */
+  private sameAsLastName(start: number, size: number): boolean {
+    const last = this.lastName;
+    if (last === undefined || last.length !== size) return false;
+    const names = this.names!;
+    for (let k = 0; k < size; k++) if (names[start + k] !== last[k]) return false;
+    return true;
   }
 
   /** Bytes of ancillary data the kernel wrote for message `i`. */

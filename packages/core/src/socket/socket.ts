@@ -673,6 +673,11 @@ export class Socket {
     return this;
   }
 
+  /** Whether pending operations on this socket keep the process alive ({@link Socket.ref}). */
+  hasRef(): boolean {
+    return this.referenced;
+  }
+
   /** Don't let pending operations on this socket keep the process alive. */
   unref(): this {
     this.referenced = false;

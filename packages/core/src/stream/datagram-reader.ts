@@ -55,6 +55,15 @@ export interface DatagramReaderOptions {
   addresses?: boolean;
   /** `recvmmsg` calls per readiness wake-up before yielding to the event loop. Default 4. */
   batchesPerTurn?: number;
+  /**
+   * Milliseconds to pause after draining the socket before reading again (default 0: read at
+   * every readiness edge). At high rates each wake-up otherwise finds one or two datagrams, and
+   * the wake-up costs more than the datagrams; a pause lets them gather into full `recvmmsg`
+   * batches, like a NIC's interrupt coalescing. The price is up to this much added latency, and
+   * the receive buffer must hold what arrives in the meantime (size SO_RCVBUF for rate × delay).
+   * Only a socket that keeps receiving pauses: one that found nothing waits for traffic.
+   */
+  batchDelayMs?: number;
 }
 
 /**
@@ -79,6 +88,12 @@ function checkCount(value: number | undefined, fallback: number, name: string): 
   if (!Number.isSafeInteger(value) || value < 1) throw invalidArgument(`${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
+
+/** Payloads up to this many bytes are copied out by a loop rather than `Buffer.copy`. */
+const SMALL_COPY = 128;
+
+/** A longer pause is a misconfiguration: the receive buffer would have to hold seconds of traffic. */
+const MAX_BATCH_DELAY_MS = 1000;
 
 /** Shared by every datagram without ancillary data. */
 const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMessage[];
@@ -136,6 +151,8 @@ export class DatagramReader implements PumpHost {
     const slotSize = checkCount(options.slotSize, 65536, 'slotSize');
     this.queueLimit = checkCount(options.queueLimit, 4096, 'queueLimit');
     const turn = checkCount(options.batchesPerTurn, 4, 'batchesPerTurn');
+    const delay = options.batchDelayMs ?? 0;
+    if (!Number.isFinite(delay) || delay < 0 || delay > MAX_BATCH_DELAY_MS) throw invalidArgument(`batchDelayMs must be between 0 and ${MAX_BATCH_DELAY_MS}, got ${String(delay)}`);
     this.policy = options.overflow ?? 'drop-oldest';
     if (!['drop-newest', 'drop-oldest', 'error'].includes(this.policy)) throw invalidArgument(`unknown overflow policy ${String(this.policy)}`);
     const extraControl = options.controlSize ?? 0;
@@ -147,7 +164,7 @@ export class DatagramReader implements PumpHost {
     this.decodeAncillary = extraControl > 0;
     this.countDrops = kernelDrops;
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
-    this.pump = new ReadPump(socket, this, turn);
+    this.pump = new ReadPump(socket, this, turn, delay);
     this.source = new QueuedSource<Datagram>(this.pump);
     this.datagrams$ = new Observable<Datagram>((subscriber) => this.source.attach(subscriber));
     this.kernelDrops$ = this.drops.asObservable();
@@ -219,7 +236,11 @@ export class DatagramReader implements PumpHost {
       }
       const len = Math.min(batch.length(i), batch.slotSize);
       const start = i * batch.slotSize;
-      batch.payload.copy(store, offset, start, start + len);
+      if (len <= SMALL_COPY) {
+        // A short loop beats building the typed-array views a native copy needs.
+        const payload = batch.payload;
+        for (let k = 0; k < len; k++) store[offset + k] = payload[start + k]!;
+      } else batch.payload.copy(store, offset, start, start + len);
       const data = store.subarray(offset, offset + len);
       offset += len;
       q.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) });
