@@ -15,3 +15,5 @@ export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } fr
 export * from './stream/index.js';
 export * from './stream/framing/index.js';
 export { reactor, createReactor, defaultDriverKind, type OwnedReactor, type ReactorOptions, type DriverKind } from './poller/reactor.js';
+/** @internal */
+export { rx, LazySubject } from './rx/index.js';

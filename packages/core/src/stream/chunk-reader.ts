@@ -3,7 +3,8 @@
  * take, the reader reads ahead up to a high-water mark, and past that it drops the fd's read
  * interest so the kernel buffer fills and TCP's receive window closes on the sender.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
+import { rx } from '../rx/index.js';
 import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { QueuedSource } from './queued-source.js';
@@ -84,13 +85,16 @@ export class ChunkReader implements PumpHost {
    * with the socket's typed {@link SocketError}. A second concurrent subscriber gets an
    * `ERR_RXSOCK_SOURCE_BUSY` error.
    */
-  readonly chunks$: Observable<Buffer>;
+  get chunks$(): Observable<Buffer> {
+    return (this.chunksObservable ??= new (rx().Observable)<Buffer>((subscriber) => this.source.attach(subscriber)));
+  }
 
   private readonly chunkSize: number;
   private readonly highWaterMark: number;
   private readonly pump: ReadPump;
   /** Subscriber, queue, credit, pause and endings. */
   private readonly source: QueuedSource<Buffer>;
+  private chunksObservable: Observable<Buffer> | undefined;
 
   /**
    * @param socket - A connected stream socket. The reader takes over its read side.
@@ -108,7 +112,6 @@ export class ChunkReader implements PumpHost {
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
     this.source = new QueuedSource<Buffer>(this.pump, chunkBytes);
-    this.chunks$ = new Observable<Buffer>((subscriber) => this.source.attach(subscriber));
   }
 
   /**
@@ -222,7 +225,7 @@ export class ChunkReader implements PumpHost {
  * @param options - Chunk size, read-ahead and fairness.
  */
 export function readChunks(socket: Socket, options?: ReadOptions): Observable<Buffer> {
-  return new Observable<Buffer>((subscriber) => {
+  return new (rx().Observable)<Buffer>((subscriber) => {
     const reader = new ChunkReader(socket, options);
     // Credit first: granted after subscribing, the reader would read ahead before the first next().
     reader.request(Infinity);

@@ -3,9 +3,8 @@
  * one has settled, so a slow handler slows the sender (through the read-ahead bound) instead of
  * growing a queue.
  */
-import type { Subscription } from 'rxjs';
 import type { Socket } from '../socket/socket.js';
-import { ChunkReader, type ReadOptions } from './chunk-reader.js';
+import { ChunkReader, type ChunkSink, type ReadOptions } from './chunk-reader.js';
 
 /** Options of {@link consumeChunks}. */
 export interface ConsumeOptions extends ReadOptions {
@@ -41,12 +40,12 @@ export function consumeChunks(source: Socket | ChunkReader, fn: (chunk: Buffer) 
       return;
     }
     let settled = false;
-    let subscription: Subscription | undefined;
+    let detach: (() => void) | undefined;
     const finish = (error?: unknown, failed = false): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      subscription?.unsubscribe();
+      detach?.();
       if (owned) reader.close();
       if (failed) reject(error);
       else resolve();
@@ -61,7 +60,11 @@ export function consumeChunks(source: Socket | ChunkReader, fn: (chunk: Buffer) 
       if (ended) finish();
       else if (!settled) reader.request(1);
     };
-    subscription = reader.chunks$.subscribe({
+    // Attached as a plain sink, not through chunks$: no subscriber chain, and rxjs stays unloaded.
+    const sink: ChunkSink = {
+      get closed() {
+        return settled;
+      },
       next: (chunk) => {
         busy = true;
         let result: void | Promise<void>;
@@ -82,9 +85,10 @@ export function consumeChunks(source: Socket | ChunkReader, fn: (chunk: Buffer) 
         ended = true;
         if (!busy) finish();
       },
-    });
-    // Subscribing may have settled synchronously (a busy or failed reader) before the assignment.
-    if (settled) subscription.unsubscribe();
+    };
+    detach = reader.attachSink(sink);
+    // Attaching may have settled synchronously (a busy or failed reader) before the assignment.
+    if (settled) detach();
     next();
   });
 }

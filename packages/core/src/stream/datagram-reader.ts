@@ -4,7 +4,8 @@
  * `recvmmsg` batches into a bounded queue, applies an explicit overflow policy when the consumer
  * falls behind, and counts every loss, including the kernel's own (SO_RXQ_OVFL).
  */
-import { Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { LazySubject, rx } from '../rx/index.js';
 import type { SocketAddress } from '../codec/address.js';
 import { cmsgSpace, type ControlMessage } from '../codec/cmsg.js';
 import { invalidArgument } from '../errors.js';
@@ -119,9 +120,14 @@ export class DatagramReader implements PumpHost {
    * typed {@link SocketError} or `ERR_RXSOCK_QUEUE_OVERFLOW`; completes on
    * {@link DatagramReader.close}. One subscriber at a time; unsubscribing stops reading.
    */
-  readonly datagrams$: Observable<Datagram>;
+  get datagrams$(): Observable<Datagram> {
+    return (this.datagramsObservable ??= new (rx().Observable)<Datagram>((subscriber) => this.source.attach(subscriber)));
+  }
+
   /** Each time the kernel's cumulative drop counter moves, by how much (only deltas above 0). */
-  readonly kernelDrops$: Observable<number>;
+  get kernelDrops$(): Observable<number> {
+    return this.drops.asObservable();
+  }
 
   private readonly batch: MessageBatch;
   /** Whether the user asked for ancillary data (otherwise only the drop counter is read). */
@@ -132,7 +138,8 @@ export class DatagramReader implements PumpHost {
   private readonly pump: ReadPump;
   /** Subscriber, queue, credit and endings; it counts the datagrams delivered. */
   private readonly source: QueuedSource<Datagram>;
-  private readonly drops = new Subject<number>();
+  private readonly drops = new LazySubject<number>();
+  private datagramsObservable: Observable<Datagram> | undefined;
   /** The counters but `delivered`, which `source` keeps. */
   private readonly counts: Omit<DatagramCounters, 'delivered'> = { received: 0, droppedNewest: 0, droppedOldest: 0, kernelDrops: 0 };
   private lastKernelCount = 0;
@@ -166,8 +173,6 @@ export class DatagramReader implements PumpHost {
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn, delay);
     this.source = new QueuedSource<Datagram>(this.pump);
-    this.datagrams$ = new Observable<Datagram>((subscriber) => this.source.attach(subscriber));
-    this.kernelDrops$ = this.drops.asObservable();
   }
 
   /** A snapshot of the counters. */
@@ -274,7 +279,7 @@ export class DatagramReader implements PumpHost {
  * @param options - Batching, queue, overflow policy and drop counting.
  */
 export function readDatagrams(socket: Socket, options?: DatagramReaderOptions): Observable<Datagram> {
-  return new Observable<Datagram>((subscriber) => {
+  return new (rx().Observable)<Datagram>((subscriber) => {
     const reader = new DatagramReader(socket, options);
     // Credit first: granted after subscribing, the reader would read ahead before the first next().
     reader.request(Infinity);

@@ -3,7 +3,8 @@
  * `ChannelOutboundBuffer`: writes queue up, a microtask later the queue goes out in vectored
  * `sendmsg` calls, and `writable$` tells producers when to stop and when to go on.
  */
-import { BehaviorSubject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { LazySubject } from '../rx/index.js';
 import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
@@ -68,7 +69,9 @@ export class SocketWriter {
    * new subscribers; completes when the writer ends or is destroyed, errors with the typed error
    * that destroyed it.
    */
-  readonly writable$: Observable<boolean>;
+  get writable$(): Observable<boolean> {
+    return this.writable.asObservable();
+  }
   /**
    * Settles once the writer is finished: resolves after `end()` completed or `destroy()` without
    * an error, rejects with the error that destroyed it.
@@ -79,7 +82,7 @@ export class SocketWriter {
   private readonly callsPerTurn: number;
   private readonly queue = new Ring<Uint8Array>();
   private readonly gathered: Uint8Array[] = [];
-  private readonly writable = new BehaviorSubject<boolean>(true);
+  private readonly writable = new LazySubject<boolean>({ initial: true });
   private readonly drainWaiters: Deferred[] = [];
   private readonly flushWaiters: Deferred[] = [];
   private queuedBytes = 0;
@@ -113,7 +116,6 @@ export class SocketWriter {
     this.maxBuffered = checkInt(options.maxBuffered, DEFAULT_MAX_BUFFERED_FACTOR * this.highWaterMark, 'maxBuffered', this.highWaterMark);
     this.maxChunks = checkInt(options.maxChunksPerCall, 1024, 'maxChunksPerCall', 1);
     this.callsPerTurn = checkInt(options.callsPerTurn, 16, 'callsPerTurn', 1);
-    this.writable$ = this.writable.asObservable();
     this.closed = new Promise<void>((resolve, reject) => {
       this.settleClosed = { resolve, reject };
     });

@@ -2,9 +2,9 @@
  * What TCP and UNIX stream/seqpacket servers share: a bound, listening socket whose accepted
  * connections are an Observable, with counters and a close that leaves live connections alone.
  */
-import { Observable, Subject, share, type Subscription } from 'rxjs';
-import { SocketError, type Socket, type SocketAddress } from '@rxsock/core';
-import { acceptLoop } from './accept-loop.js';
+import type { Observable } from 'rxjs';
+import { LazySubject, SocketError, rx, type Socket, type SocketAddress } from '@rxsock/core';
+import { runAcceptLoop, type AcceptLoopOptions, type AcceptSink } from './accept-loop.js';
 
 /** Running totals of a server, for metrics and tests. */
 export interface ServerCounters {
@@ -53,14 +53,23 @@ export class StreamServer<C extends ServerConnection> {
    * Accepted connections, as they come. Hot while subscribed: connections accepted while nobody
    * listens stay in the kernel's backlog. Completes when the server is closed.
    */
-  readonly connections$: Observable<C>;
+  get connections$(): Observable<C> {
+    return (this.connectionsObservable ??= new (rx().Observable)<C>((subscriber) => this.runAccepts(subscriber)).pipe(rx().share()));
+  }
+
   /** Every error the accept loop survived, as it happens (for logs). */
-  readonly acceptErrors$: Observable<unknown>;
+  get acceptErrors$(): Observable<unknown> {
+    return this.errors.asObservable();
+  }
+
   /** Resolves once {@link StreamServer.close} ran. */
   readonly closed: Promise<void>;
 
   private readonly stats: ServerCounters = { accepted: 0, acceptErrors: 0, active: 0 };
-  private readonly errors = new Subject<unknown>();
+  private readonly errors = new LazySubject<unknown>();
+  private connectionsObservable: Observable<C> | undefined;
+  private readonly wrap: (socket: Socket, peer: SocketAddress) => C;
+  private readonly loopOptions: AcceptLoopOptions;
   /** One callback shared by every connection's close. */
   private readonly connectionClosed: () => void;
   private closing = false;
@@ -74,22 +83,30 @@ export class StreamServer<C extends ServerConnection> {
   constructor(socket: Socket, wrap: (socket: Socket, peer: SocketAddress) => C, options: AcceptBackoffOptions = {}) {
     this.socket = socket;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.acceptErrors$ = this.errors.asObservable();
     this.connectionClosed = () => {
       this.stats.active--;
     };
-    const accepted$ = acceptLoop(socket, {
+    this.wrap = wrap;
+    this.loopOptions = {
       ...(options.acceptBackoff !== undefined ? { initialBackoff: options.acceptBackoff } : {}),
       ...(options.maxAcceptBackoff !== undefined ? { maxBackoff: options.maxAcceptBackoff } : {}),
       onTransientError: (e) => this.noteError(e),
       isClosing: () => this.closing,
-    });
-    this.connections$ = new Observable<C>((subscriber) =>
-      accepted$.subscribe({
+    };
+  }
+
+  /** Runs an accept loop that hands each accepted socket, wrapped and counted, to `sink`. */
+  private runAccepts(sink: AcceptSink<C>): () => void {
+    return runAcceptLoop(
+      this.socket,
+      {
+        get closed() {
+          return sink.closed;
+        },
         next: ([sock, peer]) => {
           let conn: C;
           try {
-            conn = wrap(sock, peer);
+            conn = this.wrap(sock, peer);
           } catch (e) {
             // Reset between accept and getpeername: the peer's problem, not the server's.
             sock.close();
@@ -100,18 +117,20 @@ export class StreamServer<C extends ServerConnection> {
           this.stats.active++;
           if (conn.onClose) conn.onClose(this.connectionClosed);
           else void conn.closed.then(this.connectionClosed);
-          subscriber.next(conn);
+          sink.next(conn);
         },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      }),
-    ).pipe(share());
+        error: (e: unknown) => sink.error(e),
+        complete: () => sink.complete(),
+      },
+      this.loopOptions,
+    );
   }
 
   /**
-   * The next connection, as a promise: Python's `accept()`. It subscribes to
-   * {@link StreamServer.connections$} until one arrives, so do not mix it with other subscribers
-   * (they would see the same connection).
+   * The next connection, as a promise: Python's `accept()`. It runs its own accept loop until
+   * one arrives (counted like the others; no Observable, so rxjs is not loaded for it). With a
+   * {@link StreamServer.connections$} subscriber active at the same time, each connection goes
+   * to whichever loop accepts it first.
    * @throws `SocketError` `EBADF` when the server is closed first; the signal's reason on abort.
    */
   accept(options: { signal?: AbortSignal } = {}): Promise<C> {
@@ -119,23 +138,26 @@ export class StreamServer<C extends ServerConnection> {
     return new Promise<C>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       let settled = false;
-      let subscription: Subscription | undefined;
+      let stop: (() => void) | undefined;
       const onAbort = () => finish(() => reject(signal!.reason));
       const finish = (settle: () => void) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        // Leave at once: the accept loop then stops before taking another connection from the
-        // backlog, so none is accepted for nobody.
-        subscription?.unsubscribe();
+        // Leave at once: the loop then stops before taking another connection from the backlog,
+        // so none is accepted for nobody.
+        stop?.();
         settle();
       };
-      subscription = this.connections$.subscribe({
+      stop = this.runAccepts({
+        get closed() {
+          return settled;
+        },
         next: (conn) => finish(() => resolve(conn)),
         error: (e: unknown) => finish(() => reject(e)),
         complete: () => finish(() => reject(new SocketError('accept: the server is closed', { code: 'EBADF', syscall: 'accept' }))),
       });
-      if (settled) subscription.unsubscribe();
+      if (settled) stop();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

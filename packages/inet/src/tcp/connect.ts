@@ -3,8 +3,8 @@
  * winner as a {@link Connection}. Python's `socket.create_connection` and Node's
  * `net.connect({ autoSelectFamily: true })` are the models.
  */
-import { Observable } from 'rxjs';
-import { C, Socket, SocketTimeoutError, type SocketAddress } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { C, Socket, SocketTimeoutError, type SocketAddress, rx } from '@rxsock/core';
 import { addressAf, familyName, inetAddress, type IpFamilyName } from '../common/address.js';
 import { ConnectError } from '../common/errors.js';
 import { DEFAULT_ATTEMPT_DELAY, interleaveFamilies, raceAttempts } from './happy-eyeballs.js';
@@ -158,7 +158,7 @@ export async function connect(host: string, port: number, options: ConnectOption
  * ```
  */
 export function connect$(host: string, port: number, options: ConnectOptions = {}): Observable<Connection> {
-  return new Observable<Connection>((subscriber) => {
+  return new (rx().Observable)<Connection>((subscriber) => {
     const controller = new AbortController();
     const unlink = follow(controller, options.signal);
     let connection: Connection | undefined;

@@ -3,7 +3,7 @@
  * attached: one read side offered in three forms, one writer with water marks, half-close and
  * close, and a `closed` promise.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import {
   ChunkReader,
   chunksIterable,
@@ -16,6 +16,7 @@ import {
   type Socket,
   type SocketAddress,
   type WriterOptions,
+  rx,
 } from '@rxsock/core';
 
 /** Stream-layer tuning of a {@link Connection}. */
@@ -59,7 +60,11 @@ export class Connection {
    * half-read connection is of no use. A synchronous `next()` counts as consumed; for async
    * consumers with backpressure use {@link Connection.reader} or `for await`. One subscriber.
    */
-  readonly input$: Observable<Buffer>;
+  get input$(): Observable<Buffer> {
+    // Made per read, not kept: an idle connection holds no Observable (and rxjs is loaded only
+    // once someone asks for one).
+    return new (rx().Observable)<Buffer>((subscriber) => this.subscribeInput(subscriber));
+  }
   private closedPromise: Promise<void> | undefined;
 
   private readonly options: ConnectionOptions;
@@ -82,9 +87,8 @@ export class Connection {
     this.socket = socket;
     this.options = options;
     this.remote = remoteAddress;
-    // Everything else (addresses, writer, the closed promise) is made on first use: a server
-    // holding thousands of idle connections pays only for what they use.
-    this.input$ = new Observable<Buffer>((subscriber) => this.subscribeInput(subscriber));
+    // Everything else (addresses, writer, the closed promise, input$) is made on first use: a
+    // server holding thousands of idle connections pays only for what they use.
   }
 
   /** This end's address (`getsockname`, asked once and kept after close). */

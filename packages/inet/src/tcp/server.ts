@@ -3,8 +3,8 @@
  * Observable. `tcpServer()` gives the server object (address, counters, close); `listen()` is the
  * same as a cold Observable whose unsubscription closes the listener.
  */
-import { Observable } from 'rxjs';
-import { C, Socket, getaddrinfo, ipFamily, type SocketAddress } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { C, Socket, getaddrinfo, ipFamily, type SocketAddress, rx } from '@rxsock/core';
 import { addressAf, inetAddress, type InetAddress } from '../common/address.js';
 import { StreamServer, type AcceptBackoffOptions } from '../common/stream-server.js';
 import { Connection, type ConnectionOptions } from './connection.js';
@@ -146,7 +146,7 @@ export async function createTcpServer(options: ListenOptions = {}): Promise<TcpS
  * ```
  */
 export function listen(options: ListenOptions = {}): Observable<Connection> {
-  return new Observable<Connection>((subscriber) => {
+  return new (rx().Observable)<Connection>((subscriber) => {
     let server: TcpServer | undefined;
     let cancelled = false;
     let inner: { unsubscribe(): void } | undefined;

@@ -3,7 +3,7 @@
  * send / sendMany (sendmmsg), connected mode, multicast, broadcast, TTL, the destination of each
  * datagram (IP_PKTINFO / IPV6_RECVPKTINFO), and counters.
  */
-import { Observable, share } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import {
   C,
   DatagramReader,
@@ -12,6 +12,7 @@ import {
   type Datagram,
   type DatagramReaderOptions,
   type OutgoingMessage,
+  rx,
 } from '@rxsock/core';
 import { afOf, addressForSocket, inetAddress, toInetAddress, type InetAddress, type InetAddressInput, type IpFamilyName } from '../common/address.js';
 import { setMembership, setMulticastInterface, setMulticastLoopback, setMulticastTtl, setTtl, type InterfaceSpec } from './multicast.js';
@@ -127,12 +128,15 @@ export class UdpSocket {
    * option). Shared: several subscribers see the same datagrams; reading stops while nobody is
    * subscribed (the kernel buffers, then drops). Completes on {@link UdpSocket.close}.
    */
-  readonly datagrams$: Observable<UdpDatagram>;
+  get datagrams$(): Observable<UdpDatagram> {
+    return (this.datagramsObservable ??= new (rx().Observable)<UdpDatagram>((subscriber) => this.subscribeDatagrams(subscriber)).pipe(rx().share()));
+  }
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
   private readonly receiveOptions: DatagramReaderOptions;
   private reader: DatagramReader | undefined;
+  private datagramsObservable: Observable<UdpDatagram> | undefined;
   private readonly done = { received: 0, delivered: 0, dropped: 0, kernelDrops: 0 };
   private readonly stats = { sent: 0, sentBytes: 0, sendErrors: 0, truncated: 0, icmpErrors: 0 };
   private isClosed = false;
@@ -144,33 +148,34 @@ export class UdpSocket {
     this.family = socket.family === C.AF_INET ? 'inet' : 'inet6';
     this.receiveOptions = receive;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.datagrams$ = new Observable<UdpDatagram>((subscriber) => {
-      let inner: { unsubscribe(): void } | undefined;
-      const run = (): void => {
-        const reader = this.openReader();
-        inner = reader.datagrams$.subscribe({
-          next: (d) => subscriber.next(this.toUdp(d)),
-          error: (error: unknown) => {
-            if (!this.isClosed && ICMP_ERRORS.has((error as { code?: string }).code ?? '')) {
-              // The reader is done after an error; a fresh one carries on with the same socket.
-              this.stats.icmpErrors++;
-              this.retireReader(reader);
-              run();
-              return;
-            }
-            subscriber.error(error);
-          },
-          complete: () => subscriber.complete(),
-        });
-        reader.request(Infinity);
-      };
-      if (this.isClosed) {
-        subscriber.complete();
-        return;
-      }
-      run();
-      return () => inner?.unsubscribe();
-    }).pipe(share());
+  }
+
+  private subscribeDatagrams(subscriber: Subscriber<UdpDatagram>): (() => void) | undefined {
+    let inner: { unsubscribe(): void } | undefined;
+    const run = (): void => {
+      const reader = this.openReader();
+      inner = reader.datagrams$.subscribe({
+        next: (d) => subscriber.next(this.toUdp(d)),
+        error: (error: unknown) => {
+          if (!this.isClosed && ICMP_ERRORS.has((error as { code?: string }).code ?? '')) {
+            // The reader is done after an error; a fresh one carries on with the same socket.
+            this.stats.icmpErrors++;
+            this.retireReader(reader);
+            run();
+            return;
+          }
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      });
+      reader.request(Infinity);
+    };
+    if (this.isClosed) {
+      subscriber.complete();
+      return undefined;
+    }
+    run();
+    return () => inner?.unsubscribe();
   }
 
   /** The bound local address. */

@@ -2,8 +2,9 @@
  * A UNIX stream connection: everything a TCP {@link Connection} has, plus descriptor passing and
  * the peer's credentials.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import type { Credentials, Socket } from '@rxsock/core';
+import { rx } from '@rxsock/core';
 import { Connection, type ConnectionOptions } from '../tcp/connection.js';
 import { partsOf, readUnixMessages, receiveMessage, rightsFor, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
@@ -27,7 +28,9 @@ export class UnixConnection extends Connection {
    * first byte. Completes at end of stream; errors with typed errors and then closes. Like
    * `input$`, unsubscribing before the end closes the connection.
    */
-  readonly messages$: Observable<UnixMessage>;
+  get messages$(): Observable<UnixMessage> {
+    return new (rx().Observable)<UnixMessage>((subscriber) => this.subscribeMessages(subscriber));
+  }
 
   private readonly receiveOptions: UnixReceiveOptions;
   private sending: Promise<unknown> = Promise.resolve();
@@ -36,7 +39,6 @@ export class UnixConnection extends Connection {
   constructor(socket: Socket, options: UnixConnectionOptions = {}) {
     super(socket, options);
     this.receiveOptions = options.receive ?? {};
-    this.messages$ = new Observable<UnixMessage>((subscriber) => this.subscribeMessages(subscriber));
   }
 
   /**

@@ -2,8 +2,8 @@
  * AF_UNIX SOCK_DGRAM: reliable, ordered, unconnected datagrams between processes of one host
  * (syslog's transport), with descriptors as a message part.
  */
-import { Observable, share } from 'rxjs';
-import { C, Socket, type SocketAddress, type UnixAddress } from '@rxsock/core';
+import type { Observable, Subscriber } from 'rxjs';
+import { C, Socket, type SocketAddress, type UnixAddress, rx } from '@rxsock/core';
 import { removeSocketFile, unixAddress, unlinkStaleSocket, type UnixPath } from './address.js';
 import { partsOf, readUnixMessages, rightsFor, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
@@ -28,11 +28,15 @@ export class UnixDatagramSocket {
    * listens (the kernel then blocks or fails the senders: UNIX datagrams are never dropped).
    * Completes on close.
    */
-  readonly messages$: Observable<UnixMessage>;
+  get messages$(): Observable<UnixMessage> {
+    return (this.messagesObservable ??= new (rx().Observable)<UnixMessage>((subscriber) => this.subscribeMessages(subscriber)).pipe(rx().share()));
+  }
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
   private readonly ownPath: string | undefined;
+  private readonly receive: UnixReceiveOptions;
+  private messagesObservable: Observable<UnixMessage> | undefined;
   private isClosed = false;
   private resolveClosed!: () => void;
 
@@ -41,19 +45,21 @@ export class UnixDatagramSocket {
     this.socket = socket;
     this.ownPath = ownPath;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.messages$ = new Observable<UnixMessage>((subscriber) => {
-      if (this.isClosed) {
-        subscriber.complete();
-        return;
-      }
-      const inner = readUnixMessages(socket, { ...receive, endOnEmpty: false }).subscribe({
-        next: (m) => subscriber.next(m),
-        error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
-        complete: () => subscriber.complete(),
-      });
-      void this.closed.then(() => subscriber.complete());
-      return () => inner.unsubscribe();
-    }).pipe(share());
+    this.receive = receive;
+  }
+
+  private subscribeMessages(subscriber: Subscriber<UnixMessage>): (() => void) | undefined {
+    if (this.isClosed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const inner = readUnixMessages(this.socket, { ...this.receive, endOnEmpty: false }).subscribe({
+      next: (m) => subscriber.next(m),
+      error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
+      complete: () => subscriber.complete(),
+    });
+    void this.closed.then(() => subscriber.complete());
+    return () => inner.unsubscribe();
   }
 
   /** A connected pair (`socketpair`), e.g. to hand one end to a child process. */

@@ -3,8 +3,8 @@
  * receiver never sees bytes without the descriptors that were sent with them, or the reverse.
  */
 import { closeSync } from 'node:fs';
-import { Observable } from 'rxjs';
-import { C, cmsgSpace, decodeRights, scmRights, type ControlMessage, type ReceivedMsg, type Socket, type UnixAddress } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { C, cmsgSpace, decodeRights, scmRights, type ControlMessage, type ReceivedMsg, type Socket, type UnixAddress, rx } from '@rxsock/core';
 
 /** A message to send over a UNIX socket. */
 export interface UnixOutgoingMessage {
@@ -97,7 +97,7 @@ export function receiveMessage(socket: Socket, options: UnixReceiveOptions = {},
  * empty datagrams through.
  */
 export function readUnixMessages(socket: Socket, options: UnixReceiveOptions & { endOnEmpty: boolean }): Observable<UnixMessage> {
-  return new Observable<UnixMessage>((subscriber) => {
+  return new (rx().Observable)<UnixMessage>((subscriber) => {
     const controller = new AbortController();
     void (async () => {
       while (!controller.signal.aborted) {

@@ -2,8 +2,8 @@
  * AF_UNIX SOCK_SEQPACKET: connection-oriented like a stream, but each send is one record that
  * arrives whole, in order, with its descriptors. The natural transport for request/response IPC.
  */
-import { Observable, share } from 'rxjs';
-import { type Credentials, type Socket, type SocketAddress, formatAddress } from '@rxsock/core';
+import type { Observable, Subscriber } from 'rxjs';
+import { type Credentials, type Socket, type SocketAddress, formatAddress, rx } from '@rxsock/core';
 import { partsOf, readUnixMessages, receiveMessage, rightsFor, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
 /** Options of seqpacket connections. */
@@ -29,11 +29,14 @@ export class SeqpacketConnection {
    * Records as they arrive. Completes when the peer closes or shuts down its writing side;
    * errors with typed errors. Shared between subscribers; reading stops while nobody listens.
    */
-  readonly messages$: Observable<UnixMessage>;
+  get messages$(): Observable<UnixMessage> {
+    return (this.messagesObservable ??= new (rx().Observable)<UnixMessage>((subscriber) => this.subscribeMessages(subscriber)).pipe(rx().share()));
+  }
   /** Resolves once the connection is closed. */
   readonly closed: Promise<void>;
 
   private readonly receiveOptions: UnixReceiveOptions;
+  private messagesObservable: Observable<UnixMessage> | undefined;
   private isClosed = false;
   private resolveClosed!: () => void;
 
@@ -44,21 +47,21 @@ export class SeqpacketConnection {
     this.remoteAddress = socket.getpeername();
     this.receiveOptions = options.receive ?? {};
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.messages$ = new Observable<UnixMessage>((subscriber) => {
-      if (this.isClosed) {
-        subscriber.complete();
-        return;
-      }
-      const inner = readUnixMessages(socket, { ...this.receiveOptions, endOnEmpty: true }).subscribe({
-        next: (m) => subscriber.next(m),
-        // After our own close() the pending recvmsg fails with EBADF: an end, not an error.
-        error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
-        complete: () => subscriber.complete(),
-      });
-      const onClosed = () => subscriber.complete();
-      void this.closed.then(onClosed);
-      return () => inner.unsubscribe();
-    }).pipe(share());
+  }
+
+  private subscribeMessages(subscriber: Subscriber<UnixMessage>): (() => void) | undefined {
+    if (this.isClosed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const inner = readUnixMessages(this.socket, { ...this.receiveOptions, endOnEmpty: true }).subscribe({
+      next: (m) => subscriber.next(m),
+      // After our own close() the pending recvmsg fails with EBADF: an end, not an error.
+      error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
+      complete: () => subscriber.complete(),
+    });
+    void this.closed.then(() => subscriber.complete());
+    return () => inner.unsubscribe();
   }
 
   /** Sends one record (atomic: it arrives whole or the call fails, e.g. EMSGSIZE). */

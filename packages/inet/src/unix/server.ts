@@ -3,8 +3,8 @@
  * socket file, accept connections as an Observable, and remove the file again on close.
  */
 import { chmodSync } from 'node:fs';
-import { Observable } from 'rxjs';
-import { C, Socket } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { C, Socket, rx } from '@rxsock/core';
 import { StreamServer, type AcceptBackoffOptions, type ServerConnection } from '../common/stream-server.js';
 import { isAbstract, removeSocketFile, unixAddress, unlinkStaleSocket, type UnixPath } from './address.js';
 import { UnixConnection, type UnixConnectionOptions } from './connection.js';
@@ -95,7 +95,7 @@ export function seqpacketServer(options: SeqpacketListenOptions): UnixServer<Seq
 }
 
 function cold<C extends ServerConnection>(open: () => UnixServer<C>): Observable<C> {
-  return new Observable<C>((subscriber) => {
+  return new (rx().Observable)<C>((subscriber) => {
     let server: UnixServer<C>;
     try {
       server = open();

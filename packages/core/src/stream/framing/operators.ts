@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction, map } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { rx } from '../../rx/index.js';
 import { checkLimit } from './bytes.js';
 import type { FrameDecoder } from './decoder.js';
 import { FrameError, FrameErrorCode } from './errors.js';
@@ -21,7 +22,7 @@ import { LengthPrefixedDecoder, type LengthPrefixedOptions } from './length-pref
  */
 export function decodeFrames(createDecoder: () => FrameDecoder): OperatorFunction<Uint8Array, Uint8Array> {
   return (source) =>
-    new Observable<Uint8Array>((subscriber) => {
+    new (rx().Observable)<Uint8Array>((subscriber) => {
       const decoder = createDecoder();
       const emit = (frame: Uint8Array): void => {
         subscriber.next(frame);
@@ -118,7 +119,7 @@ export function lines(options: LinesOptions): OperatorFunction<Uint8Array, strin
       });
     }
   };
-  return (source) => decode(source).pipe(map(toString));
+  return (source) => decode(source).pipe(rx().map(toString));
 }
 
 /** Options of {@link lengthPrefix}. */
@@ -140,7 +141,7 @@ export function lengthPrefix(options: LengthPrefixOperatorOptions): OperatorFunc
   const encoder = new LengthPrefixEncoder(options);
   const coalesceBelow = checkLimit(options.coalesceBelow ?? 4096, 'coalesceBelow');
   return (source) =>
-    new Observable<Uint8Array>((subscriber) => {
+    new (rx().Observable)<Uint8Array>((subscriber) => {
       let done = false;
       return source.subscribe({
         next(frame) {
@@ -185,5 +186,5 @@ export function delimit(
   options?: DelimitEncodeOptions,
 ): OperatorFunction<Uint8Array, Uint8Array> {
   const encoder = new DelimiterEncoder(delimiter, options);
-  return map((frame) => encoder.encode(frame));
+  return rx().map((frame: Uint8Array) => encoder.encode(frame));
 }

@@ -1,0 +1,2 @@
+export { rx } from './load.js';
+export { LazySubject } from './lazy-subject.js';
