@@ -2,7 +2,10 @@
 // (1 GiB) over loopback TCP as fast as its writer lets it; the consumer process handles each
 // chunk with an async function paced to RATE (50 MB/s) and samples its own RSS every 100 ms.
 // The consumer is what is compared: rxsock (@rxsock/inet tcpServer, consumeChunks over the
-// Connection's ChunkReader) against node:net (pause()/resume() around the same async handler).
+// Connection's ChunkReader, with `recycle: true`: each chunk's read buffer is given back once
+// its handler settled) against node:net (pause()/resume() around the same async handler).
+// `rxsock-copy` is the same rxsock consumer with consumeChunks' defaults (a fresh buffer per
+// read, freed by the garbage collector), reported on its own line.
 // Both are fed by the SAME producer, a node:net process (write() + 'drain'), so the sender, its
 // buffers and the process layout are identical for both sides; PRODUCER=own gives each consumer
 // a producer of its own kind instead (rxsock: inet connect + Connection.writer + drain()).
@@ -40,19 +43,19 @@ async function side(impl) {
 }
 
 const mib = (b) => b / 2 ** 20;
-const sides = [await side('rxsock'), await side('net')];
+const sides = [await side('rxsock'), await side('net'), await side('rxsock-copy')];
 for (const s of sides) {
   const c = s.consumer;
   const p = s.producer;
   console.log(
-    `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(8)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples); ` +
+    `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(11)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples); ` +
       `consumed ${(c.bytes / 2 ** 30).toFixed(3)} GiB in ${c.seconds.toFixed(1)} s = ${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s in ${c.chunks} chunks; ` +
       `peak user-space queue ${(c.peakQueued / 1024).toFixed(0)} KiB; ${s.producerImpl === 'net' ? 'node:net' : s.producerImpl} producer blocked ${p.blockedSeconds.toFixed(1)} of ${p.seconds.toFixed(1)} s (${p.waits} waits, its write queue peaked at ${(p.peakBuffered / 1024).toFixed(0)} KiB); ` +
       `sha256 ${s.intact ? 'match, every byte in order' : `MISMATCH (consumer ${c.bytes} bytes ${c.sha256.slice(0, 12)}, producer ${p.bytes} bytes ${p.sha256.slice(0, 12)})`}; api: ${s.api}`,
   );
 }
-const [rx, nt] = sides;
-if (!rx.intact || !nt.intact) console.log('  !!! WARNING: data corrupted or lost (sha256 mismatch); the RSS result is not valid');
+const [rx, nt, copy] = sides;
+if (!sides.every((s) => s.intact)) console.log('  !!! WARNING: data corrupted or lost (sha256 mismatch); the RSS result is not valid');
 const brief = (s) => ({
   peakRssMiB: +mib(s.consumer.rss.peak).toFixed(1),
   baselineRssMiB: +mib(s.consumer.rss.baseline).toFixed(1),
@@ -75,9 +78,18 @@ report({
   higherIsBetter: false,
   extra: { bytes: BYTES, rate: RATE, chunk: CHUNK, producer: PRODUCER, intact: rx.intact && nt.intact, rxsockSide: brief(rx), peerSide: brief(nt) },
 });
-if (!rx.intact || !nt.intact) process.exitCode = 1;
+report({
+  name: 'backpressure-copy',
+  unit: 'MiB peak RSS',
+  rxsock: mib(copy.consumer.rss.peak),
+  peer: mib(nt.consumer.rss.peak),
+  peerName: 'node:net',
+  higherIsBetter: false,
+  extra: { bytes: BYTES, rate: RATE, intact: copy.intact, rxsockSide: brief(copy) },
+});
+if (!sides.every((s) => s.intact)) process.exitCode = 1;
 // The same run seen as growth over each consumer's own idle baseline (rxsock's baseline carries
-// koffi, rxjs and its modules): the memory the slow consumer's traffic actually cost.
+// koffi and its modules): the memory the slow consumer's traffic actually cost.
 report({
   name: 'backpressure-growth',
   unit: 'MiB RSS over baseline',

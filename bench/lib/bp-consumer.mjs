@@ -4,7 +4,9 @@
 // t0 + bytesSoFar / RATE), sampling its own RSS every 100 ms from before the connection.
 // IMPL `rxsock`: @rxsock/inet tcpServer() and consumeChunks over the Connection's ChunkReader
 // (`conn.reader`: the next chunk is asked for only when the handler settled; the reader drops
-// read interest when its read-ahead is full, so TCP's window closes);
+// read interest when its read-ahead is full, so TCP's window closes), with `recycle: true` (each
+// chunk's buffer is given back for a later read once its handler settled);
+// IMPL `rxsock-copy`: the same with consumeChunks' defaults (a fresh buffer per read, freed by GC);
 // IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled (this
 // process never loads rxsock).
 // Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, chunks}.
@@ -33,7 +35,7 @@ childMain(async () => {
   };
   // Loaded before the baseline sample, so the baseline carries each side's own modules.
   let rx;
-  if (impl === 'rxsock') {
+  if (impl.startsWith('rxsock')) {
     const [{ consumeChunks }, { tcpServer }] = await Promise.all([import('@rxsock/core'), import('@rxsock/inet')]);
     rx = { consumeChunks, tcpServer };
   }
@@ -73,7 +75,8 @@ childMain(async () => {
       });
     });
   } else {
-    api = 'inet tcpServer() + consumeChunks(Connection.reader, handler)';
+    const recycle = impl === 'rxsock';
+    api = `inet tcpServer() + consumeChunks(Connection.reader, handler${recycle ? ', { recycle: true }' : ''})`;
     const server = rx.tcpServer({ host, port: 0 });
     const accepted = server.accept();
     port = server.port;
@@ -83,7 +86,7 @@ childMain(async () => {
       const reader = conn.reader;
       queued = () => reader.buffered;
       try {
-        await rx.consumeChunks(reader, handle);
+        await rx.consumeChunks(reader, handle, { recycle });
       } finally {
         conn.close();
       }

@@ -8,6 +8,7 @@ import { rx } from '../rx/index.js';
 import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { QueuedSource } from './queued-source.js';
+import { RecycledBuffers } from './recycled-buffers.js';
 import { tuneAllocatorForStreams } from '../sys/allocator.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
 
@@ -57,6 +58,9 @@ function sharedScratch(size: number): Buffer {
   return scratchBuffer;
 }
 
+/** Free buffers a recycling reader keeps. */
+const RECYCLED_LIMIT = 4;
+
 /** A chunk's weight in {@link ChunkReader.buffered}; one function for every reader. */
 const chunkBytes = (chunk: Buffer): number => chunk.length;
 
@@ -95,6 +99,8 @@ export class ChunkReader implements PumpHost {
   /** Subscriber, queue, credit, pause and endings. */
   private readonly source: QueuedSource<Buffer>;
   private chunksObservable: Observable<Buffer> | undefined;
+  /** Made at the first chunk handed out whole (an idle reader has none). */
+  private recycled: RecycledBuffers | undefined;
 
   /**
    * @param socket - A connected stream socket. The reader takes over its read side.
@@ -178,6 +184,18 @@ export class ChunkReader implements PumpHost {
     this.source.close();
   }
 
+  /**
+   * Gives a delivered chunk's memory back for a later read, once you are done with it: a busy
+   * stream then reuses a few buffers instead of leaving one dead 64 KiB buffer per read to the
+   * garbage collector (see {@link ConsumeOptions.recycle}). The chunk is detached: it reads as
+   * empty from now on, so a reference kept by mistake cannot see later data. Chunks the reader
+   * copied (short reads), chunks of another reader and anything else are left alone.
+   * @returns Whether the memory was taken back.
+   */
+  recycle(chunk: Uint8Array): boolean {
+    return this.recycled?.giveBack(chunk) ?? false;
+  }
+
   /** @internal {@link PumpHost}: whether the consumer can take more now. */
   wantsRead(): boolean {
     const q = this.source;
@@ -188,21 +206,27 @@ export class ChunkReader implements PumpHost {
 
   /** @internal {@link PumpHost}: one non-blocking read. */
   readOnce(): ReadStep {
-    const scratch = sharedScratch(this.chunkSize);
-    const n = this.socket.tryRecvInto(scratch, this.chunkSize);
-    if (n < 0) return 'blocked';
-    if (n === 0) {
+    const recycled = this.recycled;
+    const reused = recycled?.take();
+    const target = reused ?? sharedScratch(this.chunkSize);
+    const n = this.socket.tryRecvInto(target, this.chunkSize);
+    if (n <= 0) {
+      if (reused) recycled!.untake(reused);
+      if (n < 0) return 'blocked';
       this.source.end();
       return 'end';
     }
     let chunk: Buffer;
     if (n >= this.chunkSize >>> 1) {
-      // Mostly full: hand the scratch buffer over instead of copying it.
-      chunk = scratch.subarray(0, n);
-      scratchBuffer = undefined;
+      // Mostly full: hand the buffer over instead of copying it.
+      chunk = target.subarray(0, n);
+      if (!reused) scratchBuffer = undefined;
+      // Enough free buffers for the chunk being read while the consumer still holds one or two.
+      (this.recycled ??= new RecycledBuffers(RECYCLED_LIMIT)).lend(chunk);
     } else {
       // Mostly empty: a copy, so a small chunk does not pin a chunkSize allocation.
-      chunk = Buffer.from(scratch.subarray(0, n));
+      chunk = Buffer.from(target.subarray(0, n));
+      if (reused) recycled!.untake(reused);
     }
     this.source.push(chunk);
     return 'more';
