@@ -17,7 +17,7 @@ function watchRests(): { started: () => number; live: () => number } {
   const realSet = globalThis.setTimeout;
   const realClear = globalThis.clearTimeout;
   vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
-    if (ms !== DELAY) return realSet(fn, ms, ...args);
+    if (ms !== DELAY) return (realSet as (...a: unknown[]) => NodeJS.Timeout)(fn, ms, ...args);
     started++;
     const timer = realSet(() => {
       live.delete(timer);

@@ -2,10 +2,10 @@
  * AF_UNIX SOCK_DGRAM: reliable, ordered, unconnected datagrams between processes of one host
  * (syslog's transport), with descriptors as a message part.
  */
-import type { Observable, Subscriber } from 'rxjs';
-import { C, Socket, type SocketAddress, type UnixAddress, rx } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { C, Socket, type SocketAddress, type UnixAddress } from '@rxsock/core';
 import { removeSocketFile, unixAddress, unlinkStaleSocket, type UnixPath } from './address.js';
-import { partsOf, readUnixMessages, rightsFor, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
+import { partsOf, rightsFor, sharedMessages, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
 /** Options of {@link unixDatagram}. */
 export interface UnixDatagramOptions {
@@ -29,7 +29,7 @@ export class UnixDatagramSocket {
    * Completes on close.
    */
   get messages$(): Observable<UnixMessage> {
-    return (this.messagesObservable ??= new (rx().Observable)<UnixMessage>((subscriber) => this.subscribeMessages(subscriber)).pipe(rx().share()));
+    return (this.messagesObservable ??= sharedMessages(this, { ...this.receive, endOnEmpty: false }));
   }
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
@@ -37,7 +37,7 @@ export class UnixDatagramSocket {
   private readonly ownPath: string | undefined;
   private readonly receive: UnixReceiveOptions;
   private messagesObservable: Observable<UnixMessage> | undefined;
-  private isClosed = false;
+  private closing = false;
   private resolveClosed!: () => void;
 
   /** Wraps an open AF_UNIX SOCK_DGRAM socket. `ownPath` is removed on close. */
@@ -48,19 +48,6 @@ export class UnixDatagramSocket {
     this.receive = receive;
   }
 
-  private subscribeMessages(subscriber: Subscriber<UnixMessage>): (() => void) | undefined {
-    if (this.isClosed) {
-      subscriber.complete();
-      return undefined;
-    }
-    const inner = readUnixMessages(this.socket, { ...this.receive, endOnEmpty: false }).subscribe({
-      next: (m) => subscriber.next(m),
-      error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
-      complete: () => subscriber.complete(),
-    });
-    void this.closed.then(() => subscriber.complete());
-    return () => inner.unsubscribe();
-  }
 
   /** A connected pair (`socketpair`), e.g. to hand one end to a child process. */
   static pair(receive: UnixReceiveOptions = {}): [UnixDatagramSocket, UnixDatagramSocket] {
@@ -92,10 +79,15 @@ export class UnixDatagramSocket {
     }
   }
 
+  /** Whether {@link UnixDatagramSocket.close} ran. */
+  get isClosed(): boolean {
+    return this.closing;
+  }
+
   /** Closes the socket (and removes its socket file); `messages$` subscribers complete. */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.closing) return;
+    this.closing = true;
     this.socket.close();
     if (this.ownPath !== undefined) removeSocketFile(this.ownPath);
     this.resolveClosed();

@@ -123,3 +123,34 @@ export function readUnixMessages(socket: Socket, options: UnixReceiveOptions & {
     return () => controller.abort();
   });
 }
+
+/** What {@link sharedMessages} needs of the object that owns the socket. */
+export interface MessagesOwner {
+  readonly socket: Socket;
+  /** Whether the owner closed the socket itself. */
+  readonly isClosed: boolean;
+  /** Settles when the owner closes. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * @internal
+ * The shared `messages$` of a socket-owning object (UNIX datagram socket, seqpacket
+ * connection): reads while subscribed, completes when the owner closes, and turns the error the
+ * owner's own close causes in a pending recvmsg (EBADF) into that completion.
+ */
+export function sharedMessages(owner: MessagesOwner, options: UnixReceiveOptions & { endOnEmpty: boolean }): Observable<UnixMessage> {
+  return new (rx().Observable)<UnixMessage>((subscriber) => {
+    if (owner.isClosed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const inner = readUnixMessages(owner.socket, options).subscribe({
+      next: (m) => subscriber.next(m),
+      error: (e: unknown) => (owner.isClosed ? subscriber.complete() : subscriber.error(e)),
+      complete: () => subscriber.complete(),
+    });
+    void owner.closed.then(() => subscriber.complete());
+    return () => inner.unsubscribe();
+  }).pipe(rx().share());
+}

@@ -2,9 +2,9 @@
  * AF_UNIX SOCK_SEQPACKET: connection-oriented like a stream, but each send is one record that
  * arrives whole, in order, with its descriptors. The natural transport for request/response IPC.
  */
-import type { Observable, Subscriber } from 'rxjs';
-import { type Credentials, type Socket, type SocketAddress, formatAddress, rx } from '@rxsock/core';
-import { partsOf, readUnixMessages, receiveMessage, rightsFor, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
+import type { Observable } from 'rxjs';
+import { type Credentials, type Socket, type SocketAddress, formatAddress } from '@rxsock/core';
+import { partsOf, receiveMessage, rightsFor, sharedMessages, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
 /** Options of seqpacket connections. */
 export interface SeqpacketOptions {
@@ -30,14 +30,14 @@ export class SeqpacketConnection {
    * errors with typed errors. Shared between subscribers; reading stops while nobody listens.
    */
   get messages$(): Observable<UnixMessage> {
-    return (this.messagesObservable ??= new (rx().Observable)<UnixMessage>((subscriber) => this.subscribeMessages(subscriber)).pipe(rx().share()));
+    return (this.messagesObservable ??= sharedMessages(this, { ...this.receiveOptions, endOnEmpty: true }));
   }
   /** Resolves once the connection is closed. */
   readonly closed: Promise<void>;
 
   private readonly receiveOptions: UnixReceiveOptions;
   private messagesObservable: Observable<UnixMessage> | undefined;
-  private isClosed = false;
+  private closing = false;
   private resolveClosed!: () => void;
 
   /** Wraps a connected seqpacket socket, which the connection then owns. */
@@ -49,20 +49,6 @@ export class SeqpacketConnection {
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   }
 
-  private subscribeMessages(subscriber: Subscriber<UnixMessage>): (() => void) | undefined {
-    if (this.isClosed) {
-      subscriber.complete();
-      return undefined;
-    }
-    const inner = readUnixMessages(this.socket, { ...this.receiveOptions, endOnEmpty: true }).subscribe({
-      next: (m) => subscriber.next(m),
-      // After our own close() the pending recvmsg fails with EBADF: an end, not an error.
-      error: (e: unknown) => (this.isClosed ? subscriber.complete() : subscriber.error(e)),
-      complete: () => subscriber.complete(),
-    });
-    void this.closed.then(() => subscriber.complete());
-    return () => inner.unsubscribe();
-  }
 
   /** Sends one record (atomic: it arrives whole or the call fails, e.g. EMSGSIZE). */
   async send(message: UnixOutgoingMessage): Promise<void> {
@@ -82,13 +68,18 @@ export class SeqpacketConnection {
 
   /** Half-close: the peer's reader sees end of stream; records can still be received. */
   end(): void {
-    if (!this.isClosed) this.socket.shutdown('write');
+    if (!this.closing) this.socket.shutdown('write');
+  }
+
+  /** Whether {@link SeqpacketConnection.close} ran. */
+  get isClosed(): boolean {
+    return this.closing;
   }
 
   /** Closes the connection; `messages$` subscribers complete. */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.closing) return;
+    this.closing = true;
     this.socket.close();
     this.resolveClosed();
   }
