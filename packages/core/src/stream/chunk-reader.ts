@@ -104,7 +104,6 @@ export class ChunkReader implements PumpHost {
     this.chunkSize = positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
     this.highWaterMark = positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
     const turn = positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
-    tuneAllocatorForStreams();
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
     this.source = new QueuedSource<Buffer>(this.pump, chunkBytes);
@@ -197,6 +196,10 @@ export class ChunkReader implements PumpHost {
       // Mostly full: hand the scratch buffer over instead of copying it.
       chunk = scratch.subarray(0, n);
       scratchBuffer = undefined;
+      // Bulk traffic churns a fresh chunk-sized buffer per read: only now is the allocator
+      // worth tuning. Tuned at construction, a server of idle connections would keep every
+      // byte it freed since (the raised threshold stops glibc from trimming).
+      tuneAllocatorForStreams();
     } else {
       // Mostly empty: a copy, so a small chunk does not pin a chunkSize allocation.
       chunk = Buffer.from(scratch.subarray(0, n));
