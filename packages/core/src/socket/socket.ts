@@ -11,7 +11,7 @@ import { C, sys } from '../sys/index.js';
 import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
-import { IoState } from './io-state.js';
+import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
@@ -27,6 +27,11 @@ const addrScratch = Buffer.alloc(128);
 const addrLenScratch = new Uint32Array(1);
 /** Scratch iovec array and msghdr for trySendv (grown on demand). */
 const sendvScratch = { iov: Buffer.alloc(0), msg: Buffer.alloc(64) };
+/**
+ * The origin text accepted sockets share, per listener: built once per listener (a getsockname
+ * and a string), and kept off the Socket object, which every connection would pay a field for.
+ */
+const acceptedOrigins = new WeakMap<Socket, string>();
 
 /** Which side of the socket an operation uses: reading or writing. */
 type Direction = 'read' | 'write';
@@ -91,11 +96,9 @@ export class Socket {
   timeout: number | null;
 
   private fd: number;
-  private io: IoState;
-  private referenced = true;
+  /** Readiness and waiters; also what the leak finalizer holds (fd, origin, ref state). */
+  private readonly io: IoState;
   private peerText: string | undefined;
-  /** Where this socket was created, for the leak warning. */
-  private readonly origin: string;
 
   /** Wraps an fd this process owns; use {@link Socket.create}, {@link Socket.pair} or {@link Socket.fromFd}. */
   protected constructor(fd: number, family: number, type: number, protocol: number, options?: SocketOptions, origin?: string) {
@@ -104,10 +107,9 @@ export class Socket {
     this.type = type;
     this.protocol = protocol;
     this.timeout = options?.timeout ?? null;
-    this.io = new IoState(fd);
     // A stack costs microseconds; accepted sockets share their listener's instead.
-    this.origin = origin ?? captureOrigin(Socket);
-    watchForLeak(this, this.io, fd, this.origin);
+    this.io = new IoState(fd, origin ?? captureOrigin(Socket));
+    watchForLeak(this, this.io);
   }
 
   /** `socket(family, type, protocol)`: a new socket, non-blocking and close-on-exec. */
@@ -194,7 +196,7 @@ export class Socket {
           if (r >= 0) {
             const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
             const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout }, this.acceptedOrigin());
-            if (!this.referenced) conn.unref();
+            if (!this.io.referenced) conn.unref();
             return [conn, peer];
           }
           const e = sys().errno();
@@ -534,9 +536,11 @@ export class Socket {
    * Calls `listener` once, at the next readable edge (or with the error that closed the socket);
    * `undefined` disarms it. The promise-free form of {@link Socket.waitReadable} for read loops
    * that run inside the poller's dispatch (the stream layer's readers). While armed it keeps the
-   * process alive like a pending `recv`. Only one listener per socket.
+   * process alive like a pending `recv`. Only one listener per socket. `listener` may be an
+   * object with an `onReadable(error?)` method ({@link ReadableListener}) instead of a function:
+   * a reader can then be its own listener, with no closure per socket.
    */
-  onNextReadable(listener: ((error?: unknown) => void) | undefined): void {
+  onNextReadable(listener: ReadListener | undefined): void {
     if (listener !== undefined) this.live('poll');
     this.io.setReadListener(listener);
   }
@@ -668,14 +672,12 @@ export class Socket {
 
   /** Let pending operations on this socket keep the process alive (the default), like `net.Socket.ref`. */
   ref(): this {
-    this.referenced = true;
     this.io.ref();
     return this;
   }
 
   /** Don't let pending operations on this socket keep the process alive. */
   unref(): this {
-    this.referenced = false;
     this.io.unref();
     return this;
   }
@@ -697,10 +699,13 @@ export class Socket {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private acceptedFrom: string | undefined;
-
   private acceptedOrigin(): string {
-    return (this.acceptedFrom ??= `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.origin.replace(/^Error\n/, '\n')}`);
+    let origin = acceptedOrigins.get(this);
+    if (origin === undefined) {
+      origin = `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.io.origin.replace(/^Error\n/, '\n')}`;
+      acceptedOrigins.set(this, origin);
+    }
+    return origin;
   }
 
   private live(syscall: string): number {
@@ -715,7 +720,7 @@ export class Socket {
   }
 
   private deadline(options: OperationOptions | undefined, syscall: string, address?: string): Deadline {
-    return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.referenced);
+    return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.io.referenced);
   }
 
   /**

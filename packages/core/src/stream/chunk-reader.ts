@@ -35,6 +35,16 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
 }
 
 /**
+ * @internal Throws the `EINVAL` error {@link ChunkReader}'s constructor would throw for
+ * `options`, without making a reader: for consumers that make theirs only once there is data.
+ */
+export function checkReadOptions(options: ReadOptions = {}): void {
+  positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
+  positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
+  positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
+}
+
+/**
  * @internal The plain consumer {@link ChunkReader.attachSink} takes: what a subscriber offers.
  * `closed` must turn true once it has had its complete/error or no longer wants chunks.
  */

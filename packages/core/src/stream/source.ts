@@ -4,6 +4,7 @@
  * after a bounded number of reads so one busy socket cannot starve the others.
  */
 import type { Socket } from '../socket/socket.js';
+import type { ReadableListener } from '../socket/io-state.js';
 
 /** What one read attempt of a {@link PumpHost} found. */
 export type ReadStep = 'more' | 'blocked' | 'end';
@@ -27,22 +28,23 @@ export interface PumpHost {
 /** Reads per wake-up before yielding to the event loop, unless the source says otherwise. */
 export const DEFAULT_READS_PER_TURN = 16;
 
+/** One function for every pump's deferred turn: `setImmediate` passes the pump along. */
+function resumeTurn(pump: ReadPump): void {
+  pump.resumeTurn();
+}
+
 /**
  * @internal
  * Drives a {@link PumpHost} from readiness. States: idle (interest dropped), reading (inside
  * {@link ReadPump.kick}), waiting for an edge, yielded (a setImmediate is pending), stopped.
  */
-export class ReadPump {
+export class ReadPump implements ReadableListener {
   /** The read interest as this pump last set it; undefined until it has set it once. */
   private interest: boolean | undefined;
   private running = false;
   private stopped = false;
   private waiting = false;
   private immediate: NodeJS.Immediate | undefined;
-  private readonly resumeTurn = (): void => {
-    this.immediate = undefined;
-    this.kick();
-  };
 
   constructor(
     private readonly socket: Socket,
@@ -99,6 +101,12 @@ export class ReadPump {
     }
   }
 
+  /** @internal The deferred turn after a yield to the event loop. */
+  resumeTurn(): void {
+    this.immediate = undefined;
+    this.kick();
+  }
+
   private turn(): void {
     this.running = true;
     try {
@@ -109,7 +117,7 @@ export class ReadPump {
           return;
         }
         if (reads >= this.readsPerTurn) {
-          this.immediate = setImmediate(this.resumeTurn);
+          this.immediate = setImmediate(resumeTurn, this);
           return;
         }
         this.setInterest(true);
@@ -146,16 +154,17 @@ export class ReadPump {
   private waitEdge(): void {
     this.waiting = true;
     // A one-shot callback, not a promise: no allocation per wait, and the next reads run inside
-    // the poller's dispatch.
-    this.socket.onNextReadable(this.onEdge);
+    // the poller's dispatch. The pump is its own listener: no closure per reader.
+    this.socket.onNextReadable(this);
   }
 
-  private readonly onEdge = (error?: unknown): void => {
+  /** @internal {@link ReadableListener}: the edge (or the error) {@link ReadPump} waited for. */
+  onReadable(error?: unknown): void {
     if (!this.waiting) return;
     this.waiting = false;
     if (error !== undefined) this.failWith(error);
     else this.kick();
-  };
+  }
 
   private cancelWait(): void {
     if (!this.waiting) return;
