@@ -47,6 +47,14 @@ function callListener(listener: ReadListener, error?: unknown): void {
   else listener.onReadable(error);
 }
 
+// Bits of IoState.bits.
+const READ_READY = 1;
+const READ_CLOSED = 2;
+const WRITE_READY = 4;
+const REFERENCED = 8;
+/** Inside a listener call, whose waiter slot is still counted. */
+const CALLING_LISTENER = 16;
+
 /** The shared reactor, looked up once (it lives as long as the process). */
 let sharedReactor: SlotReactor | undefined;
 
@@ -59,17 +67,43 @@ function host(): SlotReactor {
  * reactor source and keeps only its slot number, so a socket costs no registration object.
  */
 export class IoState implements ReadySource {
+  /**
+   * The boolean state below, as bits of one field: five booleans would cost a field each, and a
+   * server holds one IoState per connection.
+   */
+  private bits = READ_READY | WRITE_READY | REFERENCED;
+
   /** Whether a read may succeed; false only after EAGAIN until the next readable edge. */
-  readReady = true;
+  get readReady(): boolean {
+    return (this.bits & READ_READY) !== 0;
+  }
+
+  set readReady(value: boolean) {
+    this.bits = value ? this.bits | READ_READY : this.bits & ~READ_READY;
+  }
+
   /**
    * The peer shut down its side (RDHUP/HUP/ERR seen). Final: a short read no longer proves the
    * queue empty, because the FIN sits behind the data and its edge has already been used.
    */
-  readClosed = false;
+  get readClosed(): boolean {
+    return (this.bits & READ_CLOSED) !== 0;
+  }
+
   /** Whether a write may succeed; false only after EAGAIN until the next writable edge. */
-  writeReady = true;
+  get writeReady(): boolean {
+    return (this.bits & WRITE_READY) !== 0;
+  }
+
+  set writeReady(value: boolean) {
+    this.bits = value ? this.bits | WRITE_READY : this.bits & ~WRITE_READY;
+  }
+
   /** Whether waiting operations keep the process alive (`Socket.ref`/`unref`). */
-  referenced = true;
+  get referenced(): boolean {
+    return (this.bits & REFERENCED) !== 0;
+  }
+
   /** The reactor slot, or -1 until the first wait registers the fd (and again once disposed). */
   private slot = -1;
   // Made when the first operation has to wait: an idle socket read by a listener has none.
@@ -77,8 +111,6 @@ export class IoState implements ReadySource {
   private writeOps: PendingOp[] | undefined;
   private closedError: unknown;
   private readListener: ReadListener | undefined;
-  /** Inside a listener call, whose waiter slot is still counted. */
-  private callingListener = false;
 
   /**
    * @param fd - The socket's fd.
@@ -93,8 +125,7 @@ export class IoState implements ReadySource {
   /** The poller's callback: runs the waiting operations of whatever became ready. */
   onReady(ready: number): void {
     if (ready & (Ready.READABLE | Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED | Ready.PRIORITY)) {
-      if (ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED)) this.readClosed = true;
-      this.readReady = true;
+      this.bits |= ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED) ? READ_READY | READ_CLOSED : READ_READY;
       if (this.readOps !== undefined && this.readOps.length > 0) this.run(this.readOps);
       const listener = this.readListener;
       if (listener) {
@@ -102,11 +133,11 @@ export class IoState implements ReadySource {
         // call (a read loop that drained the socket) keeps the count, and the driver's ref
         // state, untouched.
         this.readListener = undefined;
-        this.callingListener = true;
+        this.bits |= CALLING_LISTENER;
         try {
           callListener(listener);
         } finally {
-          this.callingListener = false;
+          this.bits &= ~CALLING_LISTENER;
           if (this.readListener === undefined && this.slot >= 0) host().removeWaiter(this.slot);
         }
       }
@@ -180,9 +211,10 @@ export class IoState implements ReadySource {
       callListener(listener, this.closedError);
       return;
     }
-    const was = this.readListener !== undefined || this.callingListener;
+    const calling = (this.bits & CALLING_LISTENER) !== 0;
+    const was = this.readListener !== undefined || calling;
     this.readListener = listener;
-    if (this.callingListener) return; // onReady settles the count when the call returns
+    if (calling) return; // onReady settles the count when the call returns
     if (was === (listener !== undefined)) return;
     if (listener) host().addWaiter(this.ensureRegistered());
     else if (this.slot >= 0) host().removeWaiter(this.slot);
@@ -209,12 +241,12 @@ export class IoState implements ReadySource {
   }
 
   ref(): void {
-    this.referenced = true;
+    this.bits |= REFERENCED;
     if (this.slot >= 0) host().setReferenced(this.slot, true);
   }
 
   unref(): void {
-    this.referenced = false;
+    this.bits &= ~REFERENCED;
     if (this.slot >= 0) host().setReferenced(this.slot, false);
   }
 

@@ -189,27 +189,40 @@ export class Socket {
     const d = this.deadline(options, 'accept');
     try {
       for (;;) {
-        const fd = this.live('accept');
-        if (this.io.readReady) {
-          addrLenScratch[0] = addrScratch.length;
-          const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
-          if (r >= 0) {
-            const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
-            const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout }, this.acceptedOrigin());
-            if (!this.io.referenced) conn.unref();
-            return [conn, peer];
-          }
-          const e = sys().errno();
-          // A connection reset before accept is the client's problem, not the listener's.
-          if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
-          if (!isWouldBlock(e)) continue;
-          this.io.readReady = false;
-        }
+        const accepted = this.tryAccept();
+        if (accepted !== null) return accepted;
         await this.io.readable(d.signal);
       }
     } finally {
       d.done();
     }
+  }
+
+  /**
+   * Accepts a pending connection without waiting: the new socket and its peer address, or null
+   * when none is queued (wait with {@link Socket.onNextReadable}). The promise-free form of
+   * {@link Socket.accept}, for accept loops: a burst of connections costs no promise each.
+   * A connection reset before it was accepted (ECONNABORTED) is skipped.
+   * @throws {@link SocketError} for the errors `accept()` rejects with (`EMFILE`, `EBADF`...).
+   */
+  tryAccept(): [Socket, SocketAddress] | null {
+    const fd = this.live('accept');
+    while (this.io.readReady) {
+      addrLenScratch[0] = addrScratch.length;
+      const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+      if (r >= 0) {
+        const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
+        const options = this.timeout === null ? undefined : { timeout: this.timeout };
+        const conn = new Socket(r, this.family, this.type, this.protocol, options, this.acceptedOrigin());
+        if (!this.io.referenced) conn.unref();
+        return [conn, peer];
+      }
+      const e = sys().errno();
+      // A connection reset before accept is the client's problem, not the listener's.
+      if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
+      if (isWouldBlock(e)) this.io.readReady = false;
+    }
+    return null;
   }
 
   /**
@@ -500,9 +513,13 @@ export class Socket {
   tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0): number {
     if (!this.io.readReady) return -1;
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
-    const r = this.attempt('read', 'recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+    const fd = this.live('recv');
+    // The call inline rather than through attempt(): no closure per read on the stream hot path.
+    let r: number;
+    do r = sys().recv(fd, buffer, nbytes, flags);
+    while (r < 0 && this.retry('read', 'recv'));
     if (drains && r > 0 && r < nbytes) this.io.shortRead();
-    return r;
+    return r < 0 ? -1 : r;
   }
 
   /**
@@ -512,10 +529,14 @@ export class Socket {
   trySendv(buffers: readonly Uint8Array[]): number {
     this.live('sendmsg');
     if (!this.io.writeReady) return -1;
+    const fd = this.fd;
+    let r: number;
     if (buffers.length === 1) {
-      // One chunk: plain send(), no iovec to lay out.
+      // One chunk: plain send(), no iovec to lay out (and, inline, no closure per write).
       const only = buffers[0]!;
-      return this.attempt('write', 'send', (f) => sys().send(f, only, only.byteLength, C.MSG_NOSIGNAL));
+      do r = sys().send(fd, only, only.byteLength, C.MSG_NOSIGNAL);
+      while (r < 0 && this.retry('write', 'send'));
+      return r < 0 ? -1 : r;
     }
     // The call is synchronous, so one scratch iovec array and msghdr serve every socket.
     const abi = sys().abi;
@@ -523,7 +544,9 @@ export class Socket {
     const iov = sendvScratch.iov;
     writeIovecs(iov, buffers, abi);
     writeMsghdr(sendvScratch.msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 }, abi);
-    return this.attempt('write', 'sendmsg', (f) => sys().sendmsg(f, sendvScratch.msg, C.MSG_NOSIGNAL));
+    do r = sys().sendmsg(fd, sendvScratch.msg, C.MSG_NOSIGNAL);
+    while (r < 0 && this.retry('write', 'sendmsg'));
+    return r < 0 ? -1 : r;
   }
 
   /** Resolves when the socket may be readable (for layers that read with the try* calls). */
@@ -714,9 +737,10 @@ export class Socket {
   }
 
   private release(error: SocketError): void {
-    this.io.dispose(error);
-    forgetLeakWatch(this);
+    // Closed first: the listeners dispose() calls with `error` must see the socket closed.
     this.fd = -1;
+    forgetLeakWatch(this);
+    this.io.dispose(error);
   }
 
   private deadline(options: OperationOptions | undefined, syscall: string, address?: string): Deadline {
@@ -775,6 +799,21 @@ export class Socket {
       }
       throw systemError(syscall, e, address ?? this.remoteText());
     }
+  }
+
+  /**
+   * After a call returned -1: true to retry it (EINTR), false on EAGAIN (the side's ready flag
+   * cleared until the next edge); any other errno throws the typed error.
+   */
+  private retry(kind: Direction, syscall: string): boolean {
+    const e = sys().errno();
+    if (e === EINTR) return true;
+    if (isWouldBlock(e)) {
+      if (kind === 'read') this.io.readReady = false;
+      else this.io.writeReady = false;
+      return false;
+    }
+    throw systemError(syscall, e, this.remoteText());
   }
 
   private remoteText(): string | undefined {
