@@ -30,10 +30,14 @@ export interface ConnectionOptions {
 /** The ways a connection's read side can be consumed; one per connection, chosen by first use. */
 export type ReadMode = 'input$' | 'reader' | 'iterator' | 'messages';
 
-// Bits of Connection.state: one field instead of three booleans (thousands of idle connections).
+// Connection.state: three flags and the read mode in one field instead of four (a server holds
+// thousands of idle connections).
 const CLOSED = 1;
 const READ_ENDED = 2;
 const WRITE_ENDED = 4;
+/** The read mode sits above the flags, as its index in READ_MODES plus one (0: none yet). */
+const MODE_SHIFT = 3;
+const READ_MODES: readonly ReadMode[] = ['input$', 'reader', 'iterator', 'messages'];
 
 /**
  * One connection. The read side can be consumed in exactly one of three ways, chosen by first
@@ -61,7 +65,6 @@ export class Connection {
   private inputObservable: Observable<Buffer> | undefined;
   private closedPromise: Promise<void> | undefined;
   private readonly options: ConnectionOptions;
-  private readMode: ReadMode | undefined;
   /**
    * The consumer of the read side, by mode: the `reader`'s ChunkReader, the `for await`
    * iterator, or the current `input$` subscription's sink.
@@ -239,6 +242,11 @@ export class Connection {
     return (this.state & CLOSED) !== 0;
   }
 
+  private get readMode(): ReadMode | undefined {
+    const mode = this.state >> MODE_SHIFT;
+    return mode === 0 ? undefined : READ_MODES[mode - 1];
+  }
+
   /** `await using conn = await connect(...)` closes it. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
@@ -251,9 +259,10 @@ export class Connection {
 
   /** @internal Marks the read side as consumed one way; subclasses add message forms. */
   protected claim(mode: ReadMode): void {
-    if (this.readMode === undefined) this.readMode = mode;
-    else if (this.readMode !== mode) {
-      throw new SocketError(`the read side of ${this.toString()} is already consumed through ${this.readMode}`, {
+    const current = this.readMode;
+    if (current === undefined) this.state |= (READ_MODES.indexOf(mode) + 1) << MODE_SHIFT;
+    else if (current !== mode) {
+      throw new SocketError(`the read side of ${this.toString()} is already consumed through ${current}`, {
         code: 'ERR_RXSOCK_SOURCE_BUSY',
       });
     }
