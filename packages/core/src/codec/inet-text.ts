@@ -142,14 +142,18 @@ export function inetPton(family: IpFamily, text: string): Uint8Array {
   return bytes ?? illegal('inet_pton');
 }
 
-function formatIPv4(bytes: Uint8Array, at: number): string {
+/** @internal The dotted quad of the 4 bytes at `at`, unchecked (callers know the length). */
+export function formatIPv4(bytes: Uint8Array, at: number): string {
   return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
 }
 
-/** RFC 5952 text, with glibc's choice of when to print an IPv4 tail. */
-function formatIPv6(bytes: Uint8Array): string {
+/**
+ * @internal RFC 5952 text of the 16 bytes at `at`, with glibc's choice of when to print an IPv4
+ * tail; unchecked (callers know the length).
+ */
+export function formatIPv6(bytes: Uint8Array, at = 0): string {
   const words: number[] = [];
-  for (let w = 0; w < 8; w++) words.push(((bytes[2 * w] ?? 0) << 8) | (bytes[2 * w + 1] ?? 0));
+  for (let w = 0; w < 8; w++) words.push(((bytes[at + 2 * w] ?? 0) << 8) | (bytes[at + 2 * w + 1] ?? 0));
   let bestBase = -1;
   let bestLen = 0;
   let curBase = -1;
@@ -175,7 +179,7 @@ function formatIPv6(bytes: Uint8Array): string {
     // glibc prints the IPv4 tail for v4-mapped (::ffff:a.b.c.d) and v4-compatible (::a.b.c.d)
     // addresses; '::' and '::1' have longer zero runs and so never reach this test.
     if (w === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      return out + formatIPv4(bytes, 12);
+      return out + formatIPv4(bytes, at + 12);
     }
     out += (words[w] ?? 0).toString(16);
   }

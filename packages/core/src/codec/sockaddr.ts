@@ -9,7 +9,7 @@
 import { SocketError, invalidArgument } from '../errors.js';
 import { C, sys } from '../sys/index.js';
 import { hostIsLittleEndian } from './byte-order.js';
-import { inetNtop, inetPton } from './inet-text.js';
+import { formatIPv4, formatIPv6, inetPton } from './inet-text.js';
 import type { Inet4Address, Inet6Address, Inet6AddressInit, RawAddress, SocketAddress, SocketAddressInit, UnixAddress } from './address.js';
 import { formatAddress, setAddressFormatter } from './address.js';
 
@@ -125,7 +125,50 @@ export function sockaddrFamily(bytes: Uint8Array, layout: SockaddrLayout = defau
     throw decodeError('sockaddr is shorter than its family header');
   }
   if (layout.sockaddrHasLength) return bytes[1]!;
-  return new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, hostIsLittleEndian);
+  return hostIsLittleEndian ? bytes[0]! | (bytes[1]! << 8) : (bytes[0]! << 8) | bytes[1]!;
+}
+
+/** A big-endian u16 at `at` (ports): plain byte arithmetic, no DataView per decode. */
+function u16be(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+/** A u32 at `at`, big-endian or host-endian. */
+function u32(bytes: Uint8Array, at: number, littleEndian: boolean): number {
+  const b0 = bytes[at]!;
+  const b1 = bytes[at + 1]!;
+  const b2 = bytes[at + 2]!;
+  const b3 = bytes[at + 3]!;
+  return (littleEndian ? (b3 << 24) | (b2 << 16) | (b1 << 8) | b0 : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
+}
+
+/**
+ * The text of the last IPv4 and IPv6 address decoded. A server's peers often repeat (one load
+ * balancer, one client host): every connection then shares one host string, where each would
+ * otherwise keep its own, and accepting allocates none. A miss costs a 4- or 16-byte compare.
+ */
+let lastIPv4 = -1;
+let lastIPv4Text = '';
+const lastIPv6 = new Uint8Array(16);
+let lastIPv6Text: string | undefined;
+
+function ipv4Text(bytes: Uint8Array, at: number): string {
+  const key = u32(bytes, at, false);
+  if (key !== lastIPv4) {
+    lastIPv4Text = formatIPv4(bytes, at);
+    lastIPv4 = key;
+  }
+  return lastIPv4Text;
+}
+
+function ipv6Text(bytes: Uint8Array, at: number): string {
+  let same = lastIPv6Text !== undefined;
+  for (let i = 0; same && i < 16; i++) same = lastIPv6[i] === bytes[at + i];
+  if (!same) {
+    lastIPv6Text = formatIPv6(bytes, at);
+    for (let i = 0; i < 16; i++) lastIPv6[i] = bytes[at + i]!;
+  }
+  return lastIPv6Text!;
 }
 
 function view(bytes: Uint8Array): DataView {
@@ -167,7 +210,7 @@ const inet4Codec: AddressCodec<Inet4Address> = {
   },
   decode(bytes, length) {
     if (length < 16) throw decodeError(`sockaddr_in needs 16 bytes, got ${length}`);
-    return { family: 'inet', host: inetNtop('inet', bytes.subarray(4, 8)), port: view(bytes).getUint16(2) };
+    return { family: 'inet', host: ipv4Text(bytes, 4), port: u16be(bytes, 2) };
   },
   format: formatAddress,
   port: (a) => a.port,
@@ -205,13 +248,12 @@ const inet6Codec: AddressCodec<Inet6Address> = {
   },
   decode(bytes, length) {
     if (length < 28) throw decodeError(`sockaddr_in6 needs 28 bytes, got ${length}`);
-    const v = view(bytes);
     return {
       family: 'inet6',
-      host: inetNtop('inet6', bytes.subarray(8, 24)),
-      port: v.getUint16(2),
-      flowInfo: v.getUint32(4),
-      scopeId: v.getUint32(24, hostIsLittleEndian),
+      host: ipv6Text(bytes, 8),
+      port: u16be(bytes, 2),
+      flowInfo: u32(bytes, 4, false),
+      scopeId: u32(bytes, 24, hostIsLittleEndian),
     };
   },
   format: formatAddress,

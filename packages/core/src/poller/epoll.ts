@@ -5,9 +5,12 @@
 import { C, sys } from '../sys/index.js';
 import type { SysCalls } from '../sys/index.js';
 import { checked } from '../sys/calls.js';
+import { errnoValue, systemError } from '../errors.js';
 import type { Selector } from './api.js';
 import type { EpollEventLayout } from './epoll-event.js';
 import { epollMaskFor, readEpollEvents, readEpollToken, readyFromEpoll, writeEpollEvent } from './epoll-event.js';
+
+const EINTR = errnoValue('EINTR') ?? 4;
 
 /** How many events one select can return; more ready fds are picked up by the next round. */
 export const DEFAULT_EPOLL_CAPACITY = 1024;
@@ -45,20 +48,18 @@ export class EpollSelector implements Selector {
 
   /** EPOLL_CTL_ADD with `token` in the event's data field. */
   register(fd: number, token: number, interest: number, edge: boolean): void {
-    this.#ctlOp('epoll_ctl', C.EPOLL_CTL_ADD, fd, token, interest, edge);
+    this.#ctlOp(C.EPOLL_CTL_ADD, fd, token, interest, edge);
   }
 
   /** EPOLL_CTL_MOD: new interest, new token, new trigger mode. */
   reregister(fd: number, token: number, interest: number, edge: boolean): void {
-    this.#ctlOp('epoll_ctl', C.EPOLL_CTL_MOD, fd, token, interest, edge);
+    this.#ctlOp(C.EPOLL_CTL_MOD, fd, token, interest, edge);
   }
 
   /** EPOLL_CTL_DEL. */
   deregister(fd: number): void {
-    const s = this.#sys;
-    const epfd = this.fd;
     // A non-null event keeps kernels before 2.6.9 happy and costs nothing.
-    checked('epoll_ctl', () => s.epollCtl(epfd, C.EPOLL_CTL_DEL, fd, this.#ctl));
+    this.#ctlCall(C.EPOLL_CTL_DEL, fd);
   }
 
   /** epoll_wait into the reused array; returns how many events it holds. */
@@ -101,11 +102,17 @@ export class EpollSelector implements Selector {
     checked('close', () => s.close(this.fd));
   }
 
-  #ctlOp(syscall: string, op: number, fd: number, token: number, interest: number, edge: boolean): void {
+  #ctlOp(op: number, fd: number, token: number, interest: number, edge: boolean): void {
     writeEpollEvent(this.#ctlView, 0, this.#layout, epollMaskFor(interest, edge), token);
+    this.#ctlCall(op, fd);
+  }
+
+  /** epoll_ctl with the scratch event, EINTR retried; inline, as every socket registers once. */
+  #ctlCall(op: number, fd: number): void {
     const s = this.#sys;
-    const epfd = this.fd;
-    const ev = this.#ctl;
-    checked(syscall, () => s.epollCtl(epfd, op, fd, ev));
+    while (s.epollCtl(this.fd, op, fd, this.#ctl) < 0) {
+      const e = s.errno();
+      if (e !== EINTR) throw systemError('epoll_ctl', e);
+    }
   }
 }

@@ -11,6 +11,7 @@ import type { Reactor, ReadySource, RegisterOptions, Registration, Selector } fr
 import { reportUncaught } from './driver.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
+import { Flag, SlotTable } from './slots.js';
 import { ThreadDriver } from './thread-driver.js';
 import { UvDriver } from './uv-driver.js';
 
@@ -34,11 +35,8 @@ export interface ReactorOptions {
   capacity?: number;
 }
 
-const TWO_32 = 0x1_0000_0000;
-// The waker of the thread driver owns slot 0xFFFFFFFF; generations stay below 2^21 so that
-// slot + generation * 2^32 is a safe integer.
+// The waker of the thread driver owns slot 0xFFFFFFFF (see slots.ts).
 const MAX_SLOTS = 0xffff_ffff;
-const GENERATIONS = 1 << 21;
 /** Selects per wake-up while the buffer keeps coming back full: fairness to the rest of the loop. */
 const MAX_ROUNDS = 8;
 const ALL_INTEREST = Interest.READABLE | Interest.WRITABLE | Interest.PRIORITY;
@@ -49,63 +47,79 @@ function checkInterest(interest: number): void {
   }
 }
 
-class Entry implements Registration {
-  waiters = 0;
-  referenced = true;
-  inKernel = false;
-  dead = false;
+function deregisteredError(): SocketError {
+  return new SocketError('rxsock: registration is deregistered', { code: 'ERR_RXSOCK_DEREGISTERED' });
+}
 
+/**
+ * @internal
+ * The reactor by slot number, for the socket layer: a socket's readiness state registers itself
+ * as the source and keeps only its slot, so no registration object exists per socket. The
+ * caller owns the slot from {@link SlotReactor.attach} to {@link SlotReactor.detach} and must
+ * not use it after.
+ */
+export interface SlotReactor {
+  /** Registers `fd` like `Reactor.register` and returns its slot. */
+  attach(fd: number, source: ReadySource, interest: number, edge: boolean): number;
+  /** The slot's current {@link Interest} bits. */
+  interestOf(slot: number): number;
+  /** `Registration.setInterest`. */
+  setInterestOf(slot: number, interest: number): void;
+  /** `Registration.addWaiter`. */
+  addWaiter(slot: number): void;
+  /** `Registration.removeWaiter`. */
+  removeWaiter(slot: number): void;
+  /** `Registration.ref` (true) and `unref` (false). */
+  setReferenced(slot: number, referenced: boolean): void;
+  /** `Registration.deregister`. */
+  detach(slot: number): void;
+}
+
+/** What `Reactor.register` hands out: a slot, checked against its generation on every use. */
+class Handle implements Registration {
   constructor(
     private readonly owner: ReactorImpl,
+    private readonly slot: number,
     readonly token: number,
     readonly fd: number,
     public interest: number,
-    readonly edge: boolean,
-    readonly source: ReadySource,
   ) {}
 
-  get waiting(): boolean {
-    return this.waiters > 0 && !this.dead;
-  }
-
-  get keepsAlive(): boolean {
-    return this.waiting && this.referenced;
+  private get live(): boolean {
+    return this.owner.isLive(this.slot, this.token);
   }
 
   setInterest(interest: number): void {
-    this.owner.setInterest(this, interest);
+    if (!this.live) throw deregisteredError();
+    this.owner.setInterestOf(this.slot, interest);
+    this.interest = interest;
   }
 
   addWaiter(): void {
-    this.owner.account(this, () => this.waiters++);
+    if (this.live) this.owner.addWaiter(this.slot);
   }
 
   removeWaiter(): void {
-    // Clamped: a cancellation racing a completion may remove twice.
-    this.owner.account(this, () => (this.waiters = Math.max(0, this.waiters - 1)));
+    if (this.live) this.owner.removeWaiter(this.slot);
   }
 
   ref(): void {
-    this.owner.account(this, () => (this.referenced = true));
+    if (this.live) this.owner.setReferenced(this.slot, true);
   }
 
   unref(): void {
-    this.owner.account(this, () => (this.referenced = false));
+    if (this.live) this.owner.setReferenced(this.slot, false);
   }
 
   deregister(): void {
-    this.owner.deregister(this);
+    if (this.live) this.owner.detach(this.slot);
   }
 }
 
-class ReactorImpl implements OwnedReactor, DriverHost {
+class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   readonly #selector: Selector;
   readonly #driver: Driver;
-  readonly #slab: Array<Entry | undefined> = [];
-  readonly #generations: number[] = [];
-  readonly #free: number[] = [];
-  readonly #byFd = new Map<number, Entry>();
-  #size = 0;
+  readonly #slots = new SlotTable();
   #waiting = 0;
   #keepingAlive = 0;
   #draining = false;
@@ -127,85 +141,97 @@ class ReactorImpl implements OwnedReactor, DriverHost {
   }
 
   get size(): number {
-    return this.#size;
+    return this.#slots.size;
   }
 
   register(fd: number, source: ReadySource, options: RegisterOptions): Registration {
+    const slot = this.attach(fd, source, options.interest, options.edge ?? true);
+    return new Handle(this, slot, this.#slots.token(slot), fd, options.interest);
+  }
+
+  /** @internal Whether `slot` still holds the registration `token` named. */
+  isLive(slot: number, token: number): boolean {
+    return this.#slots.slotOf(token) === slot;
+  }
+
+  attach(fd: number, source: ReadySource, interest: number, edge: boolean): number {
     if (this.#closed) throw new SocketError('rxsock: the reactor is closed', { code: 'ERR_RXSOCK_REACTOR_CLOSED' });
     if (!Number.isInteger(fd) || fd < 0) throw invalidArgument(`fd must be a non-negative integer, got ${fd}`);
     if (typeof source?.onReady !== 'function') throw invalidArgument('source must have an onReady(ready) method');
-    checkInterest(options.interest);
-    const slot = this.#free.pop() ?? this.#slab.length;
-    if (slot >= MAX_SLOTS) throw new SocketError('rxsock: too many registrations', { code: 'ERR_RXSOCK_TOO_MANY' });
-    const token = slot + (this.#generations[slot] ?? 0) * TWO_32;
-    const entry = new Entry(this, token, fd, options.interest, options.edge ?? true, source);
-    if (entry.interest !== 0) {
+    checkInterest(interest);
+    const t = this.#slots;
+    if (t.size >= MAX_SLOTS - 1) throw new SocketError('rxsock: too many registrations', { code: 'ERR_RXSOCK_TOO_MANY' });
+    const slot = t.allocate(fd, source, interest, (edge ? Flag.EDGE : 0) | Flag.REFERENCED);
+    if (interest !== 0) {
       try {
-        this.#selector.register(fd, token, entry.interest, entry.edge);
+        this.#selector.register(fd, t.token(slot), interest, edge);
       } catch (error) {
-        this.#free.push(slot);
+        t.release(slot);
         throw error;
       }
-      entry.inKernel = true;
+      t.flags[slot]! |= Flag.IN_KERNEL;
     }
     // The fd number is back while an older registration of it is still live: that fd was closed
-    // without deregistering (the kernel dropped it then) and the number reused. The older entry
+    // without deregistering (the kernel dropped it then) and the number reused. The older one
     // must not EPOLL_CTL_DEL the new one when it is finally deregistered.
-    const previous = this.#byFd.get(fd);
-    if (previous) previous.inKernel = false;
-    this.#byFd.set(fd, entry);
-    this.#slab[slot] = entry;
-    this.#size++;
-    return entry;
+    const previous = t.slotOfFd(fd);
+    if (previous >= 0) t.flags[previous]! &= ~Flag.IN_KERNEL;
+    t.claimFd(slot);
+    return slot;
   }
 
-  /** @internal EPOLL_CTL_ADD/MOD/DEL so that the kernel holds exactly the non-empty interest. */
-  setInterest(entry: Entry, interest: number): void {
-    if (entry.dead) throw new SocketError('rxsock: registration is deregistered', { code: 'ERR_RXSOCK_DEREGISTERED' });
+  interestOf(slot: number): number {
+    return this.#slots.interest[slot]!;
+  }
+
+  /** EPOLL_CTL_ADD/MOD/DEL so that the kernel holds exactly the non-empty interest. */
+  setInterestOf(slot: number, interest: number): void {
     checkInterest(interest);
-    if (interest === entry.interest) return;
+    const t = this.#slots;
+    if (interest === t.interest[slot]) return;
+    const flags = t.flags[slot]!;
+    const fd = t.fd[slot]!;
+    const edge = (flags & Flag.EDGE) !== 0;
     // Interest 0 leaves the kernel set entirely: epoll reports ERR/HUP whatever the mask, which
     // for a level registration nobody listens to would wake the loop forever.
     if (interest === 0) {
-      if (entry.inKernel) this.#selector.deregister(entry.fd);
-    } else if (entry.inKernel) this.#selector.reregister(entry.fd, entry.token, interest, entry.edge);
-    else this.#selector.register(entry.fd, entry.token, interest, entry.edge);
-    entry.inKernel = interest !== 0;
-    entry.interest = interest;
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(fd);
+    } else if (flags & Flag.IN_KERNEL) this.#selector.reregister(fd, t.token(slot), interest, edge);
+    else this.#selector.register(fd, t.token(slot), interest, edge);
+    t.flags[slot] = interest !== 0 ? flags | Flag.IN_KERNEL : flags & ~Flag.IN_KERNEL;
+    t.interest[slot] = interest;
   }
 
-  /** @internal Applies a change to an entry's waiters/ref state and tells the driver on 0 <-> 1. */
-  account(entry: Entry, change: () => void): void {
-    if (entry.dead) return;
-    const waiting = entry.waiting;
-    const keepsAlive = entry.keepsAlive;
-    change();
-    this.#adjust(entry.waiting !== waiting ? (entry.waiting ? 1 : -1) : 0, entry.keepsAlive !== keepsAlive ? (entry.keepsAlive ? 1 : -1) : 0);
+  addWaiter(slot: number): void {
+    this.#setWaiters(slot, this.#slots.waiters[slot]! + 1);
   }
 
-  /** @internal */
-  deregister(entry: Entry): void {
-    if (entry.dead) return;
-    const slot = entry.token % TWO_32;
-    const waiting = entry.waiting;
-    const keepsAlive = entry.keepsAlive;
+  removeWaiter(slot: number): void {
+    // Clamped: a cancellation racing a completion may remove twice.
+    this.#setWaiters(slot, Math.max(0, this.#slots.waiters[slot]! - 1));
+  }
+
+  setReferenced(slot: number, referenced: boolean): void {
+    const t = this.#slots;
+    const flags = t.flags[slot]!;
+    if (((flags & Flag.REFERENCED) !== 0) === referenced) return;
+    t.flags[slot] = referenced ? flags | Flag.REFERENCED : flags & ~Flag.REFERENCED;
+    if (t.waiters[slot]! > 0) this.#adjust(0, referenced ? 1 : -1);
+  }
+
+  detach(slot: number): void {
+    const t = this.#slots;
+    const flags = t.flags[slot]!;
     try {
-      if (entry.inKernel) this.#selector.deregister(entry.fd);
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(t.fd[slot]!);
     } catch (error) {
       // Closed before deregistered: the kernel already dropped it.
       const code = (error as SocketError).code;
       if (code !== 'EBADF' && code !== 'ENOENT') throw error;
     }
-    entry.dead = true;
-    entry.inKernel = false;
-    if (this.#byFd.get(entry.fd) === entry) this.#byFd.delete(entry.fd);
-    this.#slab[slot] = undefined;
-    // A new generation makes any event already selected for the old token miss in dispatch,
-    // even if the slot is reused before that event is read.
-    this.#generations[slot] = ((this.#generations[slot] ?? 0) + 1) % GENERATIONS;
-    this.#free.push(slot);
-    this.#size--;
-    this.#adjust(waiting ? -1 : 0, keepsAlive ? -1 : 0);
+    const waiting = t.waiters[slot]! > 0;
+    t.release(slot);
+    if (waiting) this.#adjust(-1, flags & Flag.REFERENCED ? -1 : 0);
   }
 
   drain(loaded?: number): void {
@@ -238,7 +264,8 @@ class ReactorImpl implements OwnedReactor, DriverHost {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    for (const entry of this.#slab) entry?.deregister();
+    const sources = this.#slots.sources;
+    for (let slot = 0; slot < sources.length; slot++) if (sources[slot] !== undefined) this.detach(slot);
     this.#closed = true;
     try {
       await this.#driver.close();
@@ -249,18 +276,26 @@ class ReactorImpl implements OwnedReactor, DriverHost {
 
   #dispatch(n: number): void {
     const selector = this.#selector;
-    const slab = this.#slab;
+    const t = this.#slots;
     for (let i = 0; i < n; i++) {
-      const token = selector.token(i);
-      const entry = slab[token % TWO_32];
       // Unknown slot (the waker) or an older generation (deregistered in this batch): skip.
-      if (entry === undefined || entry.token !== token) continue;
+      const slot = t.slotOf(selector.token(i));
+      if (slot < 0) continue;
       try {
-        entry.source.onReady(selector.ready(i));
+        t.sources[slot]!.onReady(selector.ready(i));
       } catch (error) {
         this.report(error);
       }
     }
+  }
+
+  #setWaiters(slot: number, waiters: number): void {
+    const t = this.#slots;
+    const before = t.waiters[slot]!;
+    t.waiters[slot] = waiters;
+    if (before > 0 === waiters > 0) return;
+    const delta = waiters > 0 ? 1 : -1;
+    this.#adjust(delta, t.flags[slot]! & Flag.REFERENCED ? delta : 0);
   }
 
   #adjust(waitingDelta: number, keepAliveDelta: number): void {
@@ -306,10 +341,14 @@ export function defaultDriverKind(): DriverKind {
  */
 export function createReactor(options: ReactorOptions = {}): OwnedReactor {
   assertMainThread();
+  return newReactor(options);
+}
+
+function newReactor(options: ReactorOptions): ReactorImpl {
   return new ReactorImpl(options.driver ?? defaultDriverKind(), options.capacity);
 }
 
-let shared: OwnedReactor | undefined;
+let shared: ReactorImpl | undefined;
 
 /**
  * The process's reactor, created on first use. Throws a `SocketError` with code
@@ -317,5 +356,10 @@ let shared: OwnedReactor | undefined;
  */
 export function reactor(): Reactor {
   assertMainThread();
-  return (shared ??= createReactor());
+  return (shared ??= newReactor({}));
+}
+
+/** @internal The process's reactor ({@link reactor}) by slot number, for the socket layer. */
+export function slotReactor(): SlotReactor {
+  return reactor() as ReactorImpl;
 }

@@ -5,19 +5,14 @@
 import type { IoState } from './io-state.js';
 import { sys } from '../sys/index.js';
 
-interface Held {
-  io: IoState;
-  fd: number;
-  /** Where the socket was created. */
-  origin: { stack?: string };
-}
-
-const registry = new FinalizationRegistry<Held>((held) => {
-  held.io.dispose(new Error('socket was garbage-collected'));
-  sys().close(held.fd);
+// The held value is the socket's IoState, which knows its fd and origin: no holder object per
+// socket. It must not reference the socket, or the socket could never be collected.
+const registry = new FinalizationRegistry<IoState>((io) => {
+  io.dispose(new Error('socket was garbage-collected'));
+  sys().close(io.fd);
   process.emitWarning(
-    `rxsock: a socket (fd ${held.fd}) was garbage-collected while open and has been closed. ` +
-      `Close sockets explicitly (close() or 'await using'). It was created ${held.origin.stack?.replace(/^Error\n/, '\n') ?? '(no stack)'}`,
+    `rxsock: a socket (fd ${io.fd}) was garbage-collected while open and has been closed. ` +
+      `Close sockets explicitly (close() or 'await using'). It was created ${io.origin.replace(/^Error\n/, '\n')}`,
     { code: 'RXSOCK_SOCKET_LEAK', type: 'ResourceWarning' },
   );
 });
@@ -33,10 +28,11 @@ export function captureOrigin(skip: Function): string {
 
 /**
  * Watches `owner`; when it is collected without {@link forgetLeakWatch}, its fd is closed and a
- * warning names `origin` (from {@link captureOrigin}, or shared, such as an accepting listener's).
+ * warning names `io.origin` (from {@link captureOrigin}, or shared, such as an accepting
+ * listener's).
  */
-export function watchForLeak(owner: object, io: IoState, fd: number, origin: string): void {
-  registry.register(owner, { io, fd, origin: { stack: origin } }, owner);
+export function watchForLeak(owner: object, io: IoState): void {
+  registry.register(owner, io, owner);
 }
 
 /** The socket was closed or detached: nothing to do at collection. */

@@ -9,8 +9,8 @@
  * registered source), so it must not hold the Socket, or a socket dropped without close() could
  * never be garbage-collected and closed by the finalizer.
  */
-import { Interest, Ready, type Registration } from '../poller/api.js';
-import { reactor } from '../poller/reactor.js';
+import { Interest, Ready, type ReadySource } from '../poller/api.js';
+import { slotReactor, type SlotReactor } from '../poller/reactor.js';
 
 /**
  * One try of a waiting operation: a result >= 0 completes it, -1 means "not ready yet" (the
@@ -30,52 +30,121 @@ interface PendingOp {
 
 type Kind = 'read' | 'write';
 
-/** Readiness of one fd, edge-triggered, with its queues of waiting operations. */
-export class IoState {
+/**
+ * The object form of a one-shot readable callback (`Socket.onNextReadable`): a reader
+ * that implements it needs no closure of its own, which matters with thousands of idle sockets.
+ */
+export interface ReadableListener {
+  /** Called once at the next readable edge, or with the error that closed the socket. */
+  onReadable(error?: unknown): void;
+}
+
+/** A one-shot readable callback, as a function or as a {@link ReadableListener}. */
+export type ReadListener = ((error?: unknown) => void) | ReadableListener;
+
+function callListener(listener: ReadListener, error?: unknown): void {
+  if (typeof listener === 'function') listener(error);
+  else listener.onReadable(error);
+}
+
+// Bits of IoState.bits.
+const READ_READY = 1;
+const READ_CLOSED = 2;
+const WRITE_READY = 4;
+const REFERENCED = 8;
+/** Inside a listener call, whose waiter slot is still counted. */
+const CALLING_LISTENER = 16;
+
+/** The shared reactor, looked up once (it lives as long as the process). */
+let sharedReactor: SlotReactor | undefined;
+
+function host(): SlotReactor {
+  return (sharedReactor ??= slotReactor());
+}
+
+/**
+ * Readiness of one fd, edge-triggered, with its queues of waiting operations. It is its own
+ * reactor source and keeps only its slot number, so a socket costs no registration object.
+ */
+export class IoState implements ReadySource {
+  /**
+   * The boolean state below, as bits of one field: five booleans would cost a field each, and a
+   * server holds one IoState per connection.
+   */
+  private bits = READ_READY | WRITE_READY | REFERENCED;
+
   /** Whether a read may succeed; false only after EAGAIN until the next readable edge. */
-  readReady = true;
+  get readReady(): boolean {
+    return (this.bits & READ_READY) !== 0;
+  }
+
+  set readReady(value: boolean) {
+    this.bits = value ? this.bits | READ_READY : this.bits & ~READ_READY;
+  }
+
   /**
    * The peer shut down its side (RDHUP/HUP/ERR seen). Final: a short read no longer proves the
    * queue empty, because the FIN sits behind the data and its edge has already been used.
    */
-  readClosed = false;
-  /** Whether a write may succeed; false only after EAGAIN until the next writable edge. */
-  writeReady = true;
-  private registration: Registration | undefined;
-  private readOps: PendingOp[] = [];
-  private writeOps: PendingOp[] = [];
-  private referenced = true;
-  private closedError: unknown;
-  private readListener: ((error?: unknown) => void) | undefined;
-  /** Inside a listener call, whose waiter slot is still counted. */
-  private callingListener = false;
+  get readClosed(): boolean {
+    return (this.bits & READ_CLOSED) !== 0;
+  }
 
-  constructor(readonly fd: number) {}
+  /** Whether a write may succeed; false only after EAGAIN until the next writable edge. */
+  get writeReady(): boolean {
+    return (this.bits & WRITE_READY) !== 0;
+  }
+
+  set writeReady(value: boolean) {
+    this.bits = value ? this.bits | WRITE_READY : this.bits & ~WRITE_READY;
+  }
+
+  /** Whether waiting operations keep the process alive (`Socket.ref`/`unref`). */
+  get referenced(): boolean {
+    return (this.bits & REFERENCED) !== 0;
+  }
+
+  /** The reactor slot, or -1 until the first wait registers the fd (and again once disposed). */
+  private slot = -1;
+  // Made when the first operation has to wait: an idle socket read by a listener has none.
+  private readOps: PendingOp[] | undefined;
+  private writeOps: PendingOp[] | undefined;
+  private closedError: unknown;
+  private readListener: ReadListener | undefined;
+
+  /**
+   * @param fd - The socket's fd.
+   * @param origin - Where the socket was created, for the leak warning. Kept here because the
+   *   finalizer holds this object, and it must not hold the Socket.
+   */
+  constructor(
+    readonly fd: number,
+    readonly origin: string,
+  ) {}
 
   /** The poller's callback: runs the waiting operations of whatever became ready. */
   onReady(ready: number): void {
     if (ready & (Ready.READABLE | Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED | Ready.PRIORITY)) {
-      if (ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED)) this.readClosed = true;
-      this.readReady = true;
-      if (this.readOps.length > 0) this.run('read');
+      this.bits |= ready & (Ready.ERROR | Ready.HANGUP | Ready.READ_CLOSED) ? READ_READY | READ_CLOSED : READ_READY;
+      if (this.readOps !== undefined && this.readOps.length > 0) this.run(this.readOps);
       const listener = this.readListener;
       if (listener) {
         // The waiter is handed over, not dropped: a listener that re-arms itself from inside the
         // call (a read loop that drained the socket) keeps the count, and the driver's ref
         // state, untouched.
         this.readListener = undefined;
-        this.callingListener = true;
+        this.bits |= CALLING_LISTENER;
         try {
-          listener();
+          callListener(listener);
         } finally {
-          this.callingListener = false;
-          if (this.readListener === undefined) this.registration?.removeWaiter();
+          this.bits &= ~CALLING_LISTENER;
+          if (this.readListener === undefined && this.slot >= 0) host().removeWaiter(this.slot);
         }
       }
     }
     if (ready & (Ready.WRITABLE | Ready.ERROR | Ready.HANGUP)) {
       this.writeReady = true;
-      if (this.writeOps.length > 0) this.run('write');
+      if (this.writeOps !== undefined && this.writeOps.length > 0) this.run(this.writeOps);
     }
   }
 
@@ -110,22 +179,22 @@ export class IoState {
   submit(kind: Kind, attempt: Attempt, signal?: AbortSignal): Promise<number> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const registration = this.ensureRegistered();
-    const queue = kind === 'read' ? this.readOps : this.writeOps;
+    const slot = this.ensureRegistered();
+    const queue = kind === 'read' ? (this.readOps ??= []) : (this.writeOps ??= []);
     return new Promise<number>((resolve, reject) => {
       const op: PendingOp = { attempt, resolve, reject, signal, onAbort: undefined };
       if (signal) {
         op.onAbort = () => {
           const live = kind === 'read' ? this.readOps : this.writeOps;
-          const i = live.indexOf(op);
+          const i = live === undefined ? -1 : live.indexOf(op);
           if (i < 0) return;
-          live.splice(i, 1);
-          registration.removeWaiter();
+          live!.splice(i, 1);
+          if (this.slot === slot) host().removeWaiter(slot);
           reject(signal.reason);
         };
         signal.addEventListener('abort', op.onAbort, { once: true });
       }
-      registration.addWaiter();
+      host().addWaiter(slot);
       queue.push(op);
       // An edge may have come between the caller's EAGAIN and now only if it was dispatched in
       // between, which cannot happen: dispatch runs on this thread, later.
@@ -137,53 +206,53 @@ export class IoState {
    * error that closes the fd. The promise-free wait of hot stream loops: no allocation per wait,
    * and the reads happen inside the dispatch. While armed it counts as a waiter.
    */
-  setReadListener(listener: ((error?: unknown) => void) | undefined): void {
+  setReadListener(listener: ReadListener | undefined): void {
     if (listener !== undefined && this.closedError !== undefined) {
-      listener(this.closedError);
+      callListener(listener, this.closedError);
       return;
     }
-    const was = this.readListener !== undefined || this.callingListener;
+    const calling = (this.bits & CALLING_LISTENER) !== 0;
+    const was = this.readListener !== undefined || calling;
     this.readListener = listener;
-    if (this.callingListener) return; // onReady settles the count when the call returns
+    if (calling) return; // onReady settles the count when the call returns
     if (was === (listener !== undefined)) return;
-    const registration = listener ? this.ensureRegistered() : this.registration;
-    if (listener) registration!.addWaiter();
-    else registration?.removeWaiter();
+    if (listener) host().addWaiter(this.ensureRegistered());
+    else if (this.slot >= 0) host().removeWaiter(this.slot);
   }
 
-  /** Registers the fd with the reactor now, so readiness is tracked before the first wait. */
-  ensureRegistered(): Registration {
-    let registration = this.registration;
-    if (!registration) {
-      registration = reactor().register(this.fd, this, { interest: Interest.READABLE | Interest.WRITABLE, edge: true });
-      if (!this.referenced) registration.unref();
-      this.registration = registration;
+  /** Registers the fd with the reactor now, so readiness is tracked before the first wait; returns the slot. */
+  ensureRegistered(): number {
+    if (this.slot < 0) {
+      const slot = host().attach(this.fd, this, Interest.READABLE | Interest.WRITABLE, true);
+      if (!this.referenced) host().setReferenced(slot, false);
+      this.slot = slot;
     }
-    return registration;
+    return this.slot;
   }
 
   /** Changes what the kernel reports (used by flow control to stop reading). */
   setInterest(interest: number): void {
-    const registration = this.ensureRegistered();
+    const slot = this.ensureRegistered();
+    const current = host().interestOf(slot);
     // Edges that came while a direction was masked were never seen: assume it may be ready.
-    if (interest & ~registration.interest & Interest.READABLE) this.readReady = true;
-    if (interest & ~registration.interest & Interest.WRITABLE) this.writeReady = true;
-    registration.setInterest(interest);
+    if (interest & ~current & Interest.READABLE) this.readReady = true;
+    if (interest & ~current & Interest.WRITABLE) this.writeReady = true;
+    host().setInterestOf(slot, interest);
   }
 
   ref(): void {
-    this.referenced = true;
-    this.registration?.ref();
+    this.bits |= REFERENCED;
+    if (this.slot >= 0) host().setReferenced(this.slot, true);
   }
 
   unref(): void {
-    this.referenced = false;
-    this.registration?.unref();
+    this.bits &= ~REFERENCED;
+    if (this.slot >= 0) host().setReferenced(this.slot, false);
   }
 
   /** Whether anything waits on this fd. */
   get waiting(): number {
-    return this.readOps.length + this.writeOps.length + (this.readListener ? 1 : 0);
+    return (this.readOps?.length ?? 0) + (this.writeOps?.length ?? 0) + (this.readListener ? 1 : 0);
   }
 
   /**
@@ -192,40 +261,41 @@ export class IoState {
    */
   dispose(error: unknown): void {
     this.closedError = error;
-    const registration = this.registration;
-    registration?.deregister();
-    this.registration = undefined;
-    const ops = [...this.readOps, ...this.writeOps];
-    this.readOps = [];
-    this.writeOps = [];
-    for (const op of ops) this.settle(op, undefined, error, undefined);
+    const slot = this.slot;
+    this.slot = -1;
+    if (slot >= 0) host().detach(slot);
+    const ops = [...(this.readOps ?? []), ...(this.writeOps ?? [])];
+    this.readOps = undefined;
+    this.writeOps = undefined;
+    // The slot went with its waiter counts: nothing left to remove.
+    for (const op of ops) this.settle(op, undefined, error, false);
     const listener = this.readListener;
     this.readListener = undefined;
-    listener?.(error);
+    if (listener) callListener(listener, error);
   }
 
   /** Runs the queued attempts of one direction until one is not ready. */
-  private run(kind: Kind): void {
-    const queue = kind === 'read' ? this.readOps : this.writeOps;
-    const registration = this.registration;
-    while (queue.length > 0) {
+  private run(queue: PendingOp[]): void {
+    // An attempt may close the socket: dispose() has settled everything queued then.
+    while (queue.length > 0 && this.closedError === undefined) {
       const op = queue[0]!;
       let result: number;
       try {
         result = op.attempt();
       } catch (error) {
         queue.shift();
-        this.settle(op, undefined, error, registration);
+        this.settle(op, undefined, error, true);
         continue;
       }
       if (result < 0) return;
       queue.shift();
-      this.settle(op, result, undefined, registration);
+      this.settle(op, result, undefined, true);
     }
   }
 
-  private settle(op: PendingOp, result: number | undefined, error: unknown, registration: Registration | undefined): void {
-    registration?.removeWaiter();
+  /** Settles a waiting op, and takes its waiter off the registration when `counted`. */
+  private settle(op: PendingOp, result: number | undefined, error: unknown, counted: boolean): void {
+    if (counted && this.slot >= 0) host().removeWaiter(this.slot);
     if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
     if (result === undefined) op.reject(error);
     else op.resolve(result);

@@ -11,7 +11,7 @@ import { C, sys } from '../sys/index.js';
 import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
-import { IoState } from './io-state.js';
+import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
@@ -27,6 +27,11 @@ const addrScratch = Buffer.alloc(128);
 const addrLenScratch = new Uint32Array(1);
 /** Scratch iovec array and msghdr for trySendv (grown on demand). */
 const sendvScratch = { iov: Buffer.alloc(0), msg: Buffer.alloc(64) };
+/**
+ * The origin text accepted sockets share, per listener: built once per listener (a getsockname
+ * and a string), and kept off the Socket object, which every connection would pay a field for.
+ */
+const acceptedOrigins = new WeakMap<Socket, string>();
 
 /** Which side of the socket an operation uses: reading or writing. */
 type Direction = 'read' | 'write';
@@ -91,11 +96,9 @@ export class Socket {
   timeout: number | null;
 
   private fd: number;
-  private io: IoState;
-  private referenced = true;
+  /** Readiness and waiters; also what the leak finalizer holds (fd, origin, ref state). */
+  private readonly io: IoState;
   private peerText: string | undefined;
-  /** Where this socket was created, for the leak warning. */
-  private readonly origin: string;
 
   /** Wraps an fd this process owns; use {@link Socket.create}, {@link Socket.pair} or {@link Socket.fromFd}. */
   protected constructor(fd: number, family: number, type: number, protocol: number, options?: SocketOptions, origin?: string) {
@@ -104,10 +107,9 @@ export class Socket {
     this.type = type;
     this.protocol = protocol;
     this.timeout = options?.timeout ?? null;
-    this.io = new IoState(fd);
     // A stack costs microseconds; accepted sockets share their listener's instead.
-    this.origin = origin ?? captureOrigin(Socket);
-    watchForLeak(this, this.io, fd, this.origin);
+    this.io = new IoState(fd, origin ?? captureOrigin(Socket));
+    watchForLeak(this, this.io);
   }
 
   /** `socket(family, type, protocol)`: a new socket, non-blocking and close-on-exec. */
@@ -187,27 +189,40 @@ export class Socket {
     const d = this.deadline(options, 'accept');
     try {
       for (;;) {
-        const fd = this.live('accept');
-        if (this.io.readReady) {
-          addrLenScratch[0] = addrScratch.length;
-          const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
-          if (r >= 0) {
-            const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
-            const conn = new Socket(r, this.family, this.type, this.protocol, { timeout: this.timeout }, this.acceptedOrigin());
-            if (!this.referenced) conn.unref();
-            return [conn, peer];
-          }
-          const e = sys().errno();
-          // A connection reset before accept is the client's problem, not the listener's.
-          if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
-          if (!isWouldBlock(e)) continue;
-          this.io.readReady = false;
-        }
+        const accepted = this.tryAccept();
+        if (accepted !== null) return accepted;
         await this.io.readable(d.signal);
       }
     } finally {
       d.done();
     }
+  }
+
+  /**
+   * Accepts a pending connection without waiting: the new socket and its peer address, or null
+   * when none is queued (wait with {@link Socket.onNextReadable}). The promise-free form of
+   * {@link Socket.accept}, for accept loops: a burst of connections costs no promise each.
+   * A connection reset before it was accepted (ECONNABORTED) is skipped.
+   * @throws {@link SocketError} for the errors `accept()` rejects with (`EMFILE`, `EBADF`...).
+   */
+  tryAccept(): [Socket, SocketAddress] | null {
+    const fd = this.live('accept');
+    while (this.io.readReady) {
+      addrLenScratch[0] = addrScratch.length;
+      const r = sys().accept4(fd, addrScratch, addrLenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+      if (r >= 0) {
+        const peer = decodeSockaddr(addrScratch, addrLenScratch[0]!);
+        const options = this.timeout === null ? undefined : { timeout: this.timeout };
+        const conn = new Socket(r, this.family, this.type, this.protocol, options, this.acceptedOrigin());
+        if (!this.io.referenced) conn.unref();
+        return [conn, peer];
+      }
+      const e = sys().errno();
+      // A connection reset before accept is the client's problem, not the listener's.
+      if (e !== EINTR && !isWouldBlock(e) && e !== ECONNABORTED) throw systemError('accept', e, this.localText());
+      if (isWouldBlock(e)) this.io.readReady = false;
+    }
+    return null;
   }
 
   /**
@@ -498,9 +513,13 @@ export class Socket {
   tryRecvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0): number {
     if (!this.io.readReady) return -1;
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
-    const r = this.attempt('read', 'recv', (fd) => sys().recv(fd, buffer, nbytes, flags));
+    const fd = this.live('recv');
+    // The call inline rather than through attempt(): no closure per read on the stream hot path.
+    let r: number;
+    do r = sys().recv(fd, buffer, nbytes, flags);
+    while (r < 0 && this.retry('read', 'recv'));
     if (drains && r > 0 && r < nbytes) this.io.shortRead();
-    return r;
+    return r < 0 ? -1 : r;
   }
 
   /**
@@ -510,10 +529,14 @@ export class Socket {
   trySendv(buffers: readonly Uint8Array[]): number {
     this.live('sendmsg');
     if (!this.io.writeReady) return -1;
+    const fd = this.fd;
+    let r: number;
     if (buffers.length === 1) {
-      // One chunk: plain send(), no iovec to lay out.
+      // One chunk: plain send(), no iovec to lay out (and, inline, no closure per write).
       const only = buffers[0]!;
-      return this.attempt('write', 'send', (f) => sys().send(f, only, only.byteLength, C.MSG_NOSIGNAL));
+      do r = sys().send(fd, only, only.byteLength, C.MSG_NOSIGNAL);
+      while (r < 0 && this.retry('write', 'send'));
+      return r < 0 ? -1 : r;
     }
     // The call is synchronous, so one scratch iovec array and msghdr serve every socket.
     const abi = sys().abi;
@@ -521,7 +544,9 @@ export class Socket {
     const iov = sendvScratch.iov;
     writeIovecs(iov, buffers, abi);
     writeMsghdr(sendvScratch.msg, 0, { name: null, nameLen: 0, iov, iovLen: buffers.length, control: null, controlLen: 0 }, abi);
-    return this.attempt('write', 'sendmsg', (f) => sys().sendmsg(f, sendvScratch.msg, C.MSG_NOSIGNAL));
+    do r = sys().sendmsg(fd, sendvScratch.msg, C.MSG_NOSIGNAL);
+    while (r < 0 && this.retry('write', 'sendmsg'));
+    return r < 0 ? -1 : r;
   }
 
   /** Resolves when the socket may be readable (for layers that read with the try* calls). */
@@ -534,9 +559,11 @@ export class Socket {
    * Calls `listener` once, at the next readable edge (or with the error that closed the socket);
    * `undefined` disarms it. The promise-free form of {@link Socket.waitReadable} for read loops
    * that run inside the poller's dispatch (the stream layer's readers). While armed it keeps the
-   * process alive like a pending `recv`. Only one listener per socket.
+   * process alive like a pending `recv`. Only one listener per socket. `listener` may be an
+   * object with an `onReadable(error?)` method ({@link ReadableListener}) instead of a function:
+   * a reader can then be its own listener, with no closure per socket.
    */
-  onNextReadable(listener: ((error?: unknown) => void) | undefined): void {
+  onNextReadable(listener: ReadListener | undefined): void {
     if (listener !== undefined) this.live('poll');
     this.io.setReadListener(listener);
   }
@@ -668,19 +695,17 @@ export class Socket {
 
   /** Let pending operations on this socket keep the process alive (the default), like `net.Socket.ref`. */
   ref(): this {
-    this.referenced = true;
     this.io.ref();
     return this;
   }
 
   /** Whether pending operations on this socket keep the process alive ({@link Socket.ref}). */
   hasRef(): boolean {
-    return this.referenced;
+    return this.io.referenced;
   }
 
   /** Don't let pending operations on this socket keep the process alive. */
   unref(): this {
-    this.referenced = false;
     this.io.unref();
     return this;
   }
@@ -702,10 +727,13 @@ export class Socket {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private acceptedFrom: string | undefined;
-
   private acceptedOrigin(): string {
-    return (this.acceptedFrom ??= `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.origin.replace(/^Error\n/, '\n')}`);
+    let origin = acceptedOrigins.get(this);
+    if (origin === undefined) {
+      origin = `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.io.origin.replace(/^Error\n/, '\n')}`;
+      acceptedOrigins.set(this, origin);
+    }
+    return origin;
   }
 
   private live(syscall: string): number {
@@ -714,13 +742,14 @@ export class Socket {
   }
 
   private release(error: SocketError): void {
-    this.io.dispose(error);
-    forgetLeakWatch(this);
+    // Closed first: the listeners dispose() calls with `error` must see the socket closed.
     this.fd = -1;
+    forgetLeakWatch(this);
+    this.io.dispose(error);
   }
 
   private deadline(options: OperationOptions | undefined, syscall: string, address?: string): Deadline {
-    return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.referenced);
+    return deadline(options, this.timeout, syscall, () => address ?? this.remoteText(), this.io.referenced);
   }
 
   /**
@@ -775,6 +804,21 @@ export class Socket {
       }
       throw systemError(syscall, e, address ?? this.remoteText());
     }
+  }
+
+  /**
+   * After a call returned -1: true to retry it (EINTR), false on EAGAIN (the side's ready flag
+   * cleared until the next edge); any other errno throws the typed error.
+   */
+  private retry(kind: Direction, syscall: string): boolean {
+    const e = sys().errno();
+    if (e === EINTR) return true;
+    if (isWouldBlock(e)) {
+      if (kind === 'read') this.io.readReady = false;
+      else this.io.writeReady = false;
+      return false;
+    }
+    throw systemError(syscall, e, this.remoteText());
   }
 
   private remoteText(): string | undefined {

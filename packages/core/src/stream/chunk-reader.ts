@@ -37,6 +37,16 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
 }
 
 /**
+ * @internal Throws the `EINVAL` error {@link ChunkReader}'s constructor would throw for
+ * `options`, without making a reader: for consumers that make theirs only once there is data.
+ */
+export function checkReadOptions(options: ReadOptions = {}): void {
+  positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
+  positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
+  positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
+}
+
+/**
  * @internal The plain consumer {@link ChunkReader.attachSink} takes: what a subscriber offers.
  * `closed` must turn true once it has had its complete/error or no longer wants chunks.
  */
@@ -114,7 +124,6 @@ export class ChunkReader implements PumpHost {
     this.chunkSize = positiveInt(options.chunkSize, DEFAULT_CHUNK_SIZE, 'chunkSize', 1);
     this.highWaterMark = positiveInt(options.highWaterMark, DEFAULT_READ_HIGH_WATER_MARK, 'highWaterMark', 0);
     const turn = positiveInt(options.readsPerTurn, DEFAULT_READS_PER_TURN, 'readsPerTurn', 1);
-    tuneAllocatorForStreams();
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, turn);
     this.source = new QueuedSource<Buffer>(this.pump, chunkBytes);
@@ -220,7 +229,13 @@ export class ChunkReader implements PumpHost {
     if (n >= this.chunkSize >>> 1) {
       // Mostly full: hand the buffer over instead of copying it.
       chunk = target.subarray(0, n);
-      if (!reused) scratchBuffer = undefined;
+      if (!reused) {
+        scratchBuffer = undefined;
+        // Bulk traffic churns a fresh chunk-sized buffer per read: only now is the allocator
+        // worth tuning. Tuned at construction, a server of idle connections would keep every
+        // byte it freed since (the raised threshold stops glibc from trimming).
+        tuneAllocatorForStreams();
+      }
       // Enough free buffers for the chunk being read while the consumer still holds one or two.
       (this.recycled ??= new RecycledBuffers(RECYCLED_LIMIT)).lend(chunk);
     } else {

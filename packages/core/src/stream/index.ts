@@ -8,6 +8,7 @@ export { StreamErrorCode } from './errors.js';
 export type { PumpHost, ReadStep } from './source.js';
 export {
   ChunkReader,
+  checkReadOptions,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_READ_HIGH_WATER_MARK,
   readChunks,

@@ -4,6 +4,7 @@
  * after a bounded number of reads so one busy socket cannot starve the others.
  */
 import type { Socket } from '../socket/socket.js';
+import type { ReadableListener } from '../socket/io-state.js';
 
 /** What one read attempt of a {@link PumpHost} found. */
 export type ReadStep = 'more' | 'blocked' | 'end';
@@ -27,13 +28,23 @@ export interface PumpHost {
 /** Reads per wake-up before yielding to the event loop, unless the source says otherwise. */
 export const DEFAULT_READS_PER_TURN = 16;
 
+/** One function for every pump's deferred turn: `setImmediate` passes the pump along. */
+function resumeTurn(pump: ReadPump): void {
+  pump.resumeTurn();
+}
+
+/** One function for every pump's end of rest: `setTimeout` passes the pump along. */
+function endRest(pump: ReadPump): void {
+  pump.endRest();
+}
+
 /**
  * @internal
  * Drives a {@link PumpHost} from readiness. States: idle (interest dropped), reading (inside
  * {@link ReadPump.kick}), waiting for an edge, yielded (a setImmediate is pending), resting
  * (interest dropped for the batch delay, a timer pending), stopped.
  */
-export class ReadPump {
+export class ReadPump implements ReadableListener {
   /** The read interest as this pump last set it; undefined until it has set it once. */
   private interest: boolean | undefined;
   private running = false;
@@ -41,14 +52,6 @@ export class ReadPump {
   private waiting = false;
   private immediate: NodeJS.Immediate | undefined;
   private restTimer: NodeJS.Timeout | undefined;
-  private readonly resumeTurn = (): void => {
-    this.immediate = undefined;
-    this.kick();
-  };
-  private readonly endRest = (): void => {
-    this.restTimer = undefined;
-    this.kick();
-  };
 
   /**
    * @param readsPerTurn - Reads per wake-up before yielding to the event loop.
@@ -113,6 +116,18 @@ export class ReadPump {
     }
   }
 
+  /** @internal The deferred turn after a yield to the event loop. */
+  resumeTurn(): void {
+    this.immediate = undefined;
+    this.kick();
+  }
+
+  /** @internal The end of a batch-delay rest: read what gathered. */
+  endRest(): void {
+    this.restTimer = undefined;
+    this.kick();
+  }
+
   private turn(): void {
     this.running = true;
     try {
@@ -123,7 +138,7 @@ export class ReadPump {
           return;
         }
         if (reads >= this.readsPerTurn) {
-          this.immediate = setImmediate(this.resumeTurn);
+          this.immediate = setImmediate(resumeTurn, this);
           return;
         }
         this.setInterest(true);
@@ -158,7 +173,7 @@ export class ReadPump {
    */
   private rest(): void {
     this.setInterest(false);
-    const timer = setTimeout(this.endRest, this.batchDelayMs);
+    const timer = setTimeout(endRest, this.batchDelayMs, this);
     // Like an armed wait, a rest keeps the process alive only if the socket does.
     if (!this.socket.hasRef()) timer.unref();
     this.restTimer = timer;
@@ -173,16 +188,17 @@ export class ReadPump {
   private waitEdge(): void {
     this.waiting = true;
     // A one-shot callback, not a promise: no allocation per wait, and the next reads run inside
-    // the poller's dispatch.
-    this.socket.onNextReadable(this.onEdge);
+    // the poller's dispatch. The pump is its own listener: no closure per reader.
+    this.socket.onNextReadable(this);
   }
 
-  private readonly onEdge = (error?: unknown): void => {
+  /** @internal {@link ReadableListener}: the edge (or the error) {@link ReadPump} waited for. */
+  onReadable(error?: unknown): void {
     if (!this.waiting) return;
     this.waiting = false;
     if (error !== undefined) this.failWith(error);
     else this.kick();
-  };
+  }
 
   private cancelWait(): void {
     if (!this.waiting) return;

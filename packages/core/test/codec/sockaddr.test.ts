@@ -15,6 +15,7 @@ import {
   type SockaddrLayout,
   type SocketAddress,
   type SocketAddressInit,
+  inetNtop,
 } from '../../src/codec/index.js';
 import { hostIsLittleEndian } from '../../src/codec/byte-order.js';
 import { codeOf } from './python.js';
@@ -246,5 +247,33 @@ describe('registerAddressCodec', () => {
     expect(codeOf(() => registerAddressCodec({ ...codec }))).toBe('EINVAL');
     expect(codeOf(() => registerAddressCodec({ ...codec, familyName: 'other' as never }))).toBe('EINVAL');
     expect(codeOf(() => registerAddressCodec({ ...codec, familyNumber: C.AF_INET }))).toBe('EINVAL');
+  });
+});
+
+describe('decoding repeated peers', () => {
+  it('reuses the host text of a repeated address and still decodes every address in any order right', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(arbInet4Address(), arbInet6Address()), { minLength: 1, maxLength: 8 }), fc.nat(), (pool, seed) => {
+        // a sequence with repeats, so both the cache hits and its misses are exercised
+        const order = Array.from({ length: 24 }, (_, i) => pool[(seed + i * i) % pool.length]!);
+        for (const a of order) {
+          const bytes = encodeSockaddr(a);
+          // the reference text comes straight from inet_ntop on the packed address
+          const packed = a.family === 'inet' ? bytes.subarray(4, 8) : bytes.subarray(8, 24);
+          expect(decodeSockaddr(bytes, bytes.length)).toMatchObject({ family: a.family, host: inetNtop(a.family, packed), port: a.port });
+        }
+      }),
+    );
+  });
+
+  it('hands out one host string for consecutive decodes of one address', () => {
+    const bytes = encodeSockaddr({ family: 'inet', host: '10.1.2.3', port: 80 });
+    const a = decodeSockaddr(bytes, bytes.length) as { host: string };
+    const b = decodeSockaddr(bytes, bytes.length) as { host: string };
+    expect(a.host).toBe('10.1.2.3');
+    expect(b.host).toBe(a.host);
+    const other = encodeSockaddr({ family: 'inet', host: '10.1.2.4', port: 80 });
+    expect((decodeSockaddr(other, other.length) as { host: string }).host).toBe('10.1.2.4');
+    expect((decodeSockaddr(bytes, bytes.length) as { host: string }).host).toBe('10.1.2.3');
   });
 });

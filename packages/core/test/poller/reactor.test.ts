@@ -215,6 +215,28 @@ describe.each(DRIVERS)('reactor with the %s driver', (driver) => {
     expect(r.size).toBe(1);
   });
 
+  it('a deregistered handle whose slot was reused cannot touch the new registration', async () => {
+    const r = make();
+    const [a1] = pair();
+    const [a2, b2] = pair();
+    const stale = r.register(a1, { onReady() {} }, { interest: Interest.READABLE });
+    stale.deregister();
+    const c = counter();
+    const fresh = r.register(a2, c.source(), { interest: Interest.READABLE });
+    expect(fresh.token % 2 ** 32).toBe(stale.token % 2 ** 32); // the same slot, a new generation
+    fresh.addWaiter();
+    stale.removeWaiter();
+    stale.unref();
+    stale.deregister();
+    expect(() => stale.setInterest(Interest.WRITABLE)).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_DEREGISTERED' }));
+    expect(r.size).toBe(1);
+    expect(fresh.interest).toBe(Interest.READABLE);
+    send(b2);
+    await until(() => c.events >= 1);
+    fresh.deregister();
+    expect(r.size).toBe(0);
+  });
+
   it('rejects bad arguments and use after deregister with typed errors', () => {
     const r = make();
     const [a] = pair();

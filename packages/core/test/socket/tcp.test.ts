@@ -86,6 +86,24 @@ describe('TCP behaviour', () => {
     for (const s of [...clients, ...accepted, listener]) s.close();
   });
 
+  it('tryAccept: null while nothing is queued, then each pending connection with its peer, without waiting', async () => {
+    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(8);
+    expect(listener.tryAccept()).toBeNull();
+    const clients = [Socket.create(C.AF_INET, C.SOCK_STREAM), Socket.create(C.AF_INET, C.SOCK_STREAM)];
+    await Promise.all(clients.map((c) => c.connect(listener.getsockname())));
+    await listener.waitReadable();
+    const first = listener.tryAccept();
+    const second = listener.tryAccept();
+    expect(listener.tryAccept()).toBeNull();
+    const port = (a: unknown) => (a as { port: number }).port;
+    expect(new Set([port(first![1]), port(second![1])])).toEqual(new Set(clients.map((c) => port(c.getsockname()))));
+    expect(first![0].getpeername()).toEqual(first![1]);
+    for (const s of [...clients, first![0], second![0], listener]) s.close();
+    expect(() => listener.tryAccept()).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
   it('sets and reads typed TCP and socket options', async () => {
     const [listener, client, server] = await pair(C.AF_INET, '127.0.0.1');
     client.setOption('TCP_NODELAY', true);

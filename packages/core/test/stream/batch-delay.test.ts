@@ -21,7 +21,7 @@ function watchRests(): { started: () => number; live: () => number } {
     started++;
     const timer = realSet(() => {
       live.delete(timer);
-      fn();
+      (fn as (...a: unknown[]) => void)(...args);
     }, ms);
     live.add(timer);
     return timer;

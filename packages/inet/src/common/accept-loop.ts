@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import { rx, type Socket, type SocketAddress } from '@rxsock/core';
+import { cancelWait, waitForConnection, type AcceptWaiter } from './accept-wait.js';
 
 /**
  * Errors of `accept()` after which the listener is still fine: out of descriptors (EMFILE for
@@ -34,16 +35,96 @@ export interface AcceptLoopOptions {
 /** Accepts in a row before the loop yields to the event loop. */
 const ACCEPTS_PER_TURN = 64;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
+/** One function for every loop's deferred turn and back-off timer (no closure per wait). */
+function resume(run: AcceptRun): void {
+  run.resume();
+}
+
+/**
+ * One loop (a subscription or a promise accept): it accepts everything queued without a promise per connection (up to
+ * {@link ACCEPTS_PER_TURN}, then it yields with a setImmediate), and then waits for the next
+ * readable edge without one either (see accept-wait.ts).
+ */
+class AcceptRun implements AcceptWaiter {
+  private backoff: number;
+  private stopped = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(
+    private readonly listener: Socket,
+    private readonly sink: AcceptSink,
+    private readonly options: AcceptLoopOptions,
+    private readonly initial: number,
+    private readonly max: number,
+  ) {
+    this.backoff = initial;
+  }
+
+  /** Starts in a microtask, as the promise-based loop did: never inside subscribe(). */
+  start(): void {
+    queueMicrotask(() => this.resume());
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
+    cancelWait(this.listener, this);
+  }
+
+  /** {@link AcceptWaiter}: a connection may be queued, or the listener failed. */
+  wake(error?: unknown): void {
+    if (error === undefined) this.resume();
+    else this.failed(error);
+  }
+
+  /** Accepts what is queued, then waits for the next edge (or yields, after a full turn). */
+  resume(): void {
+    this.timer = undefined;
+    this.immediate = undefined;
+    for (let n = 0; !this.stopped; n++) {
+      if (n === ACCEPTS_PER_TURN) {
+        // A deep backlog would otherwise be accepted in one go; let timers and sockets run.
+        this.immediate = setImmediate(resume, this);
+        return;
+      }
+      let accepted: [Socket, SocketAddress] | null;
+      try {
+        accepted = this.listener.tryAccept();
+      } catch (error) {
+        this.failed(error);
+        return;
+      }
+      if (accepted === null) {
+        waitForConnection(this.listener, this);
+        return;
+      }
+      this.backoff = this.initial;
+      if (this.sink.closed) {
+        accepted[0].close();
+        return;
+      }
+      this.sink.next(accepted);
     }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  }
+
+  private failed(error: unknown): void {
+    if (this.stopped) return;
+    if (this.listener.closed || this.options.isClosing?.()) {
+      this.sink.complete();
+      return;
+    }
+    if (isTransientAcceptError(error)) {
+      this.options.onTransientError?.(error);
+      if (this.stopped) return;
+      this.timer = setTimeout(resume, this.backoff, this);
+      this.backoff = Math.min(this.max, this.backoff * 2);
+      return;
+    }
+    this.sink.error(error);
+  }
 }
 
 /**
@@ -64,50 +145,18 @@ export interface AcceptSink<T = [Socket, SocketAddress]> {
  * non-transient error (error). Returns the stop function.
  */
 export function runAcceptLoop(listener: Socket, sink: AcceptSink, options: AcceptLoopOptions = {}): () => void {
-  const initial = options.initialBackoff ?? 10;
-  const max = options.maxBackoff ?? 1000;
-  const controller = new AbortController();
-  void (async () => {
-    let backoff = initial;
-    let inARow = 0;
-    while (!controller.signal.aborted && !sink.closed) {
-      // A deep backlog is accepted in promise jobs alone; yield now and then so timers and
-      // other sockets get their turn.
-      if (++inARow % ACCEPTS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      let accepted: [Socket, SocketAddress];
-      try {
-        accepted = await listener.accept({ signal: controller.signal, timeout: null });
-      } catch (error) {
-        if (controller.signal.aborted) return;
-        if (listener.closed || options.isClosing?.()) {
-          sink.complete();
-          return;
-        }
-        if (isTransientAcceptError(error)) {
-          options.onTransientError?.(error);
-          await sleep(backoff, controller.signal);
-          backoff = Math.min(max, backoff * 2);
-          continue;
-        }
-        sink.error(error);
-        return;
-      }
-      backoff = initial;
-      if (sink.closed || controller.signal.aborted) {
-        accepted[0].close();
-        return;
-      }
-      sink.next(accepted);
-    }
-  })();
-  return () => controller.abort();
+  const run = new AcceptRun(listener, sink, options, options.initialBackoff ?? 10, options.maxBackoff ?? 1000);
+  run.start();
+  return () => run.stop();
 }
 
 /**
  * Accepts connections on `listener` while subscribed. Transient errors are reported and retried
  * after an exponential back-off (a process out of fds must not lose its server); any other error
  * ends the Observable with it; closing the listener completes it. A socket accepted after the
- * subscriber left is closed, never leaked.
+ * subscriber left is closed, never leaked. Loops wait through the listener's
+ * `onNextReadable` (several loops on one listener share it): do not arm another listener of
+ * your own on a socket while a loop accepts from it.
  */
 export function acceptLoop(listener: Socket, options: AcceptLoopOptions = {}): Observable<[Socket, SocketAddress]> {
   return new (rx().Observable)<[Socket, SocketAddress]>((subscriber) => runAcceptLoop(listener, subscriber, options));

@@ -3,21 +3,22 @@
  * attached: one read side offered in three forms, one writer with water marks, half-close and
  * close, and a `closed` promise.
  */
-import type { Observable, Subscriber } from 'rxjs';
+import type { Observable, Subscriber, TeardownLogic } from 'rxjs';
 import {
   ChunkReader,
+  checkReadOptions,
   chunksIterable,
   pipeSocket,
   SocketError,
   SocketWriter,
   formatAddress,
-  type ChunkSink,
   type ReadOptions,
   type Socket,
   type SocketAddress,
   type WriterOptions,
   rx,
 } from '@rxsock/core';
+import { InputSink, inputObservable } from './input.js';
 
 /** Stream-layer tuning of a {@link Connection}. */
 export interface ConnectionOptions {
@@ -29,6 +30,15 @@ export interface ConnectionOptions {
 
 /** The ways a connection's read side can be consumed; one per connection, chosen by first use. */
 export type ReadMode = 'input$' | 'reader' | 'iterator' | 'messages';
+
+// Connection.state: three flags and the read mode in one field instead of four (a server holds
+// thousands of idle connections).
+const CLOSED = 1;
+const READ_ENDED = 2;
+const WRITE_ENDED = 4;
+/** The read mode sits above the flags, as its index in READ_MODES plus one (0: none yet). */
+const MODE_SHIFT = 3;
+const READ_MODES: readonly ReadMode[] = ['input$', 'reader', 'iterator', 'messages'];
 
 /**
  * One connection. The read side can be consumed in exactly one of three ways, chosen by first
@@ -53,30 +63,15 @@ export class Connection {
   private local: SocketAddress | undefined;
   private remote: SocketAddress | undefined;
   private socketWriter: SocketWriter | undefined;
-  /**
-   * The bytes the peer sends, as chunks. Completes when the peer half-closes or closes (writing
-   * still works), errors with a typed {@link SocketError} (`ECONNRESET`...) and then closes the
-   * connection. Unsubscribing before the end closes the connection: nobody reads any more, and a
-   * half-read connection is of no use. A synchronous `next()` counts as consumed; for async
-   * consumers with backpressure use {@link Connection.reader} or `for await`. One subscriber.
-   */
-  get input$(): Observable<Buffer> {
-    // Made per read, not kept: an idle connection holds no Observable (and rxjs is loaded only
-    // once someone asks for one).
-    return new (rx().Observable)<Buffer>((subscriber) => this.subscribeInput(subscriber));
-  }
+  private inputObservable: Observable<Buffer> | undefined;
   private closedPromise: Promise<void> | undefined;
-
   private readonly options: ConnectionOptions;
-  private readMode: ReadMode | undefined;
-  private chunkReader: ChunkReader | undefined;
-  private inputReader: ChunkReader | undefined;
-  private iterator: AsyncIterableIterator<Buffer> | undefined;
-  private inputSubscriber: Subscriber<Buffer> | undefined;
-  private readEnded = false;
-  private writeEnded = false;
-  private isClosed = false;
-  private resolveClosed: (() => void) | undefined;
+  /**
+   * The consumer of the read side, by mode: the `reader`'s ChunkReader, the `for await`
+   * iterator, or the current `input$` subscription's sink.
+   */
+  private readSide: ChunkReader | AsyncIterableIterator<Buffer> | InputSink | undefined;
+  private state = 0;
   private closeListeners: (() => void) | Array<() => void> | undefined;
 
   /**
@@ -87,8 +82,19 @@ export class Connection {
     this.socket = socket;
     this.options = options;
     this.remote = remoteAddress;
-    // Everything else (addresses, writer, the closed promise, input$) is made on first use: a
-    // server holding thousands of idle connections pays only for what they use.
+    // Everything else (addresses, input$, reader, writer, the closed promise) is made on first
+    // use: a server holding thousands of idle connections pays only for what they use.
+  }
+
+  /**
+   * The bytes the peer sends, as chunks. Completes when the peer half-closes or closes (writing
+   * still works), errors with a typed {@link SocketError} (`ECONNRESET`...) and then closes the
+   * connection. Unsubscribing before the end closes the connection: nobody reads any more, and a
+   * half-read connection is of no use. A synchronous `next()` counts as consumed; for async
+   * consumers with backpressure use {@link Connection.reader} or `for await`. One subscriber.
+   */
+  get input$(): Observable<Buffer> {
+    return (this.inputObservable ??= inputObservable(this));
   }
 
   /** This end's address (`getsockname`, asked once and kept after close). */
@@ -116,7 +122,7 @@ export class Connection {
   /** Settles (always resolves) once the connection is closed, by either side or by an error. */
   get closed(): Promise<void> {
     if (this.closedPromise === undefined) {
-      this.closedPromise = this.isClosed ? Promise.resolve() : new Promise<void>((resolve) => (this.resolveClosed = resolve));
+      this.closedPromise = this.isClosed ? Promise.resolve() : new Promise<void>((resolve) => this.onClose(resolve));
     }
     return this.closedPromise;
   }
@@ -128,13 +134,13 @@ export class Connection {
    */
   get reader(): ChunkReader {
     this.claim('reader');
-    return (this.chunkReader ??= new ChunkReader(this.socket, this.options.read));
+    return (this.readSide ??= new ChunkReader(this.socket, this.options.read)) as ChunkReader;
   }
 
   /** `for await (const chunk of conn)`: each iteration reads one chunk; `break` stops reading. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
     this.claim('iterator');
-    const inner = (this.iterator ??= chunksIterable(this.socket, this.options.read));
+    const inner = (this.readSide ??= chunksIterable(this.socket, this.options.read)) as AsyncIterableIterator<Buffer>;
     const onDone = (r: IteratorResult<Buffer>): IteratorResult<Buffer> => {
       if (r.done) this.readFinished();
       return r;
@@ -165,7 +171,7 @@ export class Connection {
   async end(): Promise<void> {
     if (this.isClosed) return;
     await this.writer.end();
-    this.writeEnded = true;
+    this.state |= WRITE_ENDED;
     this.maybeFinished();
   }
 
@@ -191,17 +197,18 @@ export class Connection {
    */
   close(error?: unknown): void {
     if (this.isClosed) return;
-    this.isClosed = true;
-    // The subscriber hears first, so its teardown stops the reader while the fd is still valid.
-    const subscriber = this.inputSubscriber;
-    this.inputSubscriber = undefined;
-    if (subscriber) {
-      if (error === undefined) subscriber.complete();
-      else subscriber.error(error);
-    }
-    this.chunkReader?.close();
-    this.inputReader?.close();
-    void this.iterator?.return?.();
+    this.state |= CLOSED;
+    const side = this.readSide;
+    if (this.readMode === 'input$') {
+      // The subscriber hears first, so its teardown stops the reader while the fd is still valid.
+      this.readSide = undefined;
+      if (side) {
+        const subscriber = (side as InputSink).subscriber;
+        if (error === undefined) subscriber.complete();
+        else subscriber.error(error);
+      }
+    } else if (this.readMode === 'reader') (side as ChunkReader | undefined)?.close();
+    else if (this.readMode === 'iterator') void (side as AsyncIterableIterator<Buffer> | undefined)?.return?.();
     this.socketWriter?.destroy();
     // Keep the addresses readable after close (logs, error handlers); asked now if never asked.
     try {
@@ -211,7 +218,6 @@ export class Connection {
       // the peer may already be gone (ENOTCONN): what was learned stays
     }
     this.socket.close();
-    this.resolveClosed?.();
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
     if (typeof listeners === 'function') listeners();
@@ -233,6 +239,15 @@ export class Connection {
     return !this.isClosed;
   }
 
+  private get isClosed(): boolean {
+    return (this.state & CLOSED) !== 0;
+  }
+
+  private get readMode(): ReadMode | undefined {
+    const mode = this.state >> MODE_SHIFT;
+    return mode === 0 ? undefined : READ_MODES[mode - 1];
+  }
+
   /** `await using conn = await connect(...)` closes it. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
@@ -245,9 +260,10 @@ export class Connection {
 
   /** @internal Marks the read side as consumed one way; subclasses add message forms. */
   protected claim(mode: ReadMode): void {
-    if (this.readMode === undefined) this.readMode = mode;
-    else if (this.readMode !== mode) {
-      throw new SocketError(`the read side of ${this.toString()} is already consumed through ${this.readMode}`, {
+    const current = this.readMode;
+    if (current === undefined) this.state |= (READ_MODES.indexOf(mode) + 1) << MODE_SHIFT;
+    else if (current !== mode) {
+      throw new SocketError(`the read side of ${this.toString()} is already consumed through ${current}`, {
         code: 'ERR_RXSOCK_SOURCE_BUSY',
       });
     }
@@ -255,82 +271,60 @@ export class Connection {
 
   /** @internal The peer finished sending and the consumer saw it. */
   protected readFinished(): void {
-    this.readEnded = true;
+    this.state |= READ_ENDED;
     this.maybeFinished();
   }
 
   private maybeFinished(): void {
-    if (this.readEnded && this.writeEnded) this.close();
+    if ((this.state & (READ_ENDED | WRITE_ENDED)) === (READ_ENDED | WRITE_ENDED)) this.close();
   }
 
-  private subscribeInput(subscriber: Subscriber<Buffer>): () => void {
+  /** @internal The subscribe function of {@link Connection.input$}. */
+  subscribeInput(subscriber: Subscriber<Buffer>): TeardownLogic {
     try {
       this.claim('input$');
     } catch (e) {
       subscriber.error(e);
-      return () => {};
+      return;
     }
-    if (this.inputSubscriber) {
+    if (this.readSide) {
       subscriber.error(new SocketError('input$ takes one subscriber at a time', { code: 'ERR_RXSOCK_SOURCE_BUSY' }));
-      return () => {};
+      return;
     }
-    if (this.isClosed || this.readEnded) {
+    if (this.state & (CLOSED | READ_ENDED)) {
       subscriber.complete();
-      return () => {};
+      return;
     }
-    this.inputSubscriber = subscriber;
-    // A reader driven straight into one small sink: no inner Observable or subscriber chain per
-    // connection (a server may hold thousands of idle ones).
-    const reader = (this.inputReader = new ChunkReader(this.socket, this.options.read));
+    // The reader is made at the first edge; bad options must still fail the subscription now.
+    checkReadOptions(this.options.read);
     const sink = new InputSink(this, subscriber);
-    reader.attachSink(sink);
-    reader.request(Infinity);
-    return () => {
-      const finished = sink.closed;
-      sink.closed = true;
-      reader.close();
-      if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
-      if (!finished) this.close();
-    };
+    this.readSide = sink;
+    sink.start();
+    return sink;
+  }
+
+  /** @internal The reader of an `input$` subscription, made once there is something to read. */
+  makeInputReader(): ChunkReader {
+    return new ChunkReader(this.socket, this.options.read);
   }
 
   /** @internal The input reader failed: the subscriber hears it, then the connection closes. */
-  inputFailed(subscriber: Subscriber<Buffer>, error: unknown): void {
-    if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
-    subscriber.error(error);
+  inputFailed(sink: InputSink, error: unknown): void {
+    if (this.readSide === sink) this.readSide = undefined;
+    sink.subscriber.error(error);
     this.close();
   }
 
   /** @internal The peer finished sending and the subscriber has had everything. */
-  inputEnded(subscriber: Subscriber<Buffer>): void {
-    if (this.inputSubscriber === subscriber) this.inputSubscriber = undefined;
-    subscriber.complete();
+  inputEnded(sink: InputSink): void {
+    if (this.readSide === sink) this.readSide = undefined;
+    sink.subscriber.complete();
     this.readFinished();
   }
-}
 
-/** Forwards an input reader's chunks to an `input$` subscriber. */
-class InputSink implements ChunkSink {
-  closed = false;
-
-  constructor(
-    private readonly connection: Connection,
-    private readonly subscriber: Subscriber<Buffer>,
-  ) {}
-
-  next(chunk: Buffer): void {
-    this.subscriber.next(chunk);
-  }
-
-  error(error: unknown): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.connection.inputFailed(this.subscriber, error);
-  }
-
-  complete(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.connection.inputEnded(this.subscriber);
+  /** @internal The subscription's teardown ran; `finished`: input had ended or failed first. */
+  inputUnsubscribed(sink: InputSink, finished: boolean): void {
+    if (this.readSide === sink) this.readSide = undefined;
+    if (!finished) this.close();
   }
 }
