@@ -2,14 +2,15 @@
 // both ends (@rxsock/inet: tcpServer + Connection.input$ receiving, connect + Connection.writer
 // sending) against node:net on both ends, in the same run. Reports GB/s measured at the receiver (first
 // byte of the connection to EOF; median of ROUNDS) and each side's CPU time per round.
-// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5).
+// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 9: single
+// rounds on this 2-core VM vary by ±25%).
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/ipc.mjs';
 import { median, report } from './report.mjs';
 
 const BYTES = Number(process.env.BYTES ?? 2 ** 30);
 const CHUNK = Number(process.env.CHUNK ?? 65536);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const peer = fileURLToPath(new URL('./lib/tcp-throughput-peer.mjs', import.meta.url));
 
 async function round(impl) {

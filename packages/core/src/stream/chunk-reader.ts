@@ -109,7 +109,7 @@ export class ChunkReader implements PumpHost {
   /** Subscriber, queue, credit, pause and endings. */
   private readonly source: QueuedSource<Buffer>;
   private chunksObservable: Observable<Buffer> | undefined;
-  /** Made at the first chunk handed out whole (an idle reader has none). */
+  /** Set by {@link ChunkReader.enableRecycling}: the chunks it hands out may be given back. */
   private recycled: RecycledBuffers | undefined;
 
   /**
@@ -194,7 +194,8 @@ export class ChunkReader implements PumpHost {
   }
 
   /**
-   * Gives a delivered chunk's memory back for a later read, once you are done with it: a busy
+   * Gives a delivered chunk's memory back for a later read, once you are done with it (after
+   * {@link ChunkReader.enableRecycling}; otherwise it returns false and does nothing): a busy
    * stream then reuses a few buffers instead of leaving one dead 64 KiB buffer per read to the
    * garbage collector (see {@link ConsumeOptions.recycle}). The chunk is detached: it reads as
    * empty from now on, so a reference kept by mistake cannot see later data. Chunks the reader
@@ -203,6 +204,17 @@ export class ChunkReader implements PumpHost {
    */
   recycle(chunk: Uint8Array): boolean {
     return this.recycled?.giveBack(chunk) ?? false;
+  }
+
+  /**
+   * Lets the chunks read from now on be given back with {@link ChunkReader.recycle}
+   * (`consumeChunks` with `recycle: true` does this). Off by default: remembering which buffers
+   * are yours to give back costs every chunk a weak-set entry, which readers that never recycle
+   * should not pay.
+   */
+  enableRecycling(): void {
+    // Enough free buffers for the chunk being read while the consumer still holds one or two.
+    this.recycled ??= new RecycledBuffers(RECYCLED_LIMIT);
   }
 
   /** @internal {@link PumpHost}: whether the consumer can take more now. */
@@ -236,8 +248,7 @@ export class ChunkReader implements PumpHost {
         // byte it freed since (the raised threshold stops glibc from trimming).
         tuneAllocatorForStreams();
       }
-      // Enough free buffers for the chunk being read while the consumer still holds one or two.
-      (this.recycled ??= new RecycledBuffers(RECYCLED_LIMIT)).lend(chunk);
+      recycled?.lend(chunk);
     } else {
       // Mostly empty: a copy, so a small chunk does not pin a chunkSize allocation.
       chunk = Buffer.from(target.subarray(0, n));

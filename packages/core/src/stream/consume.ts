@@ -49,6 +49,7 @@ export function consumeChunks(source: Socket | ChunkReader, fn: (chunk: Buffer) 
       reject(e);
       return;
     }
+    if (recycle) reader.enableRecycling();
     let settled = false;
     let detach: (() => void) | undefined;
     const finish = (error?: unknown, failed = false): void => {

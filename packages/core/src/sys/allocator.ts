@@ -5,9 +5,14 @@
  * at the rate of the traffic. With glibc's default trim threshold (128 KiB, adjusted at run time)
  * freed buffers at the top of the heap go back to the OS and the next reads fault fresh pages in:
  * measured here, 1 GiB received over loopback TCP took 66,000 to 238,000 minor page faults and
- * 0.40 to 0.89 s of kernel time, against 18,000 faults and 0.22 s with a 32 MiB threshold (node:net
- * in the same conditions: 18,000 to 40,000 faults). So the first bulk read (a chunk that fills at
- * least half a read buffer) raises the threshold to 32 MiB: up to that much freed heap stays
+ * 0.40 to 0.89 s of kernel time, against 18,000 faults and 0.22 s with the threshold raised
+ * (node:net in the same conditions: 18,000 to 40,000 faults).
+ *
+ * The threshold must sit above what one garbage collection frees at once. V8 collects dead read
+ * buffers when about 32 MiB of them are pending (its external-memory trigger), so a 32 MiB
+ * threshold sat right on that edge: 2 GiB runs took either 14,000 or 108,000 to 196,000 faults,
+ * by chance; with 64 MiB, 13,000 to 15,000 every time. So the first bulk read (a chunk that fills
+ * at least half a read buffer) raises the threshold to 64 MiB: up to that much freed heap stays
  * mapped for reuse. Not earlier: with the threshold raised glibc trims nothing, and a server that
  * only ever held idle connections kept ~0.5 KiB per connection of freed heap resident (measured
  * with 10,000). `RXSOCK_MALLOC_TRIM` sets another size in MiB, or `0` to leave the C library's
@@ -18,7 +23,7 @@ import { sys } from './index.js';
 let tuned = false;
 
 /** The trim threshold rxsock applies by default, in bytes. */
-export const DEFAULT_TRIM_THRESHOLD = 32 << 20;
+export const DEFAULT_TRIM_THRESHOLD = 64 << 20;
 
 /**
  * Applies the allocator tuning once per process (see the module comment). Returns the threshold

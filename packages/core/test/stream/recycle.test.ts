@@ -16,9 +16,25 @@ async function pair(): Promise<[Socket, Socket]> {
 }
 
 describe('ChunkReader.recycle', () => {
+  it('does nothing unless recycling was enabled', async () => {
+    const [client, server] = await pair();
+    const reader = new ChunkReader(server);
+    const got: Buffer[] = [];
+    reader.attachSink({ closed: false, next: (c) => got.push(c), error: () => {}, complete: () => {} });
+    reader.request(Infinity);
+    await client.sendAll(Buffer.alloc(60_000, 1));
+    await waitFor(() => got.reduce((n, c) => n + c.length, 0) === 60_000, 'the bytes');
+    for (const c of got) {
+      expect(reader.recycle(c)).toBe(false);
+      expect(c.length).toBeGreaterThan(0);
+    }
+    reader.close();
+  });
+
   it('takes back a whole chunk it handed out and detaches it; leaves copies and foreign buffers alone', async () => {
     const [client, server] = await pair();
     const reader = new ChunkReader(server, { chunkSize: 65536 });
+    reader.enableRecycling();
     const got: Buffer[] = [];
     reader.attachSink({ closed: false, next: (c) => got.push(c), error: () => {}, complete: () => {} });
     reader.request(Infinity);
@@ -50,6 +66,7 @@ describe('ChunkReader.recycle', () => {
     const expected = createHash('sha256');
     for (let i = 0; i < rounds; i++) expected.update(block);
     const reader = new ChunkReader(server, { highWaterMark: 256 * 1024 });
+    reader.enableRecycling();
     const hash = createHash('sha256');
     let bytes = 0;
     let takenBack = 0;

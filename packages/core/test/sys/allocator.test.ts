@@ -12,7 +12,7 @@ const run = (env: Record<string, string>) =>
   }).stdout.trim();
 
 describe('allocator tuning for stream reads', () => {
-  it('raises glibc M_TRIM_THRESHOLD once, to 32 MiB by default', () => {
+  it('raises glibc M_TRIM_THRESHOLD once, to 64 MiB by default', () => {
     expect(tuneAllocatorForStreams()).toBe(DEFAULT_TRIM_THRESHOLD);
     expect(tuneAllocatorForStreams()).toBe(0); // once per process
   });
