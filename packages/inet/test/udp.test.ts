@@ -317,3 +317,34 @@ describe('multicast loopback flag (veth in a namespace: on lo every packet comes
     }
   });
 });
+
+describe('udpSocket receive options', () => {
+  it('bad receive options fail at creation with a typed EINVAL, and no socket is left open', async () => {
+    const report = await checkFdLeak(() => {
+      for (const receive of [{ batchDelayMs: -1 }, { batchSize: 0 }, { overflow: 'sometimes' as never }]) {
+        let error: unknown;
+        try {
+          udpSocket({ host: '127.0.0.1', port: 0, receive });
+        } catch (e) {
+          error = e;
+        }
+        expect((error as { code?: string }).code).toBe('EINVAL');
+      }
+    });
+    expect(report.leaked).toEqual([]);
+  });
+
+  it('batchDelayMs reaches the reader: a burst after the first datagram arrives together', async () => {
+    const rx = udpSocket({ host: '127.0.0.1', port: 0, receive: { batchDelayMs: 30 } });
+    const tx = udpSocket({ host: '127.0.0.1', port: 0 });
+    cleanup.push(() => rx.close(), () => tx.close());
+    const at: number[] = [];
+    rx.datagrams$.subscribe(() => at.push(performance.now()));
+    const to = { host: '127.0.0.1', port: rx.address().port };
+    await tx.send(Buffer.from('first'), to);
+    await waitFor(() => at.length === 1, 'the first datagram');
+    await tx.sendMany([1, 2, 3].map(() => ({ data: Buffer.from('burst'), address: to })));
+    await waitFor(() => at.length === 4, 'the burst');
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29);
+  });
+});

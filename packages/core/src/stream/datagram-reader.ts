@@ -96,6 +96,28 @@ const SMALL_COPY = 128;
 /** A longer pause is a misconfiguration: the receive buffer would have to hold seconds of traffic. */
 const MAX_BATCH_DELAY_MS = 1000;
 
+/**
+ * @internal Checks the options of a {@link DatagramReader} and fills in the defaults; throws the
+ * typed `EINVAL` its constructor would, for owners that make their reader only on first use.
+ */
+export function checkDatagramReaderOptions(options: DatagramReaderOptions = {}): Required<Pick<DatagramReaderOptions, 'batchSize' | 'slotSize' | 'queueLimit' | 'batchesPerTurn' | 'batchDelayMs' | 'overflow' | 'controlSize'>> {
+  const batchDelayMs = options.batchDelayMs ?? 0;
+  if (!Number.isFinite(batchDelayMs) || batchDelayMs < 0 || batchDelayMs > MAX_BATCH_DELAY_MS) throw invalidArgument(`batchDelayMs must be between 0 and ${MAX_BATCH_DELAY_MS}, got ${String(batchDelayMs)}`);
+  const overflow = options.overflow ?? 'drop-oldest';
+  if (!['drop-newest', 'drop-oldest', 'error'].includes(overflow)) throw invalidArgument(`unknown overflow policy ${String(overflow)}`);
+  const controlSize = options.controlSize ?? 0;
+  if (!Number.isSafeInteger(controlSize) || controlSize < 0) throw invalidArgument(`controlSize must be an integer >= 0, got ${String(controlSize)}`);
+  return {
+    batchSize: checkCount(options.batchSize, 64, 'batchSize'),
+    slotSize: checkCount(options.slotSize, 65536, 'slotSize'),
+    queueLimit: checkCount(options.queueLimit, 4096, 'queueLimit'),
+    batchesPerTurn: checkCount(options.batchesPerTurn, 4, 'batchesPerTurn'),
+    batchDelayMs,
+    overflow,
+    controlSize,
+  };
+}
+
 /** Shared by every datagram without ancillary data. */
 const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMessage[];
 
@@ -154,16 +176,9 @@ export class DatagramReader implements PumpHost {
     private readonly socket: Socket,
     options: DatagramReaderOptions = {},
   ) {
-    const batchSize = checkCount(options.batchSize, 64, 'batchSize');
-    const slotSize = checkCount(options.slotSize, 65536, 'slotSize');
-    this.queueLimit = checkCount(options.queueLimit, 4096, 'queueLimit');
-    const turn = checkCount(options.batchesPerTurn, 4, 'batchesPerTurn');
-    const delay = options.batchDelayMs ?? 0;
-    if (!Number.isFinite(delay) || delay < 0 || delay > MAX_BATCH_DELAY_MS) throw invalidArgument(`batchDelayMs must be between 0 and ${MAX_BATCH_DELAY_MS}, got ${String(delay)}`);
-    this.policy = options.overflow ?? 'drop-oldest';
-    if (!['drop-newest', 'drop-oldest', 'error'].includes(this.policy)) throw invalidArgument(`unknown overflow policy ${String(this.policy)}`);
-    const extraControl = options.controlSize ?? 0;
-    if (!Number.isSafeInteger(extraControl) || extraControl < 0) throw invalidArgument(`controlSize must be an integer >= 0, got ${String(extraControl)}`);
+    const { batchSize, slotSize, queueLimit, batchesPerTurn, batchDelayMs, overflow, controlSize: extraControl } = checkDatagramReaderOptions(options);
+    this.queueLimit = queueLimit;
+    this.policy = overflow;
     const kernelDrops = options.kernelDrops ?? true;
     if (kernelDrops) socket.setOption('SO_RXQ_OVFL', true);
     const controlSize = extraControl + (kernelDrops ? cmsgSpace(4) : 0);
@@ -171,7 +186,7 @@ export class DatagramReader implements PumpHost {
     this.decodeAncillary = extraControl > 0;
     this.countDrops = kernelDrops;
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
-    this.pump = new ReadPump(socket, this, turn, delay);
+    this.pump = new ReadPump(socket, this, batchesPerTurn, batchDelayMs);
     this.source = new QueuedSource<Datagram>(this.pump);
   }
 

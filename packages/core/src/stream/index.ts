@@ -28,6 +28,7 @@ export { sinkTo, type SinkOptions } from './sink.js';
 export { pipeSocket, type PipeOptions } from './pipe.js';
 export {
   DatagramReader,
+  checkDatagramReaderOptions,
   readDatagrams,
   type Datagram,
   type DatagramCounters,

@@ -7,6 +7,7 @@ import type { Observable, Subscriber } from 'rxjs';
 import {
   C,
   DatagramReader,
+  checkDatagramReaderOptions,
   Socket,
   type ControlMessage,
   type Datagram,
@@ -332,6 +333,8 @@ export function udpSocket(options: UdpSocketOptions = {}): UdpSocket {
   const family: IpFamilyName =
     options.family ?? (options.host !== undefined && options.host.includes(':') ? 'inet6' : 'inet');
   const af = afOf(family);
+  // The reader is made at the first subscription; bad receive options fail here, not there.
+  checkDatagramReaderOptions(options.receive);
   const socket = Socket.create(af, C.SOCK_DGRAM);
   try {
     if (options.reuseAddress) socket.setOption('SO_REUSEADDR', true);
