@@ -3,20 +3,52 @@
  * a fresh Node process, where the module cache tells what was loaded.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Preloaded to play an application without rxjs installed: resolving 'rxjs' fails the way a
+ * missing package does.
+ */
+const WITHOUT_RXJS = `
+  const Module = require('node:module');
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    if (request === 'rxjs' || request.startsWith('rxjs/')) {
+      const error = new Error("Cannot find module '" + request + "'");
+      error.code = 'MODULE_NOT_FOUND';
+      throw error;
+    }
+    return resolve.call(this, request, ...rest);
+  };
+`;
+
+let scratch: string | undefined;
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function withoutRxjsFile(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), 'rxsock-no-rxjs-'));
+  const file = join(scratch, 'without-rxjs.cjs');
+  writeFileSync(file, WITHOUT_RXJS);
+  return file;
+}
+
 /** Runs `body` as an ES module in a fresh process at the repo root; returns what it printed as JSON. */
-function run(body: string): Record<string, unknown> {
+function run(body: string, options: { withoutRxjs?: boolean } = {}): Record<string, unknown> {
   const code = `
     import { createRequire } from 'node:module';
     const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => /[\\\\/]rxjs[\\\\/]/.test(k));
     ${body}
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  const preload = options.withoutRxjs ? ['--require', withoutRxjsFile()] : [];
+  const r = spawnSync(process.execPath, [...preload, '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
   if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
@@ -58,5 +90,27 @@ describe('rxjs is loaded on first use', () => {
       console.log(JSON.stringify({ same: datagrams$ instanceof Observable, text }));
     `);
     expect(out).toEqual({ same: true, text: 'hi' });
+  });
+
+  it('without rxjs installed the credit API works, and an Observable API says what is missing', () => {
+    const out = run(
+      `
+      const { consumeChunks, C, Socket } = await import('@rxsock/core');
+      const { tcpServer } = await import('@rxsock/inet');
+      const server = tcpServer({ host: '127.0.0.1', port: 0 });
+      const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      const [conn] = await Promise.all([server.accept(), client.connect(['127.0.0.1', server.port])]);
+      await client.send(Buffer.from('still works'));
+      client.shutdown('write');
+      let text = '';
+      await consumeChunks(conn.reader, (chunk) => { text += chunk; });
+      let code;
+      try { server.connections$; } catch (e) { code = e.code; }
+      conn.close(); client.close(); server.close();
+      console.log(JSON.stringify({ text, code, loaded: loaded() }));
+    `,
+      { withoutRxjs: true },
+    );
+    expect(out).toEqual({ text: 'still works', code: 'ERR_RXSOCK_RXJS_MISSING', loaded: false });
   });
 });
