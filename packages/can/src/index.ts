@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * `@rxsock/can`: SocketCAN on top of `@rxsock/core`. CAN_RAW classic, FD and XL frames as RxJS
+ * observables with kernel timestamps, interface and drop counts; filters and error frames; a
+ * sender that rides out a full device queue (ENOBUFS); candump logs, pcap/pcapng and replay; a
+ * CLI with can-utils' syntax.
+ */
+export * from './codec/index.js';
+export * from './socket/index.js';
+export * from './log/index.js';
