@@ -147,6 +147,19 @@ export class MessageBatch {
     return true;
   }
 
+  /**
+   * The ancillary-data area of the whole batch (message `i`'s starts at `i × controlSlotSize`),
+   * or null without one: for family decoders that read their control messages in place.
+   */
+  get controlBuffer(): Buffer | null {
+    return this.controls;
+  }
+
+  /** Bytes of ancillary-data space per message (the `controlSize` option). */
+  get controlSlotSize(): number {
+    return this.controlSize;
+  }
+
   /** Bytes of ancillary data the kernel wrote for message `i`. */
   controlLength(i: number): number {
     if (!this.controls) return 0;

@@ -68,6 +68,22 @@ export interface DatagramReaderOptions {
 }
 
 /**
+ * Turns received messages into the reader's items straight from the receive batch, instead of
+ * the default copied-out {@link Datagram}: a family package (CAN) decodes its frames with one
+ * object per message and no intermediate copy. Called synchronously; the batch is valid only
+ * during the call.
+ */
+export interface DatagramDecoder<T> {
+  /** Called once per `recvmmsg` batch of `count` messages, before {@link DatagramDecoder.decode}. */
+  begin?(batch: MessageBatch, count: number): void;
+  /**
+   * Message `index` of `batch` as an item. A thrown error fails the stream (use typed errors,
+   * such as core's `ERR_RXSOCK_DECODE`).
+   */
+  decode(batch: MessageBatch, index: number): T;
+}
+
+/**
  * Counts kept by a {@link DatagramReader}. Every datagram read is either delivered, still
  * queued, or counted as dropped: `received = delivered + queued + droppedNewest + droppedOldest`.
  */
@@ -136,14 +152,14 @@ const NO_ANCILLARY: ControlMessage[] = Object.freeze([]) as unknown as ControlMe
  * reader.request(Infinity);
  * ```
  */
-export class DatagramReader implements PumpHost {
+export class DatagramReader<T = Datagram> implements PumpHost {
   /**
    * The datagrams, as granted with {@link DatagramReader.request}. Errors with the socket's
    * typed {@link SocketError} or `ERR_RXSOCK_QUEUE_OVERFLOW`; completes on
    * {@link DatagramReader.close}. One subscriber at a time; unsubscribing stops reading.
    */
-  get datagrams$(): Observable<Datagram> {
-    return (this.datagramsObservable ??= new (rx().Observable)<Datagram>((subscriber) => this.source.attach(subscriber)));
+  get datagrams$(): Observable<T> {
+    return (this.datagramsObservable ??= new (rx().Observable)<T>((subscriber) => this.source.attach(subscriber)));
   }
 
   /** Each time the kernel's cumulative drop counter moves, by how much (only deltas above 0). */
@@ -152,6 +168,7 @@ export class DatagramReader implements PumpHost {
   }
 
   private readonly batch: MessageBatch;
+  private readonly decoder: DatagramDecoder<T> | undefined;
   /** Whether the user asked for ancillary data (otherwise only the drop counter is read). */
   private readonly decodeAncillary: boolean;
   private readonly countDrops: boolean;
@@ -159,9 +176,9 @@ export class DatagramReader implements PumpHost {
   private readonly policy: OverflowPolicy;
   private readonly pump: ReadPump;
   /** Subscriber, queue, credit and endings; it counts the datagrams delivered. */
-  private readonly source: QueuedSource<Datagram>;
+  private readonly source: QueuedSource<T>;
   private readonly drops = new LazySubject<number>();
-  private datagramsObservable: Observable<Datagram> | undefined;
+  private datagramsObservable: Observable<T> | undefined;
   /** The counters but `delivered`, which `source` keeps. */
   private readonly counts: Omit<DatagramCounters, 'delivered'> = { received: 0, droppedNewest: 0, droppedOldest: 0, kernelDrops: 0 };
   private lastKernelCount = 0;
@@ -170,12 +187,16 @@ export class DatagramReader implements PumpHost {
    * @param socket - A datagram socket (bound or connected). With `kernelDrops` (the default)
    * SO_RXQ_OVFL is switched on here.
    * @param options - Batching, queue, overflow policy and drop counting.
+   * @param decoder - Makes the items from the receive batch; without it the items are
+   * {@link Datagram}s (and `T` must be left at its default).
    * @throws {@link SocketError} for options out of range or when SO_RXQ_OVFL cannot be set.
    */
   constructor(
     private readonly socket: Socket,
     options: DatagramReaderOptions = {},
+    decoder?: DatagramDecoder<T>,
   ) {
+    this.decoder = decoder;
     const { batchSize, slotSize, queueLimit, batchesPerTurn, batchDelayMs, overflow, controlSize: extraControl } = checkDatagramReaderOptions(options);
     this.queueLimit = queueLimit;
     this.policy = overflow;
@@ -187,7 +208,7 @@ export class DatagramReader implements PumpHost {
     this.countDrops = kernelDrops;
     // The reader is its own pump host: no closures per reader (a server may hold thousands).
     this.pump = new ReadPump(socket, this, batchesPerTurn, batchDelayMs);
-    this.source = new QueuedSource<Datagram>(this.pump);
+    this.source = new QueuedSource<T>(this.pump);
   }
 
   /** A snapshot of the counters. */
@@ -232,6 +253,7 @@ export class DatagramReader implements PumpHost {
     // The kernel's drop counter is cumulative, so the newest datagram of the batch has the
     // latest value: one look per batch instead of a control-message decode per datagram.
     if (this.countDrops) this.countKernelDrops(batch.dropCount(n - 1));
+    if (this.decoder) return this.decodeBatch(batch, n, this.decoder);
     // One allocation holds the whole batch's payloads; each datagram gets a slice of it.
     let total = 0;
     for (let i = 0; i < n; i++) total += Math.min(batch.length(i), batch.slotSize);
@@ -263,7 +285,31 @@ export class DatagramReader implements PumpHost {
       } else batch.payload.copy(store, offset, start, start + len);
       const data = store.subarray(offset, offset + len);
       offset += len;
-      q.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) });
+      q.push({ data, address: batch.address(i), ancillary: this.decodeAncillary ? batch.ancillary(i) : NO_ANCILLARY, flags: batch.flags(i) } as T);
+    }
+    return 'more';
+  }
+
+  /** {@link DatagramReader.readOnce} with the owner's decoder: the same queue rules, no copy. */
+  private decodeBatch(batch: MessageBatch, n: number, decoder: DatagramDecoder<T>): ReadStep {
+    decoder.begin?.(batch, n);
+    const q = this.source;
+    for (let i = 0; i < n; i++) {
+      if (q.closed || q.failure !== undefined || !q.consumer) return 'more';
+      this.counts.received++;
+      if (q.queue.length >= this.queueLimit) {
+        if (this.policy === 'drop-newest') {
+          this.counts.droppedNewest++;
+          continue;
+        }
+        if (this.policy === 'error') {
+          this.counts.droppedNewest++;
+          throw streamError(StreamErrorCode.QUEUE_OVERFLOW, `datagram queue full (${this.queueLimit} datagrams)`, 'recvmmsg');
+        }
+        q.dropOldest();
+        this.counts.droppedOldest++;
+      }
+      q.push(decoder.decode(batch, i));
     }
     return 'more';
   }

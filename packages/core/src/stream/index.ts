@@ -32,6 +32,7 @@ export {
   readDatagrams,
   type Datagram,
   type DatagramCounters,
+  type DatagramDecoder,
   type DatagramReaderOptions,
   type OverflowPolicy,
 } from './datagram-reader.js';
