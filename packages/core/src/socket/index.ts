@@ -7,3 +7,4 @@ export type { ReadableListener, ReadListener } from './io-state.js';
 export { socketOptions, type OptionSpec, type Kind as OptionKind, type OptionName, type OptionValue, type OptionValueKinds, type Linger, type Credentials, type Ipv4Membership, type Ipv6Membership } from './options.js';
 export { getaddrinfo, getnameinfo, type AddrInfo, type AddrInfoOptions } from './resolve.js';
 export { gethostname, ifNameIndex, ifNameToIndex, ifIndexToName } from './netif.js';
+export { attachFilter, detachFilter, SOCK_FILTER_SIZE, BPF_MAXINSNS } from './bpf-filter.js';

@@ -129,6 +129,34 @@ export interface SysCalls {
 
   /** Address of a Buffer's bytes, for pointers stored inside structures (msghdr, iovec). */
   addressOf(buf: Bytes): bigint;
+
+  /**
+   * `mmap(addr or NULL, length, prot, flags, fd, offset)`: the mapping's address, or -1n on
+   * failure (errno set). Used for kernel rings shared with a socket (TPACKET_V3).
+   */
+  mmap(addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number): bigint;
+  /** `munmap(addr, length)`. */
+  munmap(addr: bigint, length: number): number;
+  /**
+   * An ArrayBuffer over `length` bytes of native memory at `addr` (no copy). It is not
+   * detachable: the memory must stay mapped for as long as the buffer is reachable.
+   */
+  memoryView(addr: bigint, length: number): ArrayBuffer;
+  /**
+   * Loads an optional shared library by the first of `names` that loads, or null when none
+   * does. Its functions are declared with C prototypes, as koffi takes them.
+   */
+  loadLibrary(names: readonly string[]): NativeLibrary | null;
+}
+
+/** A shared library loaded with {@link SysCalls.loadLibrary}. */
+export interface NativeLibrary {
+  /** The file name that loaded. */
+  readonly name: string;
+  /** A function of the library from its C prototype (`'int pcap_compile(void *p, ...)'`). */
+  func(prototype: string): (...args: never[]) => unknown;
+  /** Reads a NUL-terminated C string at a native address (null for a null pointer). */
+  readCString(ptr: unknown): string | null;
 }
 
 /** `struct addrinfo` hints. */

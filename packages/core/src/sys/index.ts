@@ -61,5 +61,5 @@ export function uv(): UvCalls {
 /** This OS's constants (`C.AF_INET`, `C.SO_REUSEADDR`, ...). */
 export const C: SocketConstants = platform().constants;
 
-export type { SysCalls, UvCalls, AbiLayout, AddrinfoEntry, AddrinfoHints, AddrinfoResult, Bytes } from './api.js';
+export type { SysCalls, UvCalls, AbiLayout, AddrinfoEntry, AddrinfoHints, AddrinfoResult, Bytes, NativeLibrary } from './api.js';
 export type { SocketConstants, ConstantName } from './constants-linux.js';

@@ -197,6 +197,29 @@ export function createLinuxSys(): SysCalls {
     eventfd: f('int eventfd(uint32_t initval, int flags)'),
 
     addressOf: (buf) => koffi.address(buf) as bigint,
+    mmap: ((fn) => (addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number) => {
+      const p = fn(addr, length, prot, flags, fd, offset) as bigint | null;
+      // MAP_FAILED is (void *)-1: koffi hands it back as an address, never as null.
+      return p === null || p === 0xffffffffffffffffn ? -1n : p;
+    })(f('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)')),
+    munmap: f('int munmap(void *addr, size_t length)'),
+    memoryView: (addr, length) => koffi.view(addr, length) as ArrayBuffer,
+    loadLibrary: (names) => {
+      for (const name of names) {
+        let lib: LibraryHandle;
+        try {
+          lib = koffi.load(name);
+        } catch {
+          continue; // not installed under this name: try the next
+        }
+        return {
+          name,
+          func: (prototype: string) => lib.func(prototype) as (...args: never[]) => unknown,
+          readCString: (ptr: unknown) => (ptr === null ? null : (koffi.decode(ptr, 'char', -1) as string)),
+        };
+      }
+      return null;
+    },
     setMallocTrimThreshold: (bytes) => mallopt !== undefined && mallopt(-1 /* M_TRIM_THRESHOLD */, bytes) === 1,
   };
 }
