@@ -1,0 +1,161 @@
+/**
+ * Replay of a candump log: the entries again, at their original pace or as fast as the consumer
+ * takes them, once, n times or forever; as an async iterable, an Observable, or sent to a socket.
+ */
+import type { Observable } from 'rxjs';
+import { rx } from '@rxsock/core';
+import type { CanFrame } from '../codec/frame.js';
+import { readCandumpLog, type CandumpLogDecoderOptions } from './log-reader.js';
+import type { CandumpLogEntry } from './log-line.js';
+
+/** Options of {@link replayCandumpLog}. */
+export interface ReplayOptions extends CandumpLogDecoderOptions {
+  /**
+   * `'original'` (default): each entry is due at its log time relative to the first entry of
+   * its loop, like canplayer. `'fast'`: every entry at once, paced only by the consumer (like
+   * `canplayer -t`).
+   */
+  timing?: 'original' | 'fast';
+  /** Play speed factor for `'original'` timing: 2 plays twice as fast. Default 1. */
+  speed?: number;
+  /** How many times to play the log: a count (default 1) or `true` for forever (`canplayer -l i`). */
+  loop?: number | true;
+  /**
+   * Gaps in the log longer than this many seconds are skipped (played as no gap), like
+   * `canplayer -s`. Default: none skipped. A timestamp going backwards always restarts the clock.
+   */
+  skipGapSec?: number;
+}
+
+/** Where the entries come from: a log file path, an in-memory list (replayable), or a one-shot stream of entries. */
+export type ReplaySource = string | Iterable<CandumpLogEntry> | AsyncIterable<CandumpLogEntry>;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function entryNs(e: CandumpLogEntry): bigint {
+  return BigInt(e.timestampSec) * 1_000_000_000n + BigInt(e.timestampNsec);
+}
+
+function checkOptions(options: ReplayOptions): void {
+  const { timing = 'original', speed = 1, loop = 1 } = options;
+  if (timing !== 'original' && timing !== 'fast') throw new RangeError(`timing must be 'original' or 'fast', got ${String(timing)}`);
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${String(speed)}`);
+  if (loop !== true && (!Number.isInteger(loop) || loop < 1)) throw new RangeError(`loop must be a positive integer or true, got ${String(loop)}`);
+  if (options.skipGapSec !== undefined && !(options.skipGapSec > 0)) throw new RangeError('skipGapSec must be positive');
+}
+
+/**
+ * The entries of a log, each yielded when it is due. With `'original'` timing the generator
+ * sleeps (timers, never a busy wait) until the next entry's time and then yields every entry
+ * already due, so sub-millisecond gaps cost no extra timer. Nothing is read ahead: a file is
+ * read one chunk at a time as entries are taken.
+ *
+ * @throws RangeError for bad options; a one-shot async source with `loop` other than 1 throws
+ * when the second loop starts; {@link CanLogError} for a bad line.
+ */
+export async function* replayCandumpLog(source: ReplaySource, options: ReplayOptions = {}): AsyncGenerator<CandumpLogEntry, void, undefined> {
+  checkOptions(options);
+  const fast = options.timing === 'fast';
+  const speed = options.speed ?? 1;
+  const loops = options.loop ?? 1;
+  const skipGapNs = options.skipGapSec !== undefined ? BigInt(Math.round(options.skipGapSec * 1e9)) : undefined;
+  const oneShot = typeof source !== 'string' && !(Symbol.iterator in source);
+  for (let round = 0; loops === true || round < loops; round++) {
+    if (round > 0 && oneShot) throw new RangeError('a one-shot async source can be played once: pass a path or an array to loop');
+    const entries: Iterable<CandumpLogEntry> | AsyncIterable<CandumpLogEntry> = typeof source === 'string' ? readCandumpLog(source, options) : source;
+    // Log time `base` maps to wall time `start` (ms, performance clock).
+    let base: bigint | undefined;
+    let last: bigint | undefined;
+    let start = 0;
+    let count = 0;
+    for await (const entry of entries) {
+      count++;
+      if (!fast) {
+        const t = entryNs(entry);
+        if (base === undefined || (last !== undefined && (t < last || (skipGapNs !== undefined && t - last > skipGapNs)))) {
+          // First entry, a clock jump backwards, or a skipped gap: this entry is due now.
+          base = t;
+          start = performance.now();
+        }
+        last = t;
+        const due = start + Number(t - base) / 1e6 / speed;
+        const wait = due - performance.now();
+        if (wait >= 1) await sleep(wait);
+      }
+      yield entry;
+    }
+    if (count === 0) return; // nothing to loop over
+  }
+}
+
+/**
+ * {@link replayCandumpLog} as an Observable. Unsubscribing stops the replay (and closes a file
+ * being read). Each subscription replays from the start.
+ */
+export function replay$(source: ReplaySource, options: ReplayOptions = {}): Observable<CandumpLogEntry> {
+  checkOptions(options);
+  return new (rx().Observable)<CandumpLogEntry>((subscriber) => {
+    const it = replayCandumpLog(source, options);
+    let stopped = false;
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (stopped) return;
+          if (r.done === true) break;
+          subscriber.next(r.value);
+        }
+        subscriber.complete();
+      } catch (err) {
+        if (!stopped) subscriber.error(err);
+      }
+    })();
+    return () => {
+      stopped = true;
+      void it.return(undefined);
+    };
+  });
+}
+
+/** What {@link sendReplay} sends through: a CAN_RAW socket (its `send`), or anything with the same method. */
+export interface ReplayTarget {
+  /** Sends one frame, on the interface `ifindex` when given (a socket bound to all interfaces). */
+  send(frame: CanFrame, ifindex?: number): Promise<void>;
+}
+
+/** Options of {@link sendReplay}. */
+export interface SendReplayOptions extends ReplayOptions {
+  /**
+   * Which interface index each logged interface name is sent on (canplayer's `vcan1=vcan0`
+   * assignment, resolved). An entry whose interface is not in the map is skipped when a map is
+   * given; without a map every frame goes through `target.send(frame)` unchanged.
+   */
+  interfaces?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Replays a log into a socket, waiting for each send (so the socket's writer, not an unbounded
+ * queue, sets the pace when the bus is slower than the log).
+ * @returns How many frames were sent and how many were skipped for an unmapped interface.
+ */
+export async function sendReplay(target: ReplayTarget, source: ReplaySource, options: SendReplayOptions = {}): Promise<{ sent: number; skipped: number }> {
+  let sent = 0;
+  let skipped = 0;
+  const map = options.interfaces;
+  for await (const entry of replayCandumpLog(source, options)) {
+    if (map === undefined) {
+      await target.send(entry.frame);
+    } else {
+      const ifindex = map.get(entry.interfaceName);
+      if (ifindex === undefined) {
+        skipped++;
+        continue;
+      }
+      await target.send(entry.frame, ifindex);
+    }
+    sent++;
+  }
+  return { sent, skipped };
+}
