@@ -6,3 +6,4 @@
 export * from './arbitraries.js';
 export * from './fd-leak.js';
 export * from './loopback.js';
+export * from './kernel-vm/index.js';
