@@ -54,3 +54,4 @@ export {
   decodeUint32,
   encodeUint32,
 } from './cmsg.js';
+export * from './capture-file/index.js';
