@@ -270,6 +270,7 @@ export function canFrame(init: ClassicCanFrameInit): ClassicCanFrame {
     if (!Number.isInteger(init.id) || init.id < 0 || init.id > CAN_ERR_MASK) throw new CanFrameError(`error class ${String(init.id)} out of range`);
   } else checkId(init.id, extended);
   const rtr = init.rtr ?? false;
+  if (rtr && error) throw new CanFrameError('a frame is either an RTR or an error frame, not both');
   const data = rtr ? EMPTY : bytes(init.data);
   if (rtr && init.data !== undefined && init.data.length > 0) throw new CanFrameError('an RTR frame carries no data');
   if (data.length > 8) throw new CanFrameError(`a classic CAN frame carries at most 8 bytes, got ${data.length}`);
