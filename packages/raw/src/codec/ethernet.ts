@@ -56,7 +56,7 @@ export class EthernetView {
     let at = offset + 12;
     let count = 0;
     while (isVlanTpid(u16(bytes, at))) {
-      need('vlan', at, end, 8);
+      need('vlan', at, end, 6);
       at += 4;
       count++;
     }
