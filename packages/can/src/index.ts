@@ -8,3 +8,4 @@
 export * from './codec/index.js';
 export * from './socket/index.js';
 export * from './log/index.js';
+export * from './dbc/index.js';
