@@ -59,6 +59,11 @@ function load(): Libpcap {
 
 /**
  * Compiles a tcpdump filter expression (`'udp port 53'`, `'icmp or arp'`) into a BPF program.
+ *
+ * One difference from tcpdump: the `vlan` primitive. On a live Linux socket libpcap compiles it
+ * to the kernel's VLAN ancillary loads, because the kernel strips the tag before the filter
+ * runs; a dead handle compiles it to in-frame tag checks, which never match live traffic. For
+ * VLAN filters, pass `tcpdump -dd -i IF 'vlan 5'` output instead.
  * @throws {@link SocketError} `ERR_RXSOCK_FILTER_SYNTAX` with libpcap's message for an
  * expression it rejects; `ERR_RXSOCK_LIBRARY_MISSING` without libpcap.
  */

@@ -169,12 +169,13 @@ export class PacketRing implements BlockOwner {
         wake?.();
       },
     );
+    let current: PacketBlock | undefined;
     try {
       for (;;) {
-        const block = ready.shift();
-        if (block) {
-          yield block;
-          block.release();
+        current = ready.shift();
+        if (current) {
+          yield current;
+          current.release();
           continue;
         }
         if (ended) {
@@ -185,6 +186,8 @@ export class PacketRing implements BlockOwner {
         wake = undefined;
       }
     } finally {
+      // a loop left with break: the block it was reading goes back too
+      current?.release();
       for (const b of ready) b.release();
       this.stop();
     }
