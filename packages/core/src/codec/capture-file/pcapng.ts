@@ -393,7 +393,9 @@ export class PcapngEncoder {
     const data = cut(packet.data, iface.snapLen);
     const originalLength = checkOriginal(packet, data);
     if (typeof packet.timestamp !== 'bigint') throw badRecord(`timestamp must be a bigint of nanoseconds, got ${typeof packet.timestamp}`);
-    const ticks = iface.clock.toTicks(packet.timestamp);
+    const given = packet.ticks;
+    const ticks =
+      typeof given === 'bigint' && iface.clock.toNanoseconds(given) === packet.timestamp ? given : iface.clock.toTicks(packet.timestamp);
     if (ticks < 0n || ticks >= 1n << 64n) {
       throw badRecord(`timestamp ${packet.timestamp} ns does not fit 64 bits of ticks of interface ${interfaceId}`);
     }
@@ -445,7 +447,9 @@ export class PcapngEncoder {
       if (t < 0n || t >= 1n << 64n) throw badRecord(`${name} ${ns} ns does not fit 64 bits of ticks`);
       return t;
     };
-    const at = ticks(stats.timestamp, 'timestamp')!;
+    const given = stats.ticks;
+    const at =
+      typeof given === 'bigint' && iface.clock.toNanoseconds(given) === stats.timestamp ? given : ticks(stats.timestamp, 'timestamp')!;
     const opts = new OptionWriter(stats.options, le)
       .texts(O.COMMENT, stats.comments)
       .ticks(O.ISB_STARTTIME, ticks(stats.startTime, 'startTime'))

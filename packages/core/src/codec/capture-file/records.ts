@@ -247,6 +247,13 @@ export interface CapturePacketInit {
   readonly interfaceId?: number;
   /** Capture time in nanoseconds since the Unix epoch. */
   readonly timestamp: bigint;
+  /**
+   * pcapng: the exact stored timestamp, in the interface's units (as decoded). Used instead of
+   * converting {@link CapturePacketInit.timestamp} only when it converts to that same timestamp,
+   * so a decoded packet with sub-nanosecond or base-2 ticks is written back exactly, while a
+   * packet whose `timestamp` was changed is written with the new time.
+   */
+  readonly ticks?: bigint;
   /** The captured bytes (cut to the interface's snap length). */
   readonly data: Uint8Array;
   /** Length on the wire; default `data.length`. Must not be less than `data.length`. */
@@ -273,6 +280,8 @@ export interface CaptureStatisticsInit {
   readonly interfaceId: number;
   /** When the counters were taken, in nanoseconds since the epoch. */
   readonly timestamp: bigint;
+  /** The exact stored timestamp, used as {@link CapturePacketInit.ticks} is. */
+  readonly ticks?: bigint;
   /** `isb_starttime`, in nanoseconds. */
   readonly startTime?: bigint;
   /** `isb_endtime`, in nanoseconds. */
