@@ -20,11 +20,13 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-say() { echo "rxsock-vm: $*" > /dev/console; }
+say() { echo "rxsock-vm: [$(cut -d" " -f1 /proc/uptime)] $*" > /dev/console; }
 die() { say "FAIL: $*"; sync; poweroff -f; sleep 60; }
+say "init"
 for m in $(cat /etc/rxsock-modules); do
   insmod "/modules/$m" 2>/dev/console || die "insmod $m"
 done
+say "modules loaded"
 mkdir -p /lower /scratch /newroot /control
 # cache=loose: the root is read-only for the whole run, so the guest may cache it all.
 mount -t 9p -o ${P9},ro,cache=loose ${MOUNT_TAGS.root} /lower || die "mount the host root (9p)"
@@ -54,6 +56,7 @@ if [ -n "$RXSOCK_VM_RESULTS" ]; then
   mkdir -p "/newroot$RXSOCK_VM_RESULTS"
   mount -t 9p -o ${P9} ${MOUNT_TAGS.results} "/newroot$RXSOCK_VM_RESULTS" || die "mount the results share at $RXSOCK_VM_RESULTS"
 fi
+say "stage 2"
 chroot /newroot /bin/sh "$RXSOCK_VM_CONTROL/stage2.sh" 2>/dev/console
 say "stage 2 ended with status $?"
 sync

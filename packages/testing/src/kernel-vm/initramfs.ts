@@ -3,7 +3,8 @@
  * and content, so only the first boot on a machine pays for it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeCached } from './cache.js';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cpioNewc, type CpioEntry } from './cpio.js';
@@ -38,9 +39,6 @@ export function ensureInitramfs(host: KernelVmHost, cacheDir = defaultCacheDir()
     { kind: 'file', path: 'etc/rxsock-modules', data: Buffer.from(modules.map((m) => `${basename(m).replace(/\.(xz|zst|gz)$/, '')}\n`).join('')) },
     ...modules.map((m): CpioEntry => ({ kind: 'file', path: `modules/${basename(m).replace(/\.(xz|zst|gz)$/, '')}`, data: readModule(host.modulesDir, m) })),
   ];
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, cpioNewc(entries));
-  renameSync(tmp, path);
+  writeCached(path, cpioNewc(entries), `initramfs-${host.kernelVersion}-`);
   return path;
 }

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { KernelVmError } from './errors.js';
 import { findHost } from './host.js';
 import { defaultCacheDir, ensureInitramfs } from './initramfs.js';
+import { bootableKernel } from './kernel-image.js';
 import { MOUNT_TAGS } from './init-script.js';
 import { PORT_NAMES, shellQuote, stage2Script } from './stage2.js';
 
@@ -128,7 +129,9 @@ export async function runInKernelVm(options: KernelVmOptions): Promise<KernelVmR
     ...(options.kernel !== undefined ? { kernel: options.kernel } : {}),
     ...(options.busybox !== undefined ? { busybox: options.busybox } : {}),
   });
-  const initrd = ensureInitramfs(host, options.cacheDir ?? defaultCacheDir());
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const initrd = ensureInitramfs(host, cacheDir);
+  const kernel = bootableKernel(host.kernel, host.kernelVersion, cacheDir);
 
   const control = mkdtempSync(join(tmpdir(), 'rxsock-vm-'));
   const resultsDir = options.resultsDir !== undefined ? resolve(options.resultsDir) : undefined;
@@ -156,8 +159,8 @@ export async function runInKernelVm(options: KernelVmOptions): Promise<KernelVmR
     const args = [
       ...['-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', String(cpus), '-m', String(memoryMiB)],
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-no-reboot', '-serial', 'stdio'],
-      ...['-kernel', host.kernel, '-initrd', initrd],
-      ...['-append', 'console=ttyS0 quiet loglevel=3 panic=-1 random.trust_cpu=on rdinit=/init'],
+      ...['-kernel', kernel, '-initrd', initrd],
+      ...['-append', 'console=ttyS0 quiet loglevel=3 mitigations=off panic=-1 random.trust_cpu=on rdinit=/init'],
       ...share('root', '/', MOUNT_TAGS.root, true),
       ...share('control', control, MOUNT_TAGS.control, false),
       ...(resultsDir ? share('results', resultsDir, MOUNT_TAGS.results, false) : []),
@@ -240,7 +243,7 @@ function boot(
       options.console?.write(b);
       if (bootMs < 0) {
         consoleText += b.toString('latin1');
-        if (consoleText.includes('rxsock-vm: command starting')) bootMs = performance.now() - started;
+        if (/rxsock-vm: (\[[0-9.]*\] )?command starting/.test(consoleText)) bootMs = performance.now() - started;
       }
     });
     qemuErrStream!.on('data', (b: Buffer) => qemuErr.push(b));
@@ -287,7 +290,7 @@ function boot(
         resolvePromise({ exitCode: Number(readFileSync(statusFile, 'utf8').trim()), ...t, kernelVersion, bootMs, durationMs });
         return;
       }
-      const why = existsSync(join(control, 'setup-failed')) || /rxsock-vm: FAIL/.test(t.console) ? 'ERR_RXSOCK_VM_BOOT' : 'ERR_RXSOCK_VM_CRASH';
+      const why = existsSync(join(control, 'setup-failed')) || /rxsock-vm: (\[[0-9.]*\] )?FAIL/.test(t.console) ? 'ERR_RXSOCK_VM_BOOT' : 'ERR_RXSOCK_VM_CRASH';
       const qemuText = Buffer.concat(qemuErr).toString('utf8').trim();
       reject(
         new KernelVmError(

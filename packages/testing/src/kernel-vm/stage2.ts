@@ -30,11 +30,18 @@ export function stage2Script(o: Stage2Options): string {
   const envWords = Object.entries(o.env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const [a, b] = VM_INTERFACES.vxcanPair;
   return `# rxsock kernel VM, stage 2 (generated)
-say() { echo "rxsock-vm: $*" > /dev/console; }
+say() { echo "rxsock-vm: [$(cut -d" " -f1 /proc/uptime)] $*" > /dev/console; }
 fail() { say "FAIL: $*"; echo 125 > ${shellQuote(`${o.control}/setup-failed`)}; exit 125; }
-ip link set lo up || fail "ip link set lo up (is iproute2 installed?)"
-${VM_INTERFACES.vcan.map((n) => `ip link add dev ${n} type vcan && ip link set ${n} up || fail "create ${n}"`).join('\n')}
-ip link add dev ${a} type vxcan peer name ${b} && ip link set ${a} up && ip link set ${b} up || fail "create the vxcan pair ${a}/${b}"
+# One ip process for all links: every exec costs time under emulation.
+ip -batch - <<'LINKS' || fail "create the CAN interfaces (ip -batch; is iproute2 installed?)"
+link set lo up
+${VM_INTERFACES.vcan.map((n) => `link add dev ${n} type vcan
+link set ${n} up`).join('\n')}
+link add dev ${a} type vxcan peer name ${b}
+link set ${a} up
+link set ${b} up
+LINKS
+say "interfaces up"
 port() {
   for d in /sys/class/virtio-ports/*; do
     [ "$(cat "$d/name" 2>/dev/null)" = "$1" ] && { echo "/dev/\${d##*/}"; return 0; }
