@@ -31,3 +31,10 @@ export {
   type ReplayTarget,
   type SendReplayOptions,
 } from './replay.js';
+export {
+  canCaptureRecords,
+  readCanCapture,
+  writeCanCapture,
+  type CanCaptureOptions,
+  type ReadCanCaptureOptions,
+} from './can-capture.js';
