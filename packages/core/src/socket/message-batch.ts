@@ -163,7 +163,12 @@ export class MessageBatch {
   /** Bytes of ancillary data the kernel wrote for message `i`. */
   controlLength(i: number): number {
     if (!this.controls) return 0;
-    return Number(this.view.getBigUint64(i * this.abi.mmsghdrSize + this.abi.msghdr.controllen, this.abi.littleEndian));
+    // Two 32-bit reads rather than getBigUint64: no BigInt per message on the receive path.
+    const at = i * this.abi.mmsghdrSize + this.abi.msghdr.controllen;
+    const le = this.abi.littleEndian;
+    const lo = this.view.getUint32(le ? at : at + 4, le);
+    const hi = this.view.getUint32(le ? at + 4 : at, le);
+    return hi * 0x100000000 + lo;
   }
 
   /** Ancillary data of message `i`, decoded (a shared empty array when there is none). */
