@@ -29,7 +29,6 @@ export {
   type ReplayOptions,
   type ReplaySource,
   type ReplayTarget,
-  type SendReplayOptions,
 } from './replay.js';
 export {
   canCaptureRecords,

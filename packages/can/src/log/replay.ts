@@ -121,40 +121,32 @@ export function replay$(source: ReplaySource, options: ReplayOptions = {}): Obse
 
 /** What {@link sendReplay} sends through: a CAN_RAW socket (its `send`), or anything with the same method. */
 export interface ReplayTarget {
-  /** Sends one frame, on the interface `ifindex` when given (a socket bound to all interfaces). */
-  send(frame: CanFrame, ifindex?: number): Promise<void>;
-}
-
-/** Options of {@link sendReplay}. */
-export interface SendReplayOptions extends ReplayOptions {
-  /**
-   * Which interface index each logged interface name is sent on (canplayer's `vcan1=vcan0`
-   * assignment, resolved). An entry whose interface is not in the map is skipped when a map is
-   * given; without a map every frame goes through `target.send(frame)` unchanged.
-   */
-  interfaces?: ReadonlyMap<string, number>;
+  /** Sends one frame; resolves once it was taken. */
+  send(frame: CanFrame): Promise<void>;
 }
 
 /**
- * Replays a log into a socket, waiting for each send (so the socket's writer, not an unbounded
+ * Replays a log into sockets, waiting for each send (so the socket's writer, not an unbounded
  * queue, sets the pace when the bus is slower than the log).
- * @returns How many frames were sent and how many were skipped for an unmapped interface.
+ *
+ * @param target - One target for every frame, or a function choosing the target for a logged
+ * interface name (canplayer's `vcan1=vcan0` assignments); a frame it gives no target for is skipped.
+ * @returns How many frames were sent, and how many were skipped for want of a target.
  */
-export async function sendReplay(target: ReplayTarget, source: ReplaySource, options: SendReplayOptions = {}): Promise<{ sent: number; skipped: number }> {
+export async function sendReplay(
+  target: ReplayTarget | ((interfaceName: string) => ReplayTarget | undefined),
+  source: ReplaySource,
+  options: ReplayOptions = {},
+): Promise<{ sent: number; skipped: number }> {
   let sent = 0;
   let skipped = 0;
-  const map = options.interfaces;
   for await (const entry of replayCandumpLog(source, options)) {
-    if (map === undefined) {
-      await target.send(entry.frame);
-    } else {
-      const ifindex = map.get(entry.interfaceName);
-      if (ifindex === undefined) {
-        skipped++;
-        continue;
-      }
-      await target.send(entry.frame, ifindex);
+    const to = typeof target === 'function' ? target(entry.interfaceName) : target;
+    if (to === undefined) {
+      skipped++;
+      continue;
     }
+    await to.send(entry.frame);
     sent++;
   }
   return { sent, skipped };

@@ -72,19 +72,16 @@ describe('replay', () => {
     expect(got).toEqual([1, 2, 1, 2, 1, 2, 1]);
   });
 
-  it('sends to a target, mapping log interfaces to interface indexes and skipping unmapped ones', async () => {
-    const sent: [string, number | undefined][] = [];
-    const target = {
-      async send(frame: CanFrame, ifindex?: number) {
+  it('sends to the target chosen per logged interface, skipping interfaces without one', async () => {
+    const sent: string[] = [];
+    const target = (name: string) => ({
+      async send(frame: CanFrame) {
         await new Promise((r) => setImmediate(r));
-        sent.push([(frame as { id: number }).id.toString(16), ifindex]);
+        sent.push(`${name}:${(frame as { id: number }).id.toString(16)}`);
       },
-    };
+    });
     const log = [at(0, 0x10, 'can0'), at(1, 0x11, 'can1'), at(2, 0x12, 'can0')];
-    expect(await sendReplay(target, log, { timing: 'fast', interfaces: new Map([['can0', 5]]) })).toEqual({ sent: 2, skipped: 1 });
-    expect(sent).toEqual([
-      ['10', 5],
-      ['12', 5],
-    ]);
+    expect(await sendReplay((name) => (name === 'can0' ? target('vcan5') : undefined), log, { timing: 'fast' })).toEqual({ sent: 2, skipped: 1 });
+    expect(sent).toEqual(['vcan5:10', 'vcan5:12']);
   });
 });
