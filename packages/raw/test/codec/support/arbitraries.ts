@@ -22,14 +22,20 @@ export const vlan: fc.Arbitrary<Required<VlanTag>> = fc.record({
   vid: fc.integer({ min: 0, max: 4095 }),
 });
 
-export const ipv4Options: fc.Arbitrary<Ipv4Option[]> = fc
-  .array(
-    fc.oneof(
-      fc.constant<Ipv4Option>({ type: 1, data: new Uint8Array(0) }),
-      fc.record({ type: fc.integer({ min: 2, max: 255 }), data: bytes(6) }),
-    ),
-    { maxLength: 4 },
-  );
+/**
+ * IPv4 options: NOP, router alert, and option numbers without a fixed layout (scapy parses those
+ * generically; the numbers with a layout, such as record route, need data of that layout).
+ */
+const genericOptionNumber = fc.constantFrom(5, 6, 10, 13, 14, 15, 16, 17, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+export const ipv4Options: fc.Arbitrary<Ipv4Option[]> = fc.array(
+  fc.oneof(
+    fc.constant<Ipv4Option>({ type: 1, data: new Uint8Array(0) }),
+    fc.uint8Array({ minLength: 2, maxLength: 2 }).map((data): Ipv4Option => ({ type: 148, data })),
+    fc.record({ copy: fc.boolean(), cls: fc.integer({ min: 0, max: 3 }), number: genericOptionNumber, data: bytes(6) })
+      .map(({ copy, cls, number, data }): Ipv4Option => ({ type: (copy ? 0x80 : 0) | (cls << 5) | number, data })),
+  ),
+  { maxLength: 4 },
+);
 
 export const tcpOption: fc.Arbitrary<TcpOption> = fc.oneof(
   fc.constant<TcpOption>({ kind: 'nop' }),
@@ -38,7 +44,7 @@ export const tcpOption: fc.Arbitrary<TcpOption> = fc.oneof(
   fc.constant<TcpOption>({ kind: 'sackPermitted' }),
   fc.array(fc.tuple(u32, u32), { minLength: 1, maxLength: 3 }).map((blocks): TcpOption => ({ kind: 'sack', blocks })),
   fc.tuple(u32, u32).map(([value, echo]): TcpOption => ({ kind: 'timestamp', value, echo })),
-  fc.record({ type: fc.constantFrom(6, 7, 28, 30, 34, 253, 254), data: bytes(4) }).map((o): TcpOption => ({ kind: 'other', ...o })),
+  fc.record({ type: fc.constantFrom(6, 7, 9, 30, 253, 254), data: bytes(4) }).map((o): TcpOption => ({ kind: 'other', ...o })),
 );
 
 /** Options that fit in 40 bytes. */
@@ -50,7 +56,8 @@ export const tcpOptions: fc.Arbitrary<TcpOption[]> = fc.array(tcpOption, { maxLe
 export const ipv6Extension: fc.Arbitrary<Ipv6ExtensionFields> = fc.oneof(
   fc.record({
     type: fc.constantFrom('hopByHop' as const, 'destination' as const),
-    options: fc.array(fc.record({ type: fc.integer({ min: 2, max: 255 }), data: bytes(8) }), { maxLength: 2 }),
+    // Not 5 (router alert), 194 (jumbo payload), 201 (home address): their data has a fixed layout.
+    options: fc.array(fc.record({ type: fc.integer({ min: 2, max: 255 }).filter((t) => t !== 5 && t !== 194 && t !== 201), data: bytes(8) }), { maxLength: 2 }),
   }),
   fc.record({ type: fc.constant('routing' as const), routingType: fc.constant(0), segmentsLeft: fc.constant(0), addresses: fc.array(ipv6, { maxLength: 2 }) }),
   fc.record({ type: fc.constant('fragment' as const), fragmentOffset: fc.constant(0), moreFragments: fc.constant(false), id: u32 }),
@@ -90,7 +97,8 @@ export const tcpLayer = fc.record({
   options: tcpOptions,
 });
 export const icmpLayer = fc.record({ layer: fc.constant('icmp' as const), type: u8, code: u8, id: u16, seq: u16 });
-export const icmpv6Layer = fc.record({ layer: fc.constant('icmpv6' as const), type: u8, code: u8, id: u16, seq: u16 });
+/** ICMPv6 error and echo types: scapy leaves unknown types after extension headers undissected. */
+export const icmpv6Layer = fc.record({ layer: fc.constant('icmpv6' as const), type: fc.constantFrom(1, 2, 3, 4, 128, 129), code: u8, id: u16, seq: u16 });
 export const arpLayer = fc.record({ layer: fc.constant('arp' as const), op: fc.constantFrom(1, 2), senderMac: mac, senderIp: ipv4, targetMac: mac, targetIp: ipv4 });
 
 /** A whole packet: optional Ethernet, then ARP or IP with a matching transport. */
