@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PcapEncoder, PcapngEncoder, readCaptureFile, writeCaptureFile, type CaptureRecordInit, type CaptureSection } from '@rxsock/core';
-import { LinkType, createPacketCaptureFile, networkLayer, readPackets, type FilePacket } from '../../src/file/index.js';
+import { LinkType, createPacketCaptureFile, encodeSll2Header, networkLayer, readPackets, type FilePacket } from '../../src/file/index.js';
 import { ethernetUdp, hex, ipv4Udp, text } from './frames.js';
 import { python, run, startCapture } from './peers.js';
 
@@ -73,7 +73,7 @@ describe('our files in tshark and tcpdump', () => {
     const path = join(dir, 'ours.pcapng');
     const le = new PcapngEncoder({ littleEndian: true });
     const be = new PcapngEncoder({ littleEndian: false });
-    const sll2 = Uint8Array.from(Buffer.from('0800' + '0000' + '00000007' + '0001' + '04' + '06' + '020000000009' + '0000', 'hex'));
+    const sll2 = encodeSll2Header({ protocol: 0x0800, interfaceIndex: 7, hardwareType: 1, packetType: 4, address: Uint8Array.of(2, 0, 0, 0, 0, 9) });
     const big = ethernetUdp(new Uint8Array(1400).fill(0x61));
     const parts = [
       le.section({ comments: ['first section'], userAppl: 'rxsock test' }),
@@ -113,6 +113,15 @@ describe('our files in tshark and tcpdump', () => {
       // not compared for this frame.
       expect.objectContaining({ 'frame.section_number': '2', 'frame.interface_id': '0', 'frame.time_epoch': ns(T0 + 6_007_000_000n), 'frame.comment': 'two;comments' }),
     ]);
+    // Our cooked header, as tshark's sll dissector reads it.
+    expect(tsharkFields(path, ['sll.pkttype', 'sll.ifindex', 'sll.hatype', 'sll.halen', 'sll.src.eth', 'sll.etype'])[3]).toEqual({
+      'sll.pkttype': '4',
+      'sll.ifindex': '7',
+      'sll.hatype': '1',
+      'sll.halen': '6',
+      'sll.src.eth': '02:00:00:00:00:09',
+      'sll.etype': '0x0800',
+    });
     // Section options, interfaces with their resolutions, and the statistics block, as Wireshark's capinfos lists them.
     const capinfos = run('capinfos', ['-M', path]).replace(/\s+/g, ' ');
     for (const fact of [
