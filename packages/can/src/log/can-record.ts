@@ -23,10 +23,10 @@ import {
   CANXL_HDR_SIZE,
   CANXL_MAX_DLEN,
   canFdLenToDlc,
+  canXlFrame,
   canIdWord,
   type CanFdFrame,
   type CanFrame,
-  type CanXlFrame,
   type ClassicCanFrame,
 } from '../codec/frame.js';
 import { CanLogError } from './errors.js';
@@ -118,17 +118,14 @@ export function decodeCanRecord(record: Uint8Array): CanFrame {
     const len = record[6]! | (record[7]! << 8);
     if (len < 1 || len > CANXL_MAX_DLEN) bad(`CAN XL payload length ${len} outside 1..2048`, record);
     if (CANXL_HDR_SIZE + len > record.length) bad(`CAN XL payload length ${len} runs past the record's ${record.length} bytes`, record);
-    const frame: CanXlFrame = {
-      kind: 'xl',
+    return canXlFrame({
       prio: word & 0x7ff,
       vcid: (word >>> 16) & 0xff,
       sec: (record[4]! & 1) !== 0,
       sdt: record[5]!,
       af: (record[8]! | (record[9]! << 8) | (record[10]! << 16) | (record[11]! << 24)) >>> 0,
-      len,
-      data: record.slice(CANXL_HDR_SIZE, CANXL_HDR_SIZE + len),
-    };
-    return frame;
+      data: record.subarray(CANXL_HDR_SIZE, CANXL_HDR_SIZE + len),
+    });
   }
   const len = record[4]!;
   const flags = record[5]!;

@@ -14,9 +14,9 @@ import {
   CANFD_DLC_TO_LEN,
   CANXL_MAX_DLEN,
   canFdLenToDlc,
+  canXlFrame,
   type CanFdFrame,
   type CanFrame,
-  type CanXlFrame,
   type ClassicCanFrame,
 } from '../codec/frame.js';
 import { CanLogError } from './errors.js';
@@ -175,17 +175,7 @@ export function parseCanFrameText(text: string, lineNumber = 0): CanFrame {
 
   if (xl !== undefined) {
     if (dlen === 0) refuse('a CAN XL frame carries 1..2048 bytes', text, lineNumber);
-    const frame: CanXlFrame = {
-      kind: 'xl',
-      prio: word & 0x7ff,
-      vcid: (word >>> 16) & 0xff,
-      sec: (xl.flags & 1) !== 0,
-      sdt: xl.sdt,
-      af: xl.af >>> 0,
-      len: dlen,
-      data: data.slice(0, dlen),
-    };
-    return frame;
+    return canXlFrame({ prio: word & 0x7ff, vcid: (word >>> 16) & 0xff, sec: (xl.flags & 1) !== 0, sdt: xl.sdt, af: xl.af >>> 0, data: data.subarray(0, dlen) });
   }
 
   const error = (canId & CAN_ERR_FLAG) !== 0;

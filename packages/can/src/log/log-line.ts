@@ -21,6 +21,8 @@ export interface CandumpLogEntry {
    * marker after the frame, else undefined.
    */
   readonly direction?: 'T' | 'R';
+  /** The line as read (without its newline), when the reader was asked to keep it (`keepLines`). */
+  readonly line?: string;
 }
 
 /** Options of {@link formatCandumpLine}. */

@@ -19,6 +19,8 @@ export const CANDUMP_MAX_LINE = 8192;
 export interface CandumpLogDecoderOptions {
   /** Longest line in characters; a longer one is an error. Default {@link CANDUMP_MAX_LINE}. */
   maxLineLength?: number;
+  /** Keep each entry's line as read in its `line` field (canplayer's `stdout=` hook prints it as is). Default false. */
+  keepLines?: boolean;
 }
 
 /**
@@ -32,10 +34,12 @@ export class CandumpLogDecoder {
   private lineNumber = 0;
   private failure: Error | undefined;
   private readonly maxLineLength: number;
+  private readonly keepLines: boolean;
 
   /** @param options - Line length limit. */
   constructor(options: CandumpLogDecoderOptions = {}) {
     this.maxLineLength = options.maxLineLength ?? CANDUMP_MAX_LINE;
+    this.keepLines = options.keepLines ?? false;
     this.lines = new LineDecoder({ maxLength: this.maxLineLength, stripCR: true, unterminated: 'emit' });
   }
 
@@ -74,7 +78,7 @@ export class CandumpLogDecoder {
     this.lineNumber++;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     const entry = parseCandumpLine(text, this.lineNumber);
-    if (entry !== undefined) out.push(entry);
+    if (entry !== undefined) out.push(this.keepLines ? { ...entry, line: text } : entry);
   }
 
   private fail(err: unknown): Error {

@@ -27,8 +27,12 @@ export interface ReplayOptions extends CandumpLogDecoderOptions {
   skipGapSec?: number;
 }
 
-/** Where the entries come from: a log file path, an in-memory list (replayable), or a one-shot stream of entries. */
-export type ReplaySource = string | Iterable<CandumpLogEntry> | AsyncIterable<CandumpLogEntry>;
+/**
+ * Where the entries come from: a log file path (read again for each loop), an in-memory list,
+ * a function making a fresh stream for each loop, or a one-shot stream of entries (played once).
+ * Entries are passed on as given, extra fields included.
+ */
+export type ReplaySource<E extends CandumpLogEntry = CandumpLogEntry> = string | Iterable<E> | AsyncIterable<E> | (() => Iterable<E> | AsyncIterable<E>);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,16 +59,17 @@ function checkOptions(options: ReplayOptions): void {
  * @throws RangeError for bad options; a one-shot async source with `loop` other than 1 throws
  * when the second loop starts; {@link CanLogError} for a bad line.
  */
-export async function* replayCandumpLog(source: ReplaySource, options: ReplayOptions = {}): AsyncGenerator<CandumpLogEntry, void, undefined> {
+export async function* replayCandumpLog<E extends CandumpLogEntry = CandumpLogEntry>(source: ReplaySource<E>, options: ReplayOptions = {}): AsyncGenerator<E, void, undefined> {
   checkOptions(options);
   const fast = options.timing === 'fast';
   const speed = options.speed ?? 1;
   const loops = options.loop ?? 1;
   const skipGapNs = options.skipGapSec !== undefined ? BigInt(Math.round(options.skipGapSec * 1e9)) : undefined;
-  const oneShot = typeof source !== 'string' && !(Symbol.iterator in source);
+  const oneShot = typeof source !== 'string' && typeof source !== 'function' && !(Symbol.iterator in source);
   for (let round = 0; loops === true || round < loops; round++) {
     if (round > 0 && oneShot) throw new RangeError('a one-shot async source can be played once: pass a path or an array to loop');
-    const entries: Iterable<CandumpLogEntry> | AsyncIterable<CandumpLogEntry> = typeof source === 'string' ? readCandumpLog(source, options) : source;
+    const entries: Iterable<E> | AsyncIterable<E> =
+      typeof source === 'string' ? (readCandumpLog(source, options) as AsyncIterable<E>) : typeof source === 'function' ? source() : source;
     // Log time `base` maps to wall time `start` (ms, performance clock).
     let base: bigint | undefined;
     let last: bigint | undefined;
@@ -94,9 +99,9 @@ export async function* replayCandumpLog(source: ReplaySource, options: ReplayOpt
  * {@link replayCandumpLog} as an Observable. Unsubscribing stops the replay (and closes a file
  * being read). Each subscription replays from the start.
  */
-export function replay$(source: ReplaySource, options: ReplayOptions = {}): Observable<CandumpLogEntry> {
+export function replay$<E extends CandumpLogEntry = CandumpLogEntry>(source: ReplaySource<E>, options: ReplayOptions = {}): Observable<E> {
   checkOptions(options);
-  return new (rx().Observable)<CandumpLogEntry>((subscriber) => {
+  return new (rx().Observable)<E>((subscriber) => {
     const it = replayCandumpLog(source, options);
     let stopped = false;
     void (async () => {
@@ -133,9 +138,9 @@ export interface ReplayTarget {
  * interface name (canplayer's `vcan1=vcan0` assignments); a frame it gives no target for is skipped.
  * @returns How many frames were sent, and how many were skipped for want of a target.
  */
-export async function sendReplay(
+export async function sendReplay<E extends CandumpLogEntry = CandumpLogEntry>(
   target: ReplayTarget | ((interfaceName: string) => ReplayTarget | undefined),
-  source: ReplaySource,
+  source: ReplaySource<E>,
   options: ReplayOptions = {},
 ): Promise<{ sent: number; skipped: number }> {
   let sent = 0;
