@@ -1,0 +1,377 @@
+/**
+ * `ping()`: ICMP echo as an Observable, with ping(8)'s (iputils) semantics: one request per
+ * interval, replies matched by identifier and sequence, duplicates and ICMP errors counted, and
+ * a summary with loss and rtt min/avg/max/mdev when it ends (count answered, deadline, linger
+ * after the last request, or an abort).
+ */
+import type { Observable, Subscriber } from 'rxjs';
+import { C, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
+import { IcmpType, Icmpv6Type, IcmpView, Icmpv6View } from '../codec/icmp.js';
+import { Ipv4View } from '../codec/ipv4.js';
+import { Ipv6View } from '../codec/ipv6.js';
+import { IpProtocol } from '../codec/numbers.js';
+import { icmpSocket, type IcmpMessage, type IcmpSocket, type IcmpSocketKind } from './icmp-socket.js';
+
+/** Options of {@link ping}; the letters are ping(8)'s. */
+export interface PingOptions {
+  /** `-c`: stop after this many requests are answered (or, with a deadline, when it expires). Default: until aborted. */
+  count?: number;
+  /** `-i`: milliseconds between requests. Default 1000. */
+  intervalMs?: number;
+  /** `-s`: echo data bytes. Default 56 (64 bytes of ICMP). Replies are timed when it is at least 16, as in ping(8). */
+  size?: number;
+  /** `-t`: TTL / hop limit of the requests. */
+  ttl?: number;
+  /** `-w`: stop after this many milliseconds whatever was sent or received. */
+  deadlineMs?: number;
+  /** `-W`: after the last request, how long to wait when nothing was answered at all. Default 10000. */
+  timeoutMs?: number;
+  /** `-4` / `-6`: the address family to resolve and ping. Default: the address's own, or IPv4 first for a name. */
+  family?: 'inet' | 'inet6';
+  /** Which socket: a raw ICMP socket (CAP_NET_RAW), a ping socket, or raw when permitted (default). */
+  socket?: IcmpSocketKind;
+  /** Identifier of the requests on a raw socket. Default random. (A ping socket's kernel picks its own.) */
+  id?: number;
+  /** Ends the run early with a summary, like ping(8) on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/** The first event: what is being pinged and how. */
+export interface PingStart {
+  type: 'start';
+  /** The destination as given. */
+  host: string;
+  /** The address pinged. */
+  address: string;
+  family: 'inet' | 'inet6';
+  /** Echo data bytes per request. */
+  size: number;
+  /** The socket kind used. */
+  socket: 'raw' | 'dgram';
+}
+
+/** An echo reply. */
+export interface PingReply {
+  type: 'reply';
+  /** Sequence number (from 1, as ping(8) counts). */
+  seq: number;
+  /** ICMP bytes received (header and data: 64 for the default size). */
+  bytes: number;
+  /** Who answered. */
+  from: string;
+  /** TTL / hop limit of the reply, when the kernel reported it. */
+  ttl: number | undefined;
+  /** Round-trip time in milliseconds (microsecond resolution); undefined when the size is below 16. */
+  timeMs: number | undefined;
+  /** A second (or later) reply to the same request. */
+  duplicate: boolean;
+}
+
+/** An ICMP error about one of our requests (unreachable, TTL exceeded...). */
+export interface PingError {
+  type: 'error';
+  /** Sequence number of the request it is about. */
+  seq: number;
+  /** The router or host that reported it. */
+  from: string;
+  /** ICMP type and code. */
+  icmpType: number;
+  icmpCode: number;
+  /** ping(8)'s words for it, such as `'Destination Host Unreachable'` or `'Time to live exceeded'`. */
+  text: string;
+}
+
+/** The last event. */
+export interface PingSummary {
+  type: 'summary';
+  /** The destination as given, and its address. */
+  host: string;
+  address: string;
+  transmitted: number;
+  /** Distinct requests answered. */
+  received: number;
+  duplicates: number;
+  /** ICMP errors received about our requests. */
+  errors: number;
+  /** `(transmitted - received) * 100 / transmitted`. */
+  lossPercent: number;
+  /** Milliseconds from the first request to the end. */
+  timeMs: number;
+  /** Round-trip statistics in milliseconds, when a timed reply came. */
+  rtt: { min: number; avg: number; max: number; mdev: number } | undefined;
+}
+
+/** What {@link ping} emits: a start, replies and errors as they come, then a summary. */
+export type PingEvent = PingStart | PingReply | PingError | PingSummary;
+
+const ICMP_ERROR_TEXT: Record<number, Record<number, string> & { default: string }> = {
+  [IcmpType.DestinationUnreachable]: {
+    0: 'Destination Net Unreachable', 1: 'Destination Host Unreachable', 2: 'Destination Protocol Unreachable',
+    3: 'Destination Port Unreachable', 4: 'Frag needed and DF set', 5: 'Source Route Failed',
+    9: 'Destination Net Prohibited', 10: 'Destination Host Prohibited', 13: 'Communication prohibited by filter',
+    default: 'Dest Unreachable',
+  },
+  [IcmpType.TimeExceeded]: { 0: 'Time to live exceeded', 1: 'Frag reassembly time exceeded', default: 'Time exceeded' },
+  [IcmpType.ParameterProblem]: { default: 'Parameter problem' },
+  [IcmpType.SourceQuench]: { default: 'Source Quench' },
+  [IcmpType.Redirect]: { default: 'Redirect' },
+};
+const ICMPV6_ERROR_TEXT: Record<number, Record<number, string> & { default: string }> = {
+  [Icmpv6Type.DestinationUnreachable]: {
+    0: 'No route', 1: 'Administratively prohibited', 2: 'Beyond scope of source address', 3: 'Address unreachable',
+    4: 'Port unreachable', default: 'Destination unreachable',
+  },
+  [Icmpv6Type.PacketTooBig]: { default: 'Packet too big' },
+  [Icmpv6Type.TimeExceeded]: { 0: 'Time to live exceeded', 1: 'Frag reassembly time exceeded', default: 'Time exceeded' },
+  [Icmpv6Type.ParameterProblem]: { default: 'Parameter problem' },
+};
+
+/** The pattern ping(8) sends: a timeval, then each byte its own offset. */
+function echoData(size: number, timed: boolean): Buffer {
+  const data = Buffer.alloc(size);
+  for (let i = timed ? 16 : 0; i < size; i++) data[i] = i & 0xff;
+  if (timed) {
+    const now = Date.now();
+    data.writeBigInt64LE(BigInt(Math.floor(now / 1000)), 0);
+    data.writeBigInt64LE(BigInt((now % 1000) * 1000), 8);
+  }
+  return data;
+}
+
+function checkCount(value: number | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalidArgument(`ping: ${name} must be a number in ${min}..${max}, got ${String(value)}`);
+  }
+}
+
+/** Resolves `host` to one address of the wanted family. */
+async function resolve(host: string, family: 'inet' | 'inet6' | undefined): Promise<{ address: string; family: 'inet' | 'inet6' }> {
+  if (isIPv4(host)) {
+    if (family === 'inet6') throw invalidArgument(`ping: ${host} is an IPv4 address, but IPv6 was asked for`);
+    return { address: host, family: 'inet' };
+  }
+  if (isIPv6(host)) {
+    if (family === 'inet') throw invalidArgument(`ping: ${host} is an IPv6 address, but IPv4 was asked for`);
+    return { address: host, family: 'inet6' };
+  }
+  const results = await getaddrinfo(host, null, { family: family === 'inet' ? C.AF_INET : family === 'inet6' ? C.AF_INET6 : C.AF_UNSPEC, type: C.SOCK_RAW });
+  const first = results.find((r) => r.address.family === 'inet') ?? results[0];
+  const a = first?.address as { family: string; host: string } | undefined;
+  if (!a || (a.family !== 'inet' && a.family !== 'inet6')) throw new SocketError(`ping: ${host}: no address`, { code: 'EAI_NONAME', address: host });
+  return { address: a.host, family: a.family };
+}
+
+/**
+ * Pings `host` (a numeric address or a name, resolved off the loop): emits a {@link PingStart},
+ * then {@link PingReply} and {@link PingError} events as they come, then a {@link PingSummary},
+ * and completes. It ends when `count` requests are answered, at the deadline, after the linger
+ * that follows the last of `count` requests (two of the longest round trips when something was
+ * answered, else `timeoutMs`), or when `signal` aborts. Unsubscribing stops it without a summary.
+ *
+ * @example
+ * ```ts
+ * ping('127.0.0.1', { count: 3, intervalMs: 200 }).subscribe((e) => console.log(e));
+ * ```
+ * @throws (as the Observable's error) a {@link PrivilegeError} when neither a raw nor a ping
+ *   socket is allowed, `EINVAL` for bad options, `EAI_*` when the name does not resolve.
+ */
+export function ping(host: string, options: PingOptions = {}): Observable<PingEvent> {
+  checkCount(options.count, 'count', 1);
+  checkCount(options.intervalMs, 'intervalMs', 0);
+  checkCount(options.size, 'size', 0, 65507);
+  checkCount(options.ttl, 'ttl', 1, 255);
+  checkCount(options.deadlineMs, 'deadlineMs', 0);
+  checkCount(options.timeoutMs, 'timeoutMs', 0);
+  checkCount(options.id, 'id', 0, 0xffff);
+  if (typeof host !== 'string' || host === '') throw invalidArgument('ping: a destination is required');
+  return new (rx().Observable)<PingEvent>((subscriber) => {
+    const run = new PingRun(host, options, subscriber);
+    void run.start();
+    return () => run.stop(false);
+  });
+}
+
+class PingRun {
+  private socket: IcmpSocket | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sentAt = new Map<number, bigint>();
+  private readonly answered = new Set<number>();
+  private address = '';
+  private v6 = false;
+  private echoId = 0;
+  private seq = 0;
+  private transmitted = 0;
+  private received = 0;
+  private duplicates = 0;
+  private errors = 0;
+  private startedAt = 0n;
+  private rtts: number[] = [];
+  private finished = false;
+  private readonly size: number;
+  private readonly timed: boolean;
+  private messagesSubscription: { unsubscribe(): void } | undefined;
+  private readonly onAbort = (): void => this.stop(true);
+
+  constructor(
+    private readonly host: string,
+    private readonly options: PingOptions,
+    private readonly subscriber: Subscriber<PingEvent>,
+  ) {
+    this.size = options.size ?? 56;
+    this.timed = this.size >= 16;
+  }
+
+  async start(): Promise<void> {
+    try {
+      const { address, family } = await resolve(this.host, this.options.family);
+      if (this.finished) return;
+      this.address = address;
+      this.v6 = family === 'inet6';
+      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
+      this.messagesSubscription = socket.messages$.subscribe({
+        next: (m) => this.onMessage(m),
+        error: (error: unknown) => this.fail(error),
+      });
+      this.subscriber.next({ type: 'start', host: this.host, address, family, size: this.size, socket: socket.kind });
+      if (this.options.signal?.aborted) return this.stop(true);
+      this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+      this.startedAt = process.hrtime.bigint();
+      if (this.options.deadlineMs !== undefined) this.after(this.options.deadlineMs, () => this.stop(true));
+      this.sendNext();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private after(ms: number, f: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      f();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private sendNext(): void {
+    if (this.finished || !this.socket) return;
+    const { count } = this.options;
+    this.seq = this.seq >= 0xffff ? 1 : this.seq + 1;
+    const seq = this.seq;
+    this.sentAt.set(seq, process.hrtime.bigint());
+    this.answered.delete(seq);
+    this.transmitted++;
+    this.socket.sendEcho({ id: this.echoId, seq, data: echoData(this.size, this.timed) }, this.address).catch((error: unknown) => this.fail(error));
+    if (count !== undefined && this.transmitted >= count) {
+      if (this.options.deadlineMs === undefined) this.lingerAfterLast();
+      return;
+    }
+    this.after(this.options.intervalMs ?? 1000, () => this.sendNext());
+  }
+
+  /** After the last request: two of the longest round trips when anything came back, else the -W timeout. */
+  private lingerAfterLast(): void {
+    const maxMs = this.rtts.length ? Math.max(...this.rtts) : 0;
+    const wait = this.received > 0 ? Math.max(2 * maxMs, 1) : (this.options.timeoutMs ?? 10_000);
+    this.after(wait, () => this.stop(true));
+  }
+
+  private onMessage(m: IcmpMessage): void {
+    if (this.finished) return;
+    const icmp = m.icmp;
+    const replyType = this.v6 ? Icmpv6Type.EchoReply : IcmpType.EchoReply;
+    if (icmp.type === replyType) {
+      // A ping socket only hands us our own replies (with the id the kernel chose); a raw socket
+      // hands us every reply on the host.
+      if (this.socket?.kind === 'raw' && icmp.id !== this.echoId) return;
+      const sentAt = this.sentAt.get(icmp.seq);
+      if (sentAt === undefined) return;
+      const duplicate = this.answered.has(icmp.seq);
+      const timeMs = this.timed ? Number(m.receivedAt - sentAt) / 1e6 : undefined;
+      if (duplicate) this.duplicates++;
+      else {
+        this.answered.add(icmp.seq);
+        this.received++;
+        if (timeMs !== undefined) this.rtts.push(timeMs);
+      }
+      this.subscriber.next({ type: 'reply', seq: icmp.seq, bytes: icmp.end - icmp.offset, from: m.from, ttl: m.ttl, timeMs, duplicate });
+      this.checkDone();
+      return;
+    }
+    const about = this.quotedSeq(icmp);
+    if (about === undefined) return;
+    const table = (this.v6 ? ICMPV6_ERROR_TEXT : ICMP_ERROR_TEXT)[icmp.type];
+    if (!table) return;
+    this.errors++;
+    this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text: table[icmp.code] ?? table.default });
+    this.checkDone();
+  }
+
+  /** The sequence number of our echo request quoted in an ICMP error, if it is ours. */
+  private quotedSeq(icmp: IcmpView | Icmpv6View): number | undefined {
+    try {
+      const quoted = icmp.payload;
+      if (this.v6) {
+        const ip = new Ipv6View(quoted);
+        if (ip.protocol !== IpProtocol.ICMPv6) return undefined;
+        const echo = new Icmpv6View(quoted, ip.payloadOffset, quoted.length);
+        return echo.type === Icmpv6Type.EchoRequest && (this.socket?.kind !== 'raw' || echo.id === this.echoId) && this.sentAt.has(echo.seq) ? echo.seq : undefined;
+      }
+      const ip = new Ipv4View(quoted);
+      if (ip.protocol !== IpProtocol.ICMP) return undefined;
+      const echo = new IcmpView(quoted, ip.payloadOffset, quoted.length);
+      return echo.type === IcmpType.EchoRequest && (this.socket?.kind !== 'raw' || echo.id === this.echoId) && this.sentAt.has(echo.seq) ? echo.seq : undefined;
+    } catch {
+      return undefined; // not a quote of ours we can read
+    }
+  }
+
+  private checkDone(): void {
+    const { count } = this.options;
+    if (count !== undefined && this.received + this.errors >= count) this.stop(true);
+  }
+
+  private fail(error: unknown): void {
+    if (this.finished) return;
+    this.cleanup();
+    this.subscriber.error(error);
+  }
+
+  private cleanup(): void {
+    this.finished = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.messagesSubscription?.unsubscribe();
+    this.socket?.close();
+  }
+
+  /** Ends the run; with `summary`, emits the summary and completes. */
+  stop(summary: boolean): void {
+    if (this.finished) return;
+    this.cleanup();
+    if (!summary) return;
+    const elapsedMs = this.startedAt === 0n ? 0 : Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+    const n = this.rtts.length;
+    let rtt: PingSummary['rtt'];
+    if (n > 0) {
+      const sum = this.rtts.reduce((a, b) => a + b, 0);
+      const avg = sum / n;
+      const sum2 = this.rtts.reduce((a, b) => a + b * b, 0);
+      rtt = { min: Math.min(...this.rtts), avg, max: Math.max(...this.rtts), mdev: Math.sqrt(Math.max(0, sum2 / n - avg * avg)) };
+    }
+    this.subscriber.next({
+      type: 'summary',
+      host: this.host,
+      address: this.address,
+      transmitted: this.transmitted,
+      received: this.received,
+      duplicates: this.duplicates,
+      errors: this.errors,
+      lossPercent: this.transmitted ? ((this.transmitted - this.received) * 100) / this.transmitted : 0,
+      timeMs: elapsedMs,
+      rtt,
+    });
+    this.subscriber.complete();
+  }
+}
