@@ -154,30 +154,54 @@ function lookup(state: PcapngState, id: number, what: string, offset: number): K
 }
 
 function ticksAt(b: Uint8Array, off: number, le: boolean): bigint {
-  return (BigInt(u32(b, off, le)) << 32n) | BigInt(u32(b, off + 4, le));
+  const high = u32(b, off, le);
+  const low = u32(b, off + 4, le);
+  // Below 2^53 a double holds the value exactly: one BigInt instead of four.
+  return high < 0x200000 ? BigInt(high * 0x100000000 + low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
-function packetOptions(
-  base: Omit<CapturePacket, 'comments' | 'options' | 'flags' | 'dropCount' | 'packetId' | 'queue'>,
+/**
+ * A packet record. Built as one literal per shape (no spread): this runs once per packet, and a
+ * spread of the common fields cost more than the rest of the block's decoding.
+ */
+function packetRecord(
+  interfaceId: number,
+  iface: KnownInterface,
+  ticks: bigint,
+  data: Uint8Array,
+  originalLength: number,
+  block: 'epb' | 'pb',
   options: readonly CaptureOption[],
   le: boolean,
   offset: number,
 ): CapturePacket {
-  if (options.length === 0) return { ...base, comments: NO_STRINGS, options: NO_OPTIONS };
+  const linkType = iface.record.linkType;
+  const timestamp = iface.clock.toNanoseconds(ticks);
+  if (options.length === 0) {
+    return { type: 'packet', interfaceId, linkType, timestamp, ticks, data, originalLength, block, comments: NO_STRINGS, options: NO_OPTIONS };
+  }
   const o = new OptionReader(options, le, offset);
-  const flags = o.u32(O.EPB_FLAGS);
-  const dropCount = o.u64(O.EPB_DROPCOUNT);
-  const packetId = o.u64(O.EPB_PACKETID);
-  const queue = o.u32(O.EPB_QUEUE);
-  return {
-    ...base,
-    ...(flags !== undefined ? { flags } : {}),
-    ...(dropCount !== undefined ? { dropCount } : {}),
-    ...(packetId !== undefined ? { packetId } : {}),
-    ...(queue !== undefined ? { queue } : {}),
+  const packet: { -readonly [K in keyof CapturePacket]: CapturePacket[K] } = {
+    type: 'packet',
+    interfaceId,
+    linkType,
+    timestamp,
+    ticks,
+    data,
+    originalLength,
+    block,
     comments: o.texts(O.COMMENT),
     options,
   };
+  const flags = o.u32(O.EPB_FLAGS);
+  if (flags !== undefined) packet.flags = flags;
+  const dropCount = o.u64(O.EPB_DROPCOUNT);
+  if (dropCount !== undefined) packet.dropCount = dropCount;
+  const packetId = o.u64(O.EPB_PACKETID);
+  if (packetId !== undefined) packet.packetId = packetId;
+  const queue = o.u32(O.EPB_QUEUE);
+  if (queue !== undefined) packet.queue = queue;
+  return packet;
 }
 
 function parseEnhancedPacket(b: Uint8Array, end: number, state: PcapngState, offset: number): CapturePacket {
@@ -188,23 +212,9 @@ function parseEnhancedPacket(b: Uint8Array, end: number, state: PcapngState, off
   const ticks = ticksAt(b, 12, le);
   const caplen = u32(b, 20, le);
   if (caplen > end - 28) throw badCapture(`enhanced packet of ${caplen} bytes overruns its ${b.length}-byte block`, offset);
-  const dataEnd = 28 + caplen;
-  const options = readOptions(b, Math.min(28 + pad4(caplen), end), end, le, offset);
-  return packetOptions(
-    {
-      type: 'packet',
-      interfaceId,
-      linkType: iface.record.linkType,
-      timestamp: iface.clock.toNanoseconds(ticks),
-      ticks,
-      data: view(b, 28, dataEnd),
-      originalLength: u32(b, 24, le),
-      block: 'epb',
-    },
-    options,
-    le,
-    offset,
-  );
+  const optionsAt = 28 + pad4(caplen);
+  const options = optionsAt >= end ? NO_OPTIONS : readOptions(b, optionsAt, end, le, offset);
+  return packetRecord(interfaceId, iface, ticks, view(b, 28, 28 + caplen), u32(b, 24, le), 'epb', options, le, offset);
 }
 
 function parseObsoletePacket(b: Uint8Array, end: number, state: PcapngState, offset: number): CapturePacket {
@@ -217,21 +227,7 @@ function parseObsoletePacket(b: Uint8Array, end: number, state: PcapngState, off
   const caplen = u32(b, 20, le);
   if (caplen > end - 28) throw badCapture(`packet of ${caplen} bytes overruns its ${b.length}-byte block`, offset);
   const options = readOptions(b, Math.min(28 + pad4(caplen), end), end, le, offset);
-  const packet = packetOptions(
-    {
-      type: 'packet',
-      interfaceId,
-      linkType: iface.record.linkType,
-      timestamp: iface.clock.toNanoseconds(ticks),
-      ticks,
-      data: view(b, 28, 28 + caplen),
-      originalLength: u32(b, 24, le),
-      block: 'pb',
-    },
-    options,
-    le,
-    offset,
-  );
+  const packet = packetRecord(interfaceId, iface, ticks, view(b, 28, 28 + caplen), u32(b, 24, le), 'pb', options, le, offset);
   // 0xffff means "not known" in the obsolete block.
   return drops === 0xffff || packet.dropCount !== undefined ? packet : { ...packet, dropCount: BigInt(drops) };
 }

@@ -18,6 +18,8 @@ export class TickClock {
   readonly unitsPerSecond: bigint;
   /** `tsOffset` in nanoseconds. */
   private readonly offsetNs: bigint;
+  /** Nanosecond ticks without an offset: the common case, converted by doing nothing. */
+  private readonly identity: boolean;
   /** Nanoseconds per tick when that is a whole number (resolutions of 1 ns or coarser in base 10), else 0n. */
   private readonly nsPerTick: bigint;
 
@@ -32,10 +34,12 @@ export class TickClock {
     this.unitsPerSecond = BigInt(resolution.base) ** BigInt(resolution.exponent);
     this.offsetNs = tsOffset * NS;
     this.nsPerTick = NS % this.unitsPerSecond === 0n ? NS / this.unitsPerSecond : 0n;
+    this.identity = this.nsPerTick === 1n && this.offsetNs === 0n;
   }
 
   /** Nanoseconds since the epoch of a stored tick count (rounded down when a tick is not a whole number of ns). */
   toNanoseconds(ticks: bigint): bigint {
+    if (this.identity) return ticks;
     const ns = this.nsPerTick !== 0n ? ticks * this.nsPerTick : (ticks * NS) / this.unitsPerSecond;
     return ns + this.offsetNs;
   }
