@@ -139,7 +139,7 @@ describe('our files in tshark and tcpdump', () => {
     }
   });
 
-  it('tcpdump and tshark read our pcap files in both byte orders and both timestamp units', async () => {
+  it('tcpdump and tshark read our pcap files in both byte orders and both timestamp units', { timeout: 120_000 }, async () => {
     for (const littleEndian of [true, false]) {
       for (const nanosecond of [true, false]) {
         const path = join(dir, `ours-${littleEndian ? 'le' : 'be'}-${nanosecond ? 'ns' : 'us'}.pcap`);
@@ -184,7 +184,7 @@ describe('our files in tshark and tcpdump', () => {
     ]);
   });
 
-  it('scapy reads our pcap and pcapng files with the same bytes and times', async () => {
+  it('scapy reads our pcap and pcapng files with the same bytes and times', { timeout: 60_000 }, async () => {
     for (const format of ['pcap', 'pcapng'] as const) {
       const path = join(dir, `for-scapy.${format}`);
       const data = [ethernetUdp(text('s1')), ethernetUdp(text('s22'))];
@@ -203,7 +203,7 @@ describe('our files in tshark and tcpdump', () => {
 });
 
 describe('files the peers wrote, read here', () => {
-  it('tcpdump -w (pcap, microseconds and nanoseconds) on loopback', async () => {
+  it('tcpdump -w (pcap, microseconds and nanoseconds) on loopback', { timeout: 120_000 }, async () => {
     for (const nano of [false, true]) {
       const path = join(dir, `tcpdump-${nano ? 'ns' : 'us'}.pcap`);
       const port = 20000 + Math.floor(Math.random() * 20000);
@@ -229,7 +229,7 @@ describe('files the peers wrote, read here', () => {
     }
   });
 
-  it('dumpcap (pcapng with if_name, if_filter and its resolution) on loopback', async () => {
+  it('dumpcap (pcapng with if_name, if_filter and its resolution) on loopback', { timeout: 120_000 }, async () => {
     const path = join(dir, 'dumpcap.pcapng');
     const port = 20000 + Math.floor(Math.random() * 20000);
     const cap = await startCapture('dumpcap', ['-i', 'lo', '-f', `udp and dst port ${port}`, '-c', '4', '-w', path], /Capturing on/);
@@ -247,7 +247,7 @@ describe('files the peers wrote, read here', () => {
     expect(theirs).toEqual(ours.map((p) => ({ 'frame.time_epoch': ns(p.packet.timestamp), 'frame.len': String(p.packet.originalLength), 'frame.interface_name': 'lo' })));
   });
 
-  it("scapy's wrpcap and wrpcapng", async () => {
+  it("scapy's wrpcap and wrpcapng", { timeout: 60_000 }, async () => {
     const pcap = join(dir, 'scapy.pcap');
     const pcapng = join(dir, 'scapy.pcapng');
     const out = python(
