@@ -25,7 +25,7 @@ import { AF_PACKET, EthProtocol, PacketOption, SOL_PACKET, SO_TIMESTAMPNS } from
 import { explainPrivilege } from './errors.js';
 import { DROP_ALL, type BpfProgram } from './filter/program.js';
 import { toProgram, type FilterInput } from './filter/input.js';
-import { LinkType } from './filter/libpcap.js';
+import { FilterLinkType } from './filter/libpcap.js';
 import { decodeStatistics, encodeFanout, encodeMembership, type FanoutOptions, type MembershipRequest } from './options.js';
 import { packetFromDatagram, RECEIVE_CONTROL_SIZE } from './receive.js';
 import { PacketRing, type RingOptions } from './ring/packet-ring.js';
@@ -127,7 +127,7 @@ export class PacketSocket {
     if (!Number.isInteger(protocol) || protocol < 0 || protocol > 0xffff) throw invalidArgument(`protocol must be 0..65535, got ${String(protocol)}`, 'socket');
     const interfaceIndex = interfaceIndexOf(options.interface);
     // Compile before creating anything: a syntax error leaves nothing to clean up.
-    const program = options.filter === undefined ? undefined : toProgram(options.filter, { linkType: kind === 'raw' ? LinkType.ETHERNET : LinkType.RAW_IP, snapLength: options.snapLength ?? 262144 });
+    const program = options.filter === undefined ? undefined : toProgram(options.filter, { linkType: kind === 'raw' ? FilterLinkType.ETHERNET : FilterLinkType.RAW_IP, snapLength: options.snapLength ?? 262144 });
     let socket: Socket;
     try {
       // Protocol 0: nothing is delivered until bind names the real one.
@@ -211,7 +211,7 @@ export class PacketSocket {
    * already queued stay.
    */
   setFilter(filter: FilterInput, options: { flush?: boolean; snapLength?: number } = {}): BpfProgram {
-    const program = toProgram(filter, { linkType: this.kind === 'raw' ? LinkType.ETHERNET : LinkType.RAW_IP, snapLength: options.snapLength ?? 262144 });
+    const program = toProgram(filter, { linkType: this.kind === 'raw' ? FilterLinkType.ETHERNET : FilterLinkType.RAW_IP, snapLength: options.snapLength ?? 262144 });
     if (options.flush !== false) {
       attachFilter(this.socket, DROP_ALL.bytes);
       this.discardQueued();

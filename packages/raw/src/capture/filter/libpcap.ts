@@ -8,7 +8,7 @@ import { loadNativeLibrary, SocketError, SOCK_FILTER_SIZE, type NativeLibrary } 
 import { BpfProgram } from './program.js';
 
 /** Link types the compiler needs to know where headers start (libpcap's DLT numbers). */
-export const LinkType = {
+export const FilterLinkType = {
   /** Ethernet (and loopback, which Linux gives a 14-byte Ethernet header): SOCK_RAW sockets. */
   ETHERNET: 1,
   /** Packets that start at the IP header: SOCK_DGRAM sockets (`DLT_RAW`). */
@@ -69,7 +69,7 @@ function load(): Libpcap {
  */
 export function compileFilter(expression: string, options: CompileOptions = {}): BpfProgram {
   const pcap = load();
-  const handle = pcap.openDead(options.linkType ?? LinkType.ETHERNET, options.snapLength ?? 262144);
+  const handle = pcap.openDead(options.linkType ?? FilterLinkType.ETHERNET, options.snapLength ?? 262144);
   if (handle === null) throw new SocketError('pcap_open_dead failed', { code: 'ENOMEM', syscall: 'pcap_open_dead' });
   const program = new Uint8Array(16);
   try {

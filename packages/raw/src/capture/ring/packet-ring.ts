@@ -28,6 +28,8 @@ export interface RingOptions {
 }
 
 const PAGE = 4096;
+/** `SOF_TIMESTAMPING_SOFTWARE`. */
+const SOF_TIMESTAMPING_SOFTWARE = 1 << 4;
 
 function checkGeometry(o: RingOptions): RingGeometry {
   const blockSize = o.blockSize ?? 1 << 20;
@@ -78,6 +80,9 @@ export class PacketRing implements BlockOwner {
     const g = checkGeometry(options);
     this.blocksPerTurn = options.blocksPerTurn ?? 16;
     socket.setOption(SOL_PACKET, PacketOption.VERSION, TPACKET_V3);
+    // The receive time the stack stamped on the packet (SO_TIMESTAMPNS turned stamping on), not
+    // the time the ring copy was made: the same clock as the recvmmsg path.
+    socket.setOption(SOL_PACKET, PacketOption.TIMESTAMP, SOF_TIMESTAMPING_SOFTWARE);
     socket.setOption(SOL_PACKET, PacketOption.RX_RING, encodeRingRequest(g));
     const size = g.blockSize * g.blockCount;
     this.region = MappedRegion.mapShared(socket.fileno(), size);
