@@ -59,9 +59,17 @@ cat /run/rxsock-err > "$ERR" &
 e=$!
 cd ${shellQuote(o.cwd)} || fail "cd ${o.cwd.replace(/"/g, '')}"
 say "command starting"
-env -i ${envWords.join(' ')} /bin/sh -c 'exec "$@"' sh ${[o.command, ...o.args].map(shellQuote).join(' ')} < /dev/null > /run/rxsock-out 2> /run/rxsock-err
+# setsid: the command leads its own process group, so whatever it leaves running in the
+# background (holding the output pipes open) can be killed once it exits.
+setsid env -i ${envWords.join(' ')} /bin/sh -c 'exec "$@"' sh ${[o.command, ...o.args].map(shellQuote).join(' ')} < /dev/null > /run/rxsock-out 2> /run/rxsock-err &
+pid=$!
+wait $pid
 status=$?
-wait $o $e
+kill -KILL -- -$pid 2>/dev/null
+i=0
+while { kill -0 $o || kill -0 $e; } 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 100 ] || { say "processes outside the command's group still hold its output open; killing all"; kill -KILL -1; }
+wait $o $e 2>/dev/null
 echo $status > ${shellQuote(`${o.control}/status`)}
 say "command exited with status $status"
 `;
