@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CaptureDecoder,
   CaptureFileError,
   CaptureFileErrorCode,
   PcapEncoder,
@@ -115,5 +116,35 @@ describe('pcap', () => {
     refuse(() => enc.header());
     refuse(() => new PcapEncoder().packet({ timestamp: 0n, data: new Uint8Array(1) }));
     refuse(() => new PcapEncoder({ linkType: 1, fcsLength: 3 }));
+  });
+});
+
+describe('CaptureDecoder', () => {
+  const enc = new PcapEncoder({ linkType: 1 });
+  const file = concat([enc.header(), enc.packet({ timestamp: 1n, data: Uint8Array.of(1) }), enc.packet({ timestamp: 2n, data: Uint8Array.of(2) })]);
+
+  it('accepts only the format it is told, and reports what it detected', () => {
+    const d = new CaptureDecoder({ format: 'pcapng' });
+    expect(() => d.push(file)).toThrow(expect.objectContaining({ code: CaptureFileErrorCode.DECODE, message: expect.stringMatching(/pcap file where pcapng/) }));
+    const ok = new CaptureDecoder({ format: 'pcap' });
+    expect(ok.format).toBeUndefined();
+    expect(ok.push(file).map((r) => r.type)).toEqual(['section', 'interface', 'packet', 'packet']);
+    expect(ok.format).toBe('pcap');
+    expect(ok.offset).toBe(file.length);
+  });
+
+  it('push() returns the records a chunk completed before it failed, then throws the error; reset() starts over', () => {
+    const bad = concat([file, Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0)]);
+    const d = new CaptureDecoder({ maxRecordSize: 1024 });
+    expect(d.push(bad).length).toBe(4);
+    expect(() => d.push(new Uint8Array(0))).toThrow(expect.objectContaining({ code: CaptureFileErrorCode.TOO_LARGE, offset: file.length }));
+    expect(() => d.end()).toThrow(expect.objectContaining({ code: CaptureFileErrorCode.TOO_LARGE }));
+    d.reset();
+    expect(d.push(file).length).toBe(4);
+    d.end();
+  });
+
+  it('refuses a maxRecordSize that cannot hold a pcap header', () => {
+    expect(() => new CaptureDecoder({ maxRecordSize: 10 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
