@@ -146,4 +146,11 @@ describe('capture streams', () => {
     for await (const r of readCaptureFile(path)) kinds.push(r.type);
     expect(kinds).toEqual(['section', 'interface', 'packet']);
   });
+
+  it("a file that cannot be opened rejects close() and writeCaptureFile with the system's error, and crashes nothing", async () => {
+    const file = createCaptureFile(join(dir, 'missing', 'x.pcap'), { format: 'pcap', linkType: 1 });
+    file.write({ type: 'packet', timestamp: 0n, data: new Uint8Array(4) });
+    await expect(file.close()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writeCaptureFile(join(dir, 'missing', 'y.pcapng'), packets(3), { format: 'pcapng' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
