@@ -98,14 +98,23 @@ export async function runCandump(args: readonly string[], io: CliIo): Promise<nu
       await Promise.all([writeOut(io.stdout, o1), logFile ? writeOut(logFile, l1) : undefined, writeOut(io.stderr, e1)]);
     }
     flushing = false;
-    if (!done) for (const r of readers) if (r.queued === 0) r.request(CREDIT);
+    // Credit back exactly what was printed: while stdout is slow, frames wait in the kernel.
+    if (!done) {
+      readers.forEach((r, i) => {
+        const n = consumed[i]!;
+        consumed[i] = 0;
+        if (n > 0) r.request(n);
+      });
+    }
   }
   const schedule = (): void => {
     if (!flushing) setImmediate(() => void flush());
   };
 
-  const onFrame = (frame: ReceivedCanFrame): void => {
+  const consumed: number[] = [];
+  const onFrame = (frame: ReceivedCanFrame, index: number): void => {
     if (done) return;
+    consumed[index]!++;
     armTimeout();
     if (remaining !== Infinity && --remaining === 0) {
       emit(frame);
@@ -126,8 +135,9 @@ export async function runCandump(args: readonly string[], io: CliIo): Promise<nu
   sockets.forEach((socket, i) => {
     const reader = socket.reader();
     readers.push(reader);
+    consumed.push(0);
     reader.frames$.subscribe({
-      next: onFrame,
+      next: (frame) => onFrame(frame, i),
       error: (e: unknown) => {
         if (done) return;
         if ((e as { code?: string }).code === 'ENETDOWN' && !o.downCausesExit) {
