@@ -33,7 +33,8 @@ export const CanErrorClass = {
 /** Every error class: the error mask that reports all error frames. */
 export const CAN_ERR_MASK_ALL = 0x1fffffff;
 
-const CRTL_BITS = {
+/** Controller status bits (data[1] of a CRTL-class error frame). */
+export const CanControllerBits = {
   rxOverflow: 0x01,
   txOverflow: 0x02,
   rxWarning: 0x04,
@@ -43,7 +44,8 @@ const CRTL_BITS = {
   active: 0x40,
 } as const;
 
-const PROT_BITS = {
+/** Protocol violation type bits (data[2] of a PROT-class error frame). */
+export const CanProtocolViolationBits = {
   bit: 0x01,
   form: 0x02,
   stuff: 0x04,
@@ -99,10 +101,10 @@ export const CanTransceiverStatus = {
 export type CanTransceiverStatusName = keyof typeof CanTransceiverStatus;
 
 /** Controller state bits (data[1]); each names the level reached. */
-export type CanControllerFlags = { readonly [K in keyof typeof CRTL_BITS]: boolean };
+export type CanControllerFlags = { readonly [K in keyof typeof CanControllerBits]: boolean };
 
 /** Protocol violation type bits (data[2]). */
-export type CanProtocolViolation = { readonly [K in keyof typeof PROT_BITS]: boolean };
+export type CanProtocolViolation = { readonly [K in keyof typeof CanProtocolViolationBits]: boolean };
 
 /**
  * The controller's overall state from the frame's bits, worst first: `'bus-off'` (BUSOFF class),
@@ -163,7 +165,7 @@ export function decodeCanError(frame: CanFrame): CanErrorInfo {
   if (frame.kind !== 'classic' || !frame.error) throw decodeError('not an error frame (CAN_ERR_FLAG not set on a classic frame)');
   const c = frame.id;
   const d = (i: number): number => frame.data[i] ?? 0;
-  const controller = c & CanErrorClass.CRTL ? bitsOf(CRTL_BITS, d(1)) : undefined;
+  const controller = c & CanErrorClass.CRTL ? bitsOf(CanControllerBits, d(1)) : undefined;
   const busOff = (c & CanErrorClass.BUSOFF) !== 0;
   let state: CanControllerState = 'unknown';
   if (busOff) state = 'bus-off';
@@ -178,7 +180,7 @@ export function decodeCanError(frame: CanFrame): CanErrorInfo {
     arbitrationLostBit: c & CanErrorClass.LOSTARB ? d(0) : undefined,
     controller,
     state,
-    protocol: prot ? bitsOf(PROT_BITS, d(2)) : undefined,
+    protocol: prot ? bitsOf(CanProtocolViolationBits, d(2)) : undefined,
     protocolLocation: prot ? (nameOf(CanProtocolLocation, d(3)) as CanProtocolLocationName | number) : undefined,
     transceiver: c & CanErrorClass.TRX ? (nameOf(CanTransceiverStatus, d(4)) as CanTransceiverStatusName | number) : undefined,
     noAck: (c & CanErrorClass.ACK) !== 0,
@@ -236,11 +238,11 @@ export function canErrorFrame(init: CanErrorInit): ClassicCanFrame {
   }
   if (init.controller) {
     c |= CanErrorClass.CRTL;
-    data[1] = flagsOf(CRTL_BITS, init.controller);
+    data[1] = flagsOf(CanControllerBits, init.controller);
   }
   if (init.protocol || init.protocolLocation !== undefined) {
     c |= CanErrorClass.PROT;
-    data[2] = flagsOf(PROT_BITS, init.protocol ?? {});
+    data[2] = flagsOf(CanProtocolViolationBits, init.protocol ?? {});
     data[3] = code(CanProtocolLocation, init.protocolLocation ?? 0, 'protocolLocation');
   }
   if (init.transceiver !== undefined) {
