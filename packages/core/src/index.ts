@@ -10,7 +10,7 @@ export { linuxConstants } from './sys/constants-linux.js';
 export type { SocketConstants, ConstantName } from './sys/index.js';
 export type { NativeLibrary } from './sys/index.js';
 export { MappedRegion } from './sys/mapped-region.js';
-export { loadNativeLibrary, type LibrarySource } from './sys/native-library.js';
+export { loadNativeLibrary, addressOf, type LibrarySource } from './sys/native-library.js';
 export * from './codec/index.js';
 export * from './socket/index.js';
 export { Interest, Ready } from './poller/api.js';

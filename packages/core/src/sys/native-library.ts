@@ -34,3 +34,11 @@ export function loadNativeLibrary(names: readonly string[], source: LibrarySourc
   loaded.set(key, lib);
   return lib;
 }
+
+/**
+ * The native address of `bytes`' first byte, for pointers stored inside structures handed to
+ * native functions (iovec arrays, sock_fprog). `bytes` must stay referenced while it is used.
+ */
+export function addressOf(bytes: Uint8Array): bigint {
+  return sys().addressOf(bytes);
+}
