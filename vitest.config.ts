@@ -1,4 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Tests that need AF_CAN. The host's kernel has none, so they run only in the kernel VM
+ * (`pnpm test:can`, scripts/test-can.mjs), never in this run.
+ */
+export const kernelVmTests = 'packages/can/test/vm/**';
 
 export default defineConfig({
   // Tests run the TypeScript sources of every workspace package (their "source" export
@@ -10,6 +16,7 @@ export default defineConfig({
     // in its own child process, never in a worker thread.
     pool: 'forks',
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, kernelVmTests],
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
