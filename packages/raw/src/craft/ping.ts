@@ -20,7 +20,7 @@ export interface PingOptions {
   intervalMs?: number;
   /** `-s`: echo data bytes. Default 56 (64 bytes of ICMP). Replies are timed when it is at least 16, as in ping(8). */
   size?: number;
-  /** `-t`: TTL / hop limit of the requests. */
+  /** `-t`: TTL / hop limit of the requests (0..255; the kernel refuses 0 with EINVAL). */
   ttl?: number;
   /** `-w`: stop after this many milliseconds whatever was sent or received. */
   deadlineMs?: number;
@@ -147,12 +147,14 @@ function checkCount(value: number | undefined, name: string, min: number, max = 
 
 /** Resolves `host` to one address of the wanted family. */
 async function resolve(host: string, family: 'inet' | 'inet6' | undefined): Promise<{ address: string; family: 'inet' | 'inet6' }> {
+  const wrongFamily = (): SocketError =>
+    new SocketError(`${host}: Address family for hostname not supported`, { code: 'EAI_ADDRFAMILY', address: host });
   if (isIPv4(host)) {
-    if (family === 'inet6') throw invalidArgument(`ping: ${host} is an IPv4 address, but IPv6 was asked for`);
+    if (family === 'inet6') throw wrongFamily();
     return { address: host, family: 'inet' };
   }
   if (isIPv6(host)) {
-    if (family === 'inet') throw invalidArgument(`ping: ${host} is an IPv6 address, but IPv4 was asked for`);
+    if (family === 'inet') throw wrongFamily();
     return { address: host, family: 'inet6' };
   }
   const results = await getaddrinfo(host, null, { family: family === 'inet' ? C.AF_INET : family === 'inet6' ? C.AF_INET6 : C.AF_UNSPEC, type: C.SOCK_RAW });
@@ -173,14 +175,15 @@ async function resolve(host: string, family: 'inet' | 'inet6' | undefined): Prom
  * ```ts
  * ping('127.0.0.1', { count: 3, intervalMs: 200 }).subscribe((e) => console.log(e));
  * ```
- * @throws (as the Observable's error) a {@link PrivilegeError} when neither a raw nor a ping
- *   socket is allowed, `EINVAL` for bad options, `EAI_*` when the name does not resolve.
+ * @throws `EINVAL` at once for bad options; as the Observable's error: a {@link PrivilegeError}
+ *   when neither a raw nor a ping socket is allowed, `EAI_*` when the name does not resolve
+ *   (`EAI_ADDRFAMILY` for an address of the other family than asked for).
  */
 export function ping(host: string, options: PingOptions = {}): Observable<PingEvent> {
   checkCount(options.count, 'count', 1);
   checkCount(options.intervalMs, 'intervalMs', 0);
   checkCount(options.size, 'size', 0, 65507);
-  checkCount(options.ttl, 'ttl', 1, 255);
+  checkCount(options.ttl, 'ttl', 0, 255);
   checkCount(options.deadlineMs, 'deadlineMs', 0);
   checkCount(options.timeoutMs, 'timeoutMs', 0);
   checkCount(options.id, 'id', 0, 0xffff);
@@ -228,7 +231,9 @@ class PingRun {
       if (this.finished) return;
       this.address = address;
       this.v6 = family === 'inet6';
-      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      // Small slots: a reply is the request's size plus headers; an error quotes at most 1280 bytes.
+      const receive = { batchSize: 8, slotSize: Math.max(1500, this.size + 128) };
+      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
       this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
       this.messagesSubscription = socket.messages$.subscribe({
         next: (m) => this.onMessage(m),
@@ -298,10 +303,10 @@ class PingRun {
       this.checkDone();
       return;
     }
+    const table = (this.v6 ? ICMPV6_ERROR_TEXT : ICMP_ERROR_TEXT)[icmp.type];
+    if (!table) return; // not an error message (our own requests, seen by a raw socket on loopback)
     const about = this.quotedSeq(icmp);
     if (about === undefined) return;
-    const table = (this.v6 ? ICMPV6_ERROR_TEXT : ICMP_ERROR_TEXT)[icmp.type];
-    if (!table) return;
     this.errors++;
     this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text: table[icmp.code] ?? table.default });
     this.checkDone();
