@@ -1,0 +1,122 @@
+/**
+ * ping() against the kernel's own echo responders: loopback in this process, and a peer one
+ * router away in namespaces created here (TTL decremented by the hop, TTL exceeded and host
+ * unreachable reported by the router and matched to our requests).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastValueFrom, toArray } from 'rxjs';
+import { ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
+import { RAW_DIST, requireBuilt, runChild } from './support/netns.js';
+import { createLine, type Line } from './support/topology.js';
+
+const run = (host: string, options: Parameters<typeof ping>[1]): Promise<PingEvent[]> => lastValueFrom(ping(host, options).pipe(toArray()));
+const replies = (events: PingEvent[]): PingReply[] => events.filter((e): e is PingReply => e.type === 'reply');
+const summary = (events: PingEvent[]): PingSummary => events.at(-1) as PingSummary;
+
+describe('ping on loopback', () => {
+  it.each([
+    ['127.0.0.1', 'inet'],
+    ['::1', 'inet6'],
+  ] as const)('%s over a raw socket: replies in order, TTL, sizes, statistics', async (host, family) => {
+    const events = await run(host, { count: 4, intervalMs: 30, socket: 'raw' });
+    expect(events[0]).toEqual({ type: 'start', host, address: host, family, size: 56, socket: 'raw' });
+    const r = replies(events);
+    expect(r.map((x) => x.seq)).toEqual([1, 2, 3, 4]);
+    for (const x of r) {
+      expect(x).toMatchObject({ from: host, ttl: 64, bytes: 64, duplicate: false });
+      expect(x.timeMs).toBeGreaterThan(0);
+    }
+    const s = summary(events);
+    expect(s).toMatchObject({ type: 'summary', transmitted: 4, received: 4, duplicates: 0, errors: 0, lossPercent: 0 });
+    const times = r.map((x) => x.timeMs as number);
+    expect(s.rtt?.min).toBe(Math.min(...times));
+    expect(s.rtt?.max).toBe(Math.max(...times));
+    expect(s.rtt?.avg).toBeCloseTo(times.reduce((a, b) => a + b, 0) / 4, 9);
+    // Three intervals at least between the first request and the last reply.
+    expect(s.timeMs).toBeGreaterThanOrEqual(90);
+  });
+
+  it('-s below 16 sends no timestamp: replies are untimed and there is no rtt line', async () => {
+    const events = await run('127.0.0.1', { count: 2, intervalMs: 20, size: 0, socket: 'raw' });
+    expect(replies(events).map((r) => [r.bytes, r.timeMs])).toEqual([[8, undefined], [8, undefined]]);
+    expect(summary(events).rtt).toBeUndefined();
+  });
+
+  it('-s 1000 gives 1008-byte replies (the TTL option set too)', async () => {
+    const events = await run('127.0.0.1', { count: 1, size: 1000, ttl: 33, socket: 'raw' });
+    expect(replies(events)[0]).toMatchObject({ bytes: 1008 });
+  });
+
+  it('an abort ends the run with a summary; unsubscribing ends it without one', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 120);
+    const events = await run('127.0.0.1', { intervalMs: 50, signal: controller.signal });
+    const s = summary(events);
+    expect(s.type).toBe('summary');
+    expect(s.transmitted).toBeGreaterThanOrEqual(2);
+    expect(s.received).toBeGreaterThanOrEqual(s.transmitted - 1);
+  });
+
+  it('bad options are EINVAL at once; a name of the wrong family is EAI_ADDRFAMILY', async () => {
+    expect(() => ping('127.0.0.1', { count: 0 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => ping('127.0.0.1', { size: 70000 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => ping('')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    await expect(run('::1', { family: 'inet', count: 1 })).rejects.toMatchObject({ code: 'EAI_ADDRFAMILY' });
+    await expect(run('no-such-host.invalid', { count: 1 })).rejects.toMatchObject({ code: expect.stringMatching(/^EAI_/) });
+  });
+
+  it('a deadline ends the run whatever was answered', async () => {
+    const t0 = Date.now();
+    const events = await run('127.0.0.1', { intervalMs: 40, deadlineMs: 200 });
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(summary(events).transmitted).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('ping through namespaces: client — router — server', () => {
+  let line: Line;
+  beforeAll(() => {
+    requireBuilt();
+    line = createLine();
+  });
+  afterAll(() => line?.remove());
+
+  /** Runs ping() in the client namespace (a child process) and returns its events. */
+  function pingFromClient(host: string, options: Record<string, unknown>): PingEvent[] {
+    const script = `
+import { lastValueFrom, toArray } from 'rxjs';
+import { ping } from ${JSON.stringify(RAW_DIST)};
+process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(host)}, ${JSON.stringify(options)}).pipe(toArray()))));
+`;
+    const { json, stderr } = runChild(script, { ns: line.client, timeoutMs: 20_000 });
+    expect(json, stderr).toBeDefined();
+    return json as PingEvent[];
+  }
+
+  it.each(['v4', 'v6'] as const)('the server one hop away answers (%s), with the TTL the router decremented', (v) => {
+    const host = v === 'v4' ? line.serverV4 : line.serverV6;
+    const events = pingFromClient(host, { count: 3, intervalMs: 50 });
+    const r = replies(events);
+    expect(r.map((x) => x.seq)).toEqual([1, 2, 3]);
+    for (const x of r) expect(x).toMatchObject({ from: host, ttl: 63, bytes: 64 });
+    expect(summary(events)).toMatchObject({ transmitted: 3, received: 3, lossPercent: 0 });
+  });
+
+  it.each(['v4', 'v6'] as const)('TTL 1: the router reports time exceeded for each request (%s)', (v) => {
+    const events = pingFromClient(v === 'v4' ? line.serverV4 : line.serverV6, { count: 2, intervalMs: 50, ttl: 1, timeoutMs: 1000 });
+    const errors = events.filter((e) => e.type === 'error');
+    expect(errors).toEqual([1, 2].map((seq) => ({
+      type: 'error', seq, from: v === 'v4' ? line.routerV4 : line.routerV6, icmpType: v === 'v4' ? 11 : 3, icmpCode: 0, text: 'Time to live exceeded',
+    })));
+    expect(summary(events)).toMatchObject({ transmitted: 2, received: 0, errors: 2, lossPercent: 100 });
+    expect(summary(events).rtt).toBeUndefined();
+  });
+
+  it('nobody at the address: the router reports Destination Host Unreachable', () => {
+    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000 });
+    expect(events.filter((e) => e.type === 'error')).toEqual([
+      { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
+    ]);
+    expect(summary(events)).toMatchObject({ transmitted: 1, received: 0, errors: 1 });
+  }, 15_000);
+});
