@@ -50,10 +50,11 @@ For more details see ping(8).
 const WITH_ARGUMENT = new Set(['c', 'i', 's', 't', 'w', 'W']);
 const FLAGS = new Set(['4', '6', 'q', 'h', 'n']);
 
-function integer(text: string, min: number, max: number): number {
+/** An integer option; `maxText` is the bound ping prints (its own type's, e.g. 2^63-1 for -c). */
+function integer(text: string, min: number, max: number, maxText = String(max)): number {
   if (!/^[+-]?\d+$/.test(text.trim())) throw new PingUsageError(`ping: invalid argument: '${text}'`, 1, false);
   const n = Number(text);
-  if (n < min || n > max) throw new PingUsageError(`ping: invalid argument: '${text}': out of range: ${min} <= value <= ${max}`, 1, false);
+  if (n < min || n > max) throw new PingUsageError(`ping: invalid argument: '${text}': out of range: ${min} <= value <= ${maxText}`, 1, false);
   return n;
 }
 
@@ -110,7 +111,7 @@ export function parsePingArgs(argv: readonly string[]): PingCommand {
   if (operands.length > 1) throw new PingUsageError(`ping: usage error: only one destination, got ${operands.length}`, 2, true);
   const options: PingOptions = {};
   const c = values.get('c');
-  if (c !== undefined) options.count = integer(c, 1, Number.MAX_SAFE_INTEGER);
+  if (c !== undefined) options.count = integer(c, 1, Number.MAX_SAFE_INTEGER, '9223372036854775807');
   const i = values.get('i');
   if (i !== undefined) options.intervalMs = seconds(i, 'timing interval');
   const s = values.get('s');

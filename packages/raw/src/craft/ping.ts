@@ -77,7 +77,7 @@ export interface PingError {
   /** ICMP type and code. */
   icmpType: number;
   icmpCode: number;
-  /** ping(8)'s words for it, such as `'Destination Host Unreachable'` or `'Time to live exceeded'`. */
+  /** iputils ping's words for it, such as `'Destination Host Unreachable'`, `'Time to live exceeded'` or (IPv6) `'Time exceeded: Hop limit'`. */
   text: string;
 }
 
@@ -104,27 +104,37 @@ export interface PingSummary {
 /** What {@link ping} emits: a start, replies and errors as they come, then a summary. */
 export type PingEvent = PingStart | PingReply | PingError | PingSummary;
 
-const ICMP_ERROR_TEXT: Record<number, Record<number, string> & { default: string }> = {
-  [IcmpType.DestinationUnreachable]: {
-    0: 'Destination Net Unreachable', 1: 'Destination Host Unreachable', 2: 'Destination Protocol Unreachable',
-    3: 'Destination Port Unreachable', 4: 'Frag needed and DF set', 5: 'Source Route Failed',
-    9: 'Destination Net Prohibited', 10: 'Destination Host Prohibited', 13: 'Communication prohibited by filter',
-    default: 'Dest Unreachable',
-  },
-  [IcmpType.TimeExceeded]: { 0: 'Time to live exceeded', 1: 'Frag reassembly time exceeded', default: 'Time exceeded' },
-  [IcmpType.ParameterProblem]: { default: 'Parameter problem' },
-  [IcmpType.SourceQuench]: { default: 'Source Quench' },
-  [IcmpType.Redirect]: { default: 'Redirect' },
-};
-const ICMPV6_ERROR_TEXT: Record<number, Record<number, string> & { default: string }> = {
-  [Icmpv6Type.DestinationUnreachable]: {
-    0: 'No route', 1: 'Administratively prohibited', 2: 'Beyond scope of source address', 3: 'Address unreachable',
-    4: 'Port unreachable', default: 'Destination unreachable',
-  },
-  [Icmpv6Type.PacketTooBig]: { default: 'Packet too big' },
-  [Icmpv6Type.TimeExceeded]: { 0: 'Time to live exceeded', 1: 'Frag reassembly time exceeded', default: 'Time exceeded' },
-  [Icmpv6Type.ParameterProblem]: { default: 'Parameter problem' },
-};
+const UNREACHABLE = [
+  'Destination Net Unreachable', 'Destination Host Unreachable', 'Destination Protocol Unreachable',
+  'Destination Port Unreachable', 'Frag needed and DF set', 'Source Route Failed', 'Destination Net Unknown',
+  'Destination Host Unknown', 'Source Host Isolated', 'Destination Net Prohibited', 'Destination Host Prohibited',
+  'Destination Net Unreachable for Type of Service', 'Destination Host Unreachable for Type of Service',
+  'Packet filtered', 'Precedence Violation', 'Precedence Cutoff',
+];
+const UNREACHABLE_V6 = ['No route', 'Administratively prohibited', 'Beyond scope of source address', 'Address unreachable', 'Port unreachable'];
+
+/** iputils' words for an ICMP error (ping_common.c / ping6_common.c), or undefined for other messages. */
+function errorText(v6: boolean, type: number, code: number, rest: number): string | undefined {
+  if (v6) {
+    switch (type) {
+      case Icmpv6Type.DestinationUnreachable: return `Destination unreachable: ${UNREACHABLE_V6[code] ?? `Unknown code ${code}`}`;
+      case Icmpv6Type.PacketTooBig: return `Packet too big: mtu=${rest}`;
+      case Icmpv6Type.TimeExceeded: return `Time exceeded: ${code === 0 ? 'Hop limit' : code === 1 ? 'Defragmentation failure' : `code ${code}`}`;
+      case Icmpv6Type.ParameterProblem: return `Parameter problem: ${['Wrong header field ', 'Unknown header ', 'Unknown option '][code] ?? `code ${code} `}at ${rest}`;
+      default: return undefined;
+    }
+  }
+  switch (type) {
+    case IcmpType.DestinationUnreachable:
+      if (code === 4) return `Frag needed and DF set (mtu = ${rest & 0xffff})`;
+      return UNREACHABLE[code] ?? `Dest Unreachable, Bad Code: ${code}`;
+    case IcmpType.TimeExceeded: return code === 0 ? 'Time to live exceeded' : code === 1 ? 'Frag reassembly time exceeded' : `Time exceeded, Bad Code: ${code}`;
+    case IcmpType.ParameterProblem: return `Parameter problem: pointer = ${rest >>> 24}`;
+    case IcmpType.SourceQuench: return 'Source Quench';
+    case IcmpType.Redirect: return ['Redirect Network', 'Redirect Host', 'Redirect Type of Service and Network', 'Redirect Type of Service and Host'][code] ?? `Redirect, Bad Code: ${code}`;
+    default: return undefined;
+  }
+}
 
 /** The pattern ping(8) sends: a timeval, then each byte its own offset. */
 function echoData(size: number, timed: boolean): Buffer {
@@ -303,12 +313,12 @@ class PingRun {
       this.checkDone();
       return;
     }
-    const table = (this.v6 ? ICMPV6_ERROR_TEXT : ICMP_ERROR_TEXT)[icmp.type];
-    if (!table) return; // not an error message (our own requests, seen by a raw socket on loopback)
+    const text = errorText(this.v6, icmp.type, icmp.code, icmp.rest);
+    if (text === undefined) return; // not an error message (our own requests, seen by a raw socket on loopback)
     const about = this.quotedSeq(icmp);
     if (about === undefined) return;
     this.errors++;
-    this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text: table[icmp.code] ?? table.default });
+    this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text });
     this.checkDone();
   }
 

@@ -106,7 +106,7 @@ process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(ho
     const events = pingFromClient(v === 'v4' ? line.serverV4 : line.serverV6, { count: 2, intervalMs: 50, ttl: 1, timeoutMs: 1000 });
     const errors = events.filter((e) => e.type === 'error');
     expect(errors).toEqual([1, 2].map((seq) => ({
-      type: 'error', seq, from: v === 'v4' ? line.routerV4 : line.routerV6, icmpType: v === 'v4' ? 11 : 3, icmpCode: 0, text: 'Time to live exceeded',
+      type: 'error', seq, from: v === 'v4' ? line.routerV4 : line.routerV6, icmpType: v === 'v4' ? 11 : 3, icmpCode: 0, text: v === 'v4' ? 'Time to live exceeded' : 'Time exceeded: Hop limit',
     })));
     expect(summary(events)).toMatchObject({ transmitted: 2, received: 0, errors: 2, lossPercent: 100 });
     expect(summary(events).rtt).toBeUndefined();

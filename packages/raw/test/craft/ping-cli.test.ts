@@ -1,0 +1,120 @@
+/**
+ * `rxsock-raw ping` against iputils' `ping` (Debian's iputils-ping) run the same way: the same
+ * lines once times are masked, the same error messages, the same exit statuses.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPing, type PingIo } from '../../src/cli/ping.js';
+import { RAW_BIN, requireBuilt } from './support/netns.js';
+import { createLine, type Line } from './support/topology.js';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function realPing(args: string[], netns?: string): Run {
+  const argv = netns ? ['ip', 'netns', 'exec', netns, 'ping', ...args] : ['ping', ...args];
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 20_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('iputils ping is missing: apt-get install iputils-ping');
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Ours in this process. */
+async function ourPing(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: PingIo = {
+    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
+    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
+    onInterrupt: () => () => {},
+  };
+  const status = await runPing(args, io);
+  return { status, stdout, stderr };
+}
+
+/** Ours as the installed command, in a namespace. */
+function ourPingIn(netns: string, args: string[]): Run {
+  const r = spawnSync('ip', ['netns', 'exec', netns, process.execPath, RAW_BIN, 'ping', ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Output with the measured times masked. */
+function shape(text: string): string[] {
+  return text
+    .replace(/time=[\d.]+ ms/g, 'time=T ms')
+    .replace(/time \d+ms/g, 'time Nms')
+    .replace(/= [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms/g, '= A/B/C/D ms')
+    .split('\n');
+}
+
+describe('rxsock-raw ping vs iputils ping', () => {
+  it.each([
+    ['-c 3 -i 0.2 127.0.0.1'],
+    ['-c 2 -i 0.2 ::1'],
+    ['-q -c 2 -i 0.2 127.0.0.1'],
+    ['-c 2 -s 0 -i 0.2 127.0.0.1'],
+    ['-c 1 -s 1000 127.0.0.1'],
+    ['-4 -c 1 127.0.0.1'],
+    ['-6 -c1 -t 9 ::1'],
+  ])('ping %s: same lines, same status', async (line) => {
+    const args = line.split(' ');
+    const [ours, theirs] = [await ourPing(args), realPing(args)];
+    expect(shape(ours.stdout)).toEqual(shape(theirs.stdout));
+    expect(ours.stderr).toBe('');
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.status).toBe(0);
+  });
+
+  it.each([
+    ['-c abc 127.0.0.1'],
+    ['-c 0 127.0.0.1'],
+    ['-s abc 127.0.0.1'],
+    ['-t 300 127.0.0.1'],
+    ['-4 ::1'],
+    ['-6 127.0.0.1'],
+    [''],
+    ['-c 1 no-such-host.invalid'],
+  ])('ping %s: same message and status', async (line) => {
+    const args = line ? line.split(' ') : [];
+    const [ours, theirs] = [await ourPing(args), realPing(args)];
+    expect(ours.stderr).toBe(theirs.stderr);
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.stdout).toBe('');
+  });
+
+  it('an unknown option: ping\'s message, usage text, status 2', async () => {
+    const [ours, theirs] = [await ourPing(['-x', '127.0.0.1']), realPing(['-x', '127.0.0.1'])];
+    expect(ours.stderr.split('\n')[0]).toBe(theirs.stderr.split('\n')[0]);
+    expect(ours.stderr).toContain('Usage\n  rxsock-raw ping [options] <destination>');
+    expect(ours.status).toBe(2);
+    expect(theirs.status).toBe(2);
+    const help = await ourPing(['-h']);
+    expect([help.status, help.stderr.includes('-c <count>')]).toEqual([2, true]);
+  });
+});
+
+describe('rxsock-raw ping vs iputils ping through namespaces', () => {
+  let line: Line;
+  beforeAll(() => {
+    requireBuilt();
+    line = createLine();
+  });
+  afterAll(() => line?.remove());
+
+  it.each([
+    ['a peer one hop away', (l: Line) => ['-c', '2', '-i', '0.2', l.serverV4], 0],
+    ['a peer one hop away (IPv6)', (l: Line) => ['-c', '2', '-i', '0.2', l.serverV6], 0],
+    ['TTL exceeded at the router', (l: Line) => ['-c', '2', '-i', '0.2', '-t', '1', '-W', '1', l.serverV4], 1],
+    ['TTL exceeded at the router (IPv6)', (l: Line) => ['-c', '2', '-i', '0.2', '-t', '1', '-W', '1', l.serverV6], 1],
+    ['no answer at all', (l: Line) => ['-c', '1', '-W', '1', l.absentV4], 1],
+  ] as const)('%s: same lines, same status', (_name, args, status) => {
+    const a = args(line);
+    const ours = ourPingIn(line.client.name, [...a]);
+    const theirs = realPing([...a], line.client.name);
+    expect(shape(ours.stdout), ours.stderr).toEqual(shape(theirs.stdout));
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.status).toBe(status);
+  }, 20_000);
+});
