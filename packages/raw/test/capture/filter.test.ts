@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray, timeout } from 'rxjs';
 import { C, SocketError, Socket } from '@rxsock/core';
-import { bpf, BpfProgram, compileFilter, LinkType, PacketSocket, parseDumpText, toProgram } from '@rxsock/raw';
+import { bpf, BpfProgram, compileFilter, FilterLinkType, PacketSocket, parseDumpText, toProgram } from '@rxsock/raw';
 import { createVethLab, type VethLab } from '../support/netns.js';
 import { ethernetFrame } from '../support/frames.js';
 
@@ -23,7 +23,7 @@ describe('tcpdump expressions through libpcap', () => {
   });
 
   it('SOCK_DGRAM programs start at the IP header (DLT_RAW)', () => {
-    const raw = compileFilter('udp', { linkType: LinkType.RAW_IP });
+    const raw = compileFilter('udp', { linkType: FilterLinkType.RAW_IP });
     expect(raw.instructions[0]).not.toEqual(compileFilter('udp').instructions[0]);
   });
 });

@@ -35,16 +35,23 @@ export class PacketBlock {
     readonly index: number,
     /** Offset of the block in the ring. */
     readonly start: number,
-    ring: Buffer,
-    private readonly u32: Uint32Array,
-    u16: Uint16Array,
+    /** Bytes of the block. */
+    readonly size: number,
+    /** The whole ring, in place (fast paths read packets straight from it). */
+    readonly ring: Buffer,
+    /** @internal The ring as host-order u32 words. */
+    readonly words: Uint32Array,
+    /** @internal The ring as host-order u16 half-words. */
+    readonly halfWords: Uint16Array,
+    /** @internal The ring's native address (below 2^53), for iovecs into it. */
+    readonly ringAddress: number,
   ) {
-    this.cursor = new PacketCursor(ring, u32, u16);
+    this.cursor = new PacketCursor(ring, words, halfWords);
   }
 
   /** Packets in the block. */
   get count(): number {
-    return this.u32[(this.start + L.BLOCK_NUM_PKTS) >>> 2]!;
+    return this.words[(this.start + L.BLOCK_NUM_PKTS) >>> 2]!;
   }
 
   /** Whether the block is still the consumer's (not yet released). */
@@ -61,7 +68,7 @@ export class PacketBlock {
     if (!this.live) throw released();
     const n = this.count;
     const c = this.cursor;
-    c.header = this.start + this.u32[(this.start + L.BLOCK_FIRST_PKT) >>> 2]!;
+    c.header = this.start + this.words[(this.start + L.BLOCK_FIRST_PKT) >>> 2]!;
     for (let i = 0; i < n; i++) {
       visit(c, i);
       if (i + 1 < n) c.advance();

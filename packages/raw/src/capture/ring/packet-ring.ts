@@ -90,7 +90,7 @@ export class PacketRing implements BlockOwner {
     const ring = Buffer.from(this.region.bytes);
     this.u32 = new Uint32Array(this.region.bytes);
     const u16 = new Uint16Array(this.region.bytes);
-    this.blocks = Array.from({ length: g.blockCount }, (_, i) => new PacketBlock(this, i, i * g.blockSize, ring, this.u32, u16));
+    this.blocks = Array.from({ length: g.blockCount }, (_, i) => new PacketBlock(this, i, i * g.blockSize, g.blockSize, ring, this.u32, u16, Number(this.region.address)));
   }
 
   /** Bytes of the ring. */
