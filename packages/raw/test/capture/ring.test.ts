@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray, timeout } from 'rxjs';
-import { PacketSocket, type PacketBlock } from '@rxsock/raw';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCapture } from '@rxsock/core';
+import { PacketSocket, RingPcapWriter, type PacketBlock } from '@rxsock/raw';
 import { createVethLab, type VethLab } from '../support/netns.js';
 import { ethernetFrame } from '../support/frames.js';
 
@@ -177,5 +182,41 @@ describe('TPACKET_V3 ring', () => {
   it('refuses a bad geometry with EINVAL before touching the kernel', () => {
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockSize: 5000 } }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockCount: 0 } }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('RingPcapWriter writes every block to a pcap file that core and tcpdump read back byte for byte, VLAN tags restored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxsock-ringpcap-'));
+    const file = join(dir, 'ring.pcap');
+    const capture = lab.inside(() => PacketSocket.open({ interface: lab.ifname, protocol: 0x88b5, ring: { blockSize: 1 << 16, blockCount: 4, retireTimeoutMs: 1 } }));
+    // the sends below keep this thread busy: blocks must not all retire (retireTimeoutMs x blockCount) before it reads
+    const all = lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockSize: 1 << 20, blockCount: 8, retireTimeoutMs: 50 } }));
+    const writer = new RingPcapWriter(file);
+    try {
+      const sub = all.ring!.blocks$.subscribe((block) => writer.writeBlock(block));
+      const frames = numbered(0, 1500, 64);
+      const tagged = ethernetFrame(lab.mac, lab.peerMac, 0x88b5, Buffer.alloc(80, 7), { tci: 0x0123 });
+      await sender.sendFrames(frames.slice(0, 700));
+      await sender.send(tagged);
+      await sender.sendFrames(frames.slice(700));
+      await wait(300);
+      sub.unsubscribe();
+      writer.close();
+      const packets = parseCapture(readFileSync(file)).filter((r) => r.type === 'packet') as { data: Uint8Array; originalLength: number; timestamp: bigint }[];
+      const sent = [...frames.slice(0, 700), tagged, ...frames.slice(700)];
+      expect(all.statistics()).toMatchObject({ received: sent.length, dropped: 0 });
+      expect(packets).toHaveLength(sent.length);
+      packets.forEach((p, i) => expect(Buffer.from(p.data).equals(sent[i]!), `record ${i}`).toBe(true));
+      expect(packets[700]!.originalLength).toBe(tagged.length);
+      expect(writer.packets).toBe(sent.length);
+      // one line per packet (tcpdump adds hex-dump lines for an unknown EtherType)
+      const text = execFileSync('tcpdump', ['-n', '-e', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter((l) => /^\d\d:/.test(l));
+      expect(text).toHaveLength(sent.length);
+      expect(text[700]).toContain('vlan 291');
+    } finally {
+      writer.close();
+      capture.close();
+      all.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
