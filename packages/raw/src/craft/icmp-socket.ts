@@ -9,6 +9,7 @@ import {
   C,
   checkDatagramReaderOptions,
   cmsgSpace,
+  decodeTimespec,
   decodeUint32,
   invalidArgument,
   type Datagram,
@@ -38,6 +39,8 @@ export interface IcmpSocketOptions {
   bind?: string;
   /** Send and receive through this interface only (SO_BINDTODEVICE). */
   device?: string;
+  /** Ask the kernel for each message's arrival time (SO_TIMESTAMPNS): {@link IcmpMessage.kernelTime}. */
+  timestamps?: boolean;
   /** Receive batching, queue bound and overflow policy (core's DatagramReader). */
   receive?: DatagramReaderOptions;
 }
@@ -54,6 +57,8 @@ export interface IcmpMessage {
   ip: Ipv4View | undefined;
   /** When it was read, `process.hrtime.bigint()` nanoseconds. */
   receivedAt: bigint;
+  /** When the kernel received it (CLOCK_REALTIME nanoseconds), with the `timestamps` option. */
+  kernelTime: bigint | undefined;
 }
 
 /** An echo request, for {@link IcmpSocket.sendEcho}. */
@@ -113,15 +118,17 @@ export class IcmpSocket extends DatagramSocket<IcmpMessage> {
   protected convert(d: Datagram): IcmpMessage | undefined {
     const receivedAt = process.hrtime.bigint();
     const from = (d.address as SocketAddress & { host?: string } | null)?.host ?? '';
+    let kernelTime: bigint | undefined;
+    for (const m of d.ancillary) if (m.level === C.SOL_SOCKET && m.type === C.SCM_TIMESTAMPNS) kernelTime = decodeTimespec(m).totalNanoseconds;
     try {
       if (this.family === 'inet6') {
-        return { icmp: new Icmpv6View(d.data), from, ttl: controlInt(d, C.IPPROTO_IPV6, C.IPV6_HOPLIMIT), ip: undefined, receivedAt };
+        return { icmp: new Icmpv6View(d.data), from, ttl: controlInt(d, C.IPPROTO_IPV6, C.IPV6_HOPLIMIT), ip: undefined, receivedAt, kernelTime };
       }
       if (this.kind === 'raw') {
         const ip = new Ipv4View(d.data);
-        return { icmp: new IcmpView(d.data, ip.payloadOffset, ip.payloadEnd, ip), from, ttl: ip.ttl, ip, receivedAt };
+        return { icmp: new IcmpView(d.data, ip.payloadOffset, ip.payloadEnd, ip), from, ttl: ip.ttl, ip, receivedAt, kernelTime };
       }
-      return { icmp: new IcmpView(d.data), from, ttl: controlInt(d, C.IPPROTO_IP, C.IP_TTL), ip: undefined, receivedAt };
+      return { icmp: new IcmpView(d.data), from, ttl: controlInt(d, C.IPPROTO_IP, C.IP_TTL), ip: undefined, receivedAt, kernelTime };
     } catch (error) {
       if (error instanceof PacketDecodeError) return undefined;
       throw error;
@@ -178,6 +185,10 @@ export function icmpSocket(options: IcmpSocketOptions = {}): IcmpSocket {
       if (options.ttl !== undefined) socket.setOption('IPV6_UNICAST_HOPS', options.ttl);
       socket.setOption('IPV6_RECVHOPLIMIT', true);
       receive.controlSize = (receive.controlSize ?? 0) + cmsgSpace(4);
+    }
+    if (options.timestamps) {
+      socket.setOption(C.SOL_SOCKET, C.SO_TIMESTAMPNS, 1);
+      receive.controlSize = (receive.controlSize ?? 0) + cmsgSpace(16);
     }
     if (options.bind !== undefined) socket.bind([options.bind, 0]);
   } catch (error) {

@@ -208,6 +208,7 @@ export function ping(host: string, options: PingOptions = {}): Observable<PingEv
 class PingRun {
   private socket: IcmpSocket | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Send times, `process.hrtime.bigint()`. */
   private readonly sentAt = new Map<number, bigint>();
   private readonly answered = new Set<number>();
   private address = '';
@@ -273,10 +274,11 @@ class PingRun {
     const { count } = this.options;
     this.seq = this.seq >= 0xffff ? 1 : this.seq + 1;
     const seq = this.seq;
-    this.sentAt.set(seq, process.hrtime.bigint());
+    const data = echoData(this.size, this.timed);
     this.answered.delete(seq);
     this.transmitted++;
-    this.socket.sendEcho({ id: this.echoId, seq, data: echoData(this.size, this.timed) }, this.address).catch((error: unknown) => this.fail(error));
+    this.sentAt.set(seq, process.hrtime.bigint());
+    this.socket.sendEcho({ id: this.echoId, seq, data }, this.address).catch((error: unknown) => this.fail(error));
     if (count !== undefined && this.transmitted >= count) {
       if (this.options.deadlineMs === undefined) this.lingerAfterLast();
       return;
@@ -302,6 +304,9 @@ class PingRun {
       const sentAt = this.sentAt.get(icmp.seq);
       if (sentAt === undefined) return;
       const duplicate = this.answered.has(icmp.seq);
+      // From send to the moment JavaScript read the reply: the first one carries the receive
+      // path's warm-up. (Kernel arrival stamps are CLOCK_REALTIME, which JavaScript cannot read
+      // to the microsecond to stamp the send with.)
       const timeMs = this.timed ? Number(m.receivedAt - sentAt) / 1e6 : undefined;
       if (duplicate) this.duplicates++;
       else {

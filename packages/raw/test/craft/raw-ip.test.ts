@@ -19,19 +19,21 @@ function udpReceiver(host: string): { socket: Socket; port: number } {
 
 describe('raw IP sockets', () => {
   it('IPv4 IPPROTO_RAW: a whole UDP packet built here reaches a UDP socket, and a raw UDP socket sees it decoded', async () => {
-    const { socket: udp, port } = udpReceiver('127.0.0.1');
+    // 127.0.0.3, and a sniffer bound to it (a raw socket's bind filters on the destination): on
+    // a shared machine other UDP traffic on 127.0.0.1 can fill a raw socket's receive buffer.
+    const { socket: udp, port } = udpReceiver('127.0.0.3');
     const raw = rawIpSocket();
-    const sniff = rawIpSocket({ protocol: IpProtocol.UDP });
+    const sniff = rawIpSocket({ protocol: IpProtocol.UDP, bind: '127.0.0.3' });
     cleanup.push(() => raw.close(), () => sniff.close());
     expect(raw.headerIncluded).toBe(true);
     const seen = firstValueFrom(sniff.packets$.pipe(filter((p) => p.packet?.udp?.dstPort === port), timeout(3000)));
-    const packet = buildPacket([{ layer: 'ipv4', src: '127.0.0.1', dst: '127.0.0.1', id: 4242, ttl: 17 }, { layer: 'udp', srcPort: 40000, dstPort: port }], Buffer.from('crafted'));
-    expect(await raw.send(packet, '127.0.0.1')).toBe(packet.length);
+    const packet = buildPacket([{ layer: 'ipv4', src: '127.0.0.1', dst: '127.0.0.3', id: 4242, ttl: 17 }, { layer: 'udp', srcPort: 40000, dstPort: port }], Buffer.from('crafted'));
+    expect(await raw.send(packet, '127.0.0.3')).toBe(packet.length);
     const [data, from] = await udp.recvFrom(100);
     expect(data.toString()).toBe('crafted');
     expect(from).toMatchObject({ host: '127.0.0.1', port: 40000 });
     const p = (await seen).packet!;
-    expect(p.ipv4).toMatchObject({ src: '127.0.0.1', id: 4242, ttl: 17, checksumValid: true });
+    expect(p.ipv4).toMatchObject({ src: '127.0.0.1', dst: '127.0.0.3', id: 4242, ttl: 17, checksumValid: true });
     expect(p.udp).toMatchObject({ srcPort: 40000, checksumValid: true });
     expect(Buffer.from(p.payload).toString()).toBe('crafted');
   });
@@ -92,5 +94,25 @@ describe('raw IP sockets', () => {
       for (let i = 0; i < 20; i++) rawIpSocket().close();
     });
     expect(report.leaked).toEqual([]);
+  });
+});
+
+describe('ICMP socket timestamps', () => {
+  it('timestamps: each message carries the kernel arrival time (CLOCK_REALTIME ns)', async () => {
+    const s = icmpSocket({ kind: 'raw', timestamps: true });
+    cleanup.push(() => s.close());
+    const before = BigInt(Date.now()) * 1_000_000n;
+    const reply = firstValueFrom(s.messages$.pipe(filter((m) => m.icmp.type === IcmpType.EchoReply && m.icmp.id === 0x5151), timeout(3000)));
+    await s.sendEcho({ id: 0x5151, seq: 1 }, '127.0.0.1');
+    const m = await reply;
+    const after = BigInt(Date.now() + 1) * 1_000_000n;
+    expect(m.kernelTime).toBeGreaterThanOrEqual(before);
+    expect(m.kernelTime).toBeLessThanOrEqual(after);
+    // Without the option there is none.
+    const plain = icmpSocket({ kind: 'raw' });
+    cleanup.push(() => plain.close());
+    const r2 = firstValueFrom(plain.messages$.pipe(filter((x) => x.icmp.type === IcmpType.EchoReply && x.icmp.id === 0x5152), timeout(3000)));
+    await plain.sendEcho({ id: 0x5152, seq: 1 }, '127.0.0.1');
+    expect((await r2).kernelTime).toBeUndefined();
   });
 });
