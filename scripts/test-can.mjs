@@ -5,7 +5,7 @@
 // .vitest-can-results.json (or --json FILE) for scripts/test-summary.mjs. When neither can run,
 // the suite FAILS, naming the Debian packages to install: it never passes silently.
 //
-//   node scripts/test-can.mjs [--json FILE] [--host | --vm] [-- VITEST ARGS...]
+//   node scripts/test-can.mjs [--json FILE] [--host | --vm] [FILTER...] [-- VITEST ARGS...]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +20,7 @@ const PACKAGES = 'qemu-system-x86 linux-image-amd64 busybox-static can-utils pyt
 // The whole guest run, boot included, must end by then; a hang is killed and reported.
 const VM_TIMEOUT_MS = Number(process.env.RXSOCK_CAN_TIMEOUT_MS ?? 30 * 60_000);
 
-const usage = 'usage: node scripts/test-can.mjs [--json FILE] [--host | --vm] [-- VITEST ARGS...]';
+const usage = 'usage: node scripts/test-can.mjs [--json FILE] [--host | --vm] [FILTER...] [-- VITEST ARGS...]';
 const argv = process.argv.slice(2);
 let json = join(root, '.vitest-can-results.json');
 let mode = 'auto';
@@ -32,6 +32,7 @@ for (let i = 0; i < argv.length; i++) {
     break;
   } else if (a === '--json' && argv[i + 1]) json = resolve(argv[++i]);
   else if (a === '--host' || a === '--vm') mode = a.slice(2);
+  else if (!a.startsWith('-')) vitestArgs.push(a); // a test file filter
   else {
     console.error(`test-can: unknown argument '${a}'\n${usage}`);
     process.exit(2);
@@ -47,7 +48,11 @@ function fail(message) {
 rmSync(json, { force: true });
 
 if (!process.env.RXSOCK_SKIP_BUILD) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  } catch {
+    fail('the build (tsc -b tsconfig.build.json) failed; see above');
+  }
 }
 
 const ip = (...args) => spawnSync('ip', args, { encoding: 'utf8' });
