@@ -2,7 +2,7 @@
  * `rxsock-raw ping` against iputils' `ping` (Debian's iputils-ping) run the same way: the same
  * lines once times are masked, the same error messages, the same exit statuses.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPing, type PingIo } from '../../src/cli/ping.js';
 import { RAW_BIN, requireBuilt } from './support/netns.js';
@@ -117,4 +117,39 @@ describe('rxsock-raw ping vs iputils ping through namespaces', () => {
     expect(ours.status).toBe(theirs.status);
     expect(ours.status).toBe(status);
   }, 20_000);
+});
+
+describe('rxsock-raw ping on Ctrl-C', () => {
+  /** Starts `argv`, sends SIGINT `ms` after its first reply line, resolves with its output and status. */
+  function interrupted(argv: string[], ms: number): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timer: NodeJS.Timeout | undefined;
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (!timer && stdout.includes(' bytes from ')) timer = setTimeout(() => child.kill('SIGINT'), ms);
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
+  }
+
+  it('SIGINT ends it with the statistics and status 0, as ping does', async () => {
+    requireBuilt();
+    const [ours, theirs] = await Promise.all([
+      interrupted([process.execPath, RAW_BIN, 'ping', '-i', '0.1', '127.0.0.1'], 500),
+      interrupted(['ping', '-i', '0.1', '127.0.0.1'], 500),
+    ]);
+    for (const r of [ours, theirs]) {
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/\n--- 127\.0\.0\.1 ping statistics ---\n\d+ packets transmitted, \d+ received, [\d.]+% packet loss, time \d+ms\nrtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms\n$/);
+    }
+    expect(Number(/(\d+) received/.exec(ours.stdout)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(ours.stderr).toBe('');
+  });
 });
