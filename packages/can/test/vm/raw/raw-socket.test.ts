@@ -85,7 +85,7 @@ describe('frames of every kind through vcan0', () => {
       const got = firstValueFrom(all.frames$.pipe(filter((f) => f.interfaceName === IF0 || f.interfaceName === IF1), take(2), toArray()));
       await a.send(canFrame({ id: 0x100, data: [0] }));
       await b.send(canFrame({ id: 0x101, data: [1] }));
-      const frames = (await got).sort((x, y) => x.id - y.id);
+      const frames = (await got as Rx[]).sort((x, y) => x.id - y.id);
       expect(frames.map((f) => [f.id, f.interfaceName, f.ifindex])).toEqual([
         [0x100, IF0, ifNameToIndex(IF0)],
         [0x101, IF1, ifNameToIndex(IF1)],
