@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { openCanRaw, type CanRawSocket } from '../socket/raw-socket.js';
 import type { CanFrameReader } from '../socket/reader.js';
-import type { ReceivedCanFrame } from '../codec/frame.js';
+import { CAN_ERR_MASK, type ReceivedCanFrame } from '../codec/frame.js';
 import { formatCandumpLine } from '../log/log-line.js';
 import { parseCandumpArgs } from './candump-args.js';
 import { CandumpPrinter, candumpLogFileName, dropCountLine, invalidErrorClassWarning } from './candump-printer.js';
@@ -40,7 +40,8 @@ export async function runCandump(args: readonly string[], io: CliIo): Promise<nu
           ...(spec.name === 'any' ? {} : { interface: spec.name }),
           ...(spec.filters !== undefined ? { filters: spec.filters } : {}),
           ...(spec.joinFilters ? { joinFilters: true } : {}),
-          ...(spec.errorMask !== 0 ? { errorMask: spec.errorMask } : {}),
+          // the kernel keeps only the class bits of candump's mask (#FFFFFFFF is common)
+          ...(spec.errorMask !== 0 ? { errorMask: (spec.errorMask & CAN_ERR_MASK) >>> 0 } : {}),
           fdFrames: true,
           timestamps: o.hardwareTimestamps ? 'hardware' : true,
           ...(o.receiveBufferSize > 0 ? { receiveBufferSize: o.receiveBufferSize, forceReceiveBuffer: true } : {}),
