@@ -15,5 +15,5 @@ export { UdpView, UDP_HEADER_LENGTH, type UdpFields } from './udp.js';
 export { TcpView, TcpFlags, tcpdumpFlags, type TcpFields } from './tcp.js';
 export { TcpOptionKind, type TcpOption } from './tcp-options.js';
 export { IcmpView, Icmpv6View, IcmpType, Icmpv6Type, ICMP_HEADER_LENGTH, type IcmpFields } from './icmp.js';
-export { Packet, decodePacket, type LinkLayer, type IpView, type TransportView } from './packet.js';
+export { Packet, decodePacket, quotedPacket, type LinkLayer, type IpView, type TransportView } from './packet.js';
 export { buildPacket, type LayerFields } from './build.js';

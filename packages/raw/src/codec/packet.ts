@@ -202,3 +202,13 @@ export class Packet {
 export function decodePacket(bytes: Uint8Array, link: LinkLayer = 'ethernet', offset = 0, end = bytes.length): Packet {
   return new Packet(bytes, link, offset, end);
 }
+
+/**
+ * The packet an ICMP or ICMPv6 error message quotes (destination unreachable, time exceeded,
+ * parameter problem...): its payload decoded as IPv4 (ICMP) or IPv6 (ICMPv6), lazily. Error
+ * messages quote only the start of the offending packet, so the quoted packet is usually
+ * `truncated` and its transport checksum unverifiable (`null`); its addresses and ports are there.
+ */
+export function quotedPacket(icmp: IcmpView | Icmpv6View): Packet {
+  return new Packet(icmp.bytes, icmp instanceof Icmpv6View ? 'ipv6' : 'ipv4', icmp.payloadOffset, icmp.end);
+}

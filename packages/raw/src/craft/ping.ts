@@ -6,10 +6,8 @@
  */
 import type { Observable, Subscriber } from 'rxjs';
 import { C, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
-import { IcmpType, Icmpv6Type, IcmpView, Icmpv6View } from '../codec/icmp.js';
-import { Ipv4View } from '../codec/ipv4.js';
-import { Ipv6View } from '../codec/ipv6.js';
-import { IpProtocol } from '../codec/numbers.js';
+import { IcmpType, Icmpv6Type, type IcmpView, type Icmpv6View } from '../codec/icmp.js';
+import { quotedPacket } from '../codec/packet.js';
 import { icmpSocket, type IcmpMessage, type IcmpSocket, type IcmpSocketKind } from './icmp-socket.js';
 
 /** Options of {@link ping}; the letters are ping(8)'s. */
@@ -67,7 +65,11 @@ export interface PingReply {
   duplicate: boolean;
 }
 
-/** An ICMP error about one of our requests (unreachable, TTL exceeded...). */
+/**
+ * An ICMP error about one of our requests (unreachable, TTL exceeded...), matched by the request
+ * it quotes. Raw sockets only: a ping socket passes errors through its error queue
+ * (IP_RECVERR), which is not read here, so over a ping socket such requests count as lost.
+ */
 export interface PingError {
   type: 'error';
   /** Sequence number of the request it is about. */
@@ -329,21 +331,12 @@ class PingRun {
 
   /** The sequence number of our echo request quoted in an ICMP error, if it is ours. */
   private quotedSeq(icmp: IcmpView | Icmpv6View): number | undefined {
-    try {
-      const quoted = icmp.payload;
-      if (this.v6) {
-        const ip = new Ipv6View(quoted);
-        if (ip.protocol !== IpProtocol.ICMPv6) return undefined;
-        const echo = new Icmpv6View(quoted, ip.payloadOffset, quoted.length);
-        return echo.type === Icmpv6Type.EchoRequest && (this.socket?.kind !== 'raw' || echo.id === this.echoId) && this.sentAt.has(echo.seq) ? echo.seq : undefined;
-      }
-      const ip = new Ipv4View(quoted);
-      if (ip.protocol !== IpProtocol.ICMP) return undefined;
-      const echo = new IcmpView(quoted, ip.payloadOffset, quoted.length);
-      return echo.type === IcmpType.EchoRequest && (this.socket?.kind !== 'raw' || echo.id === this.echoId) && this.sentAt.has(echo.seq) ? echo.seq : undefined;
-    } catch {
-      return undefined; // not a quote of ours we can read
-    }
+    const quoted = quotedPacket(icmp);
+    const echo = this.v6 ? quoted.icmpv6 : quoted.icmp;
+    if (!echo || echo.type !== (this.v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest)) return undefined;
+    // A ping socket only gets errors about its own requests; on a raw socket, match our id.
+    if (this.socket?.kind === 'raw' && echo.id !== this.echoId) return undefined;
+    return this.sentAt.has(echo.seq) ? echo.seq : undefined;
   }
 
   private checkDone(): void {

@@ -1,7 +1,7 @@
 /** Encode then decode: every field built comes back, lengths and checksums are filled in and verify. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildPacket, decodePacket, type LayerFields } from '../../src/index.js';
+import { buildPacket, decodePacket, quotedPacket, type LayerFields } from '../../src/index.js';
 import { bytes, ethernetLayer, ipv4Layer, ipv6Layer, packetLayers, tcpLayer, udpLayer, icmpLayer, icmpv6Layer, arpLayer } from './support/arbitraries.js';
 import { snapshot } from './support/fields.js';
 
@@ -187,3 +187,33 @@ function expectedLayers(layers: LayerFields[]): string[] {
   }
   return out;
 }
+
+describe('ICMP errors quote the offending packet', () => {
+  it('quotedPacket decodes what a time exceeded / port unreachable quotes, v4 and v6', () => {
+    fc.assert(
+      fc.property(udpLayer, ipv4Layer, ipv6Layer, fc.integer({ min: 0, max: 40 }), (udp, v4, v6, keep) => {
+        for (const ip of [v4, v6]) {
+          const original = buildPacket([ip, udp], new Uint8Array(64));
+          const ipHeader = decodePacket(original, 'ip').ip!;
+          // RFC 792: the IP header and 8 bytes of data; RFC 4443: as much as fits. Quote a bit more or less.
+          const quote = original.subarray(0, ipHeader.payloadOffset + 8 + keep);
+          const six = ip.layer === 'ipv6';
+          const error = buildPacket([
+            six ? { layer: 'ipv6', src: 'fe80::1', dst: 'fe80::2' } : { layer: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2' },
+            six ? { layer: 'icmpv6', type: 3, code: 0 } : { layer: 'icmp', type: 11, code: 0 },
+          ], quote);
+          const p = decodePacket(error, 'ip');
+          const icmp = (p.icmp ?? p.icmpv6)!;
+          expect(icmp.checksumValid).toBe(true);
+          const q = quotedPacket(icmp);
+          expect(q.ip?.src).toBe(ipHeader.src);
+          expect(q.udp?.dstPort).toBe(udp.dstPort);
+          expect(q.udp?.srcPort).toBe(udp.srcPort);
+          expect(q.truncated).toBe(true);
+          expect(q.udp?.checksumValid).toBeNull();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
