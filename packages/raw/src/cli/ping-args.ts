@@ -5,6 +5,8 @@ import type { PingOptions } from '../craft/ping.js';
 export interface PingCommand {
   host: string;
   quiet: boolean;
+  /** -n: print addresses, never names. */
+  numeric: boolean;
   options: PingOptions;
 }
 
@@ -30,7 +32,7 @@ Options:
   -c <count>         stop after <count> replies
   -h                 print help and exit
   -i <interval>      seconds between sending each packet
-  -n                 no dns name resolution (addresses are always printed numerically)
+  -n                 no dns name resolution
   -q                 quiet output
   -s <size>          use <size> as number of data bytes to be sent
   -t <ttl>           define time to live
@@ -125,5 +127,5 @@ export function parsePingArgs(argv: readonly string[]): PingCommand {
   if (flags.has('4')) options.family = 'inet';
   if (flags.has('6')) options.family = 'inet6';
   if (socket !== undefined) options.socket = socket;
-  return { host: operands[0] as string, quiet: flags.has('q'), options };
+  return { host: operands[0] as string, quiet: flags.has('q'), numeric: flags.has('n'), options };
 }

@@ -4,7 +4,7 @@
  * `-c` before a `-w` deadline, 2 on errors).
  */
 import type { Writable } from 'node:stream';
-import { SocketError } from '@rxsock/core';
+import { C, SocketError, getnameinfo, isIPv4, isIPv6 } from '@rxsock/core';
 import { PrivilegeError } from '../craft/privilege.js';
 import { ping, type PingSummary } from '../craft/ping.js';
 import { PING_USAGE, PingUsageError, parsePingArgs } from './ping-args.js';
@@ -20,6 +20,10 @@ export interface PingIo {
 
 /** The running process's streams and SIGINT/SIGTERM. */
 export function processPingIo(): PingIo {
+  // A reader that went away (`| head`): end quietly, as ping does on SIGPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -59,7 +63,31 @@ export async function runPing(argv: readonly string[], io: PingIo): Promise<numb
     if (error.showUsage) io.stderr.write(PING_USAGE);
     return error.status;
   }
-  const { host, quiet, options } = command;
+  const { host, quiet, numeric, options } = command;
+  // As ping: a destination given as a name gets reply sources printed as `name (address)`,
+  // looked up once per address (off the loop); a numeric destination or -n prints addresses.
+  const lookups = !numeric && !isIPv4(host) && !isIPv6(host);
+  const names = new Map<string, Promise<string>>();
+  const source = (address: string): Promise<string> => {
+    if (!lookups) return Promise.resolve(address);
+    let name = names.get(address);
+    if (!name) {
+      const six = address.includes(':');
+      name = getnameinfo(six ? { family: 'inet6', host: address, port: 0, flowInfo: 0, scopeId: 0 } : { family: 'inet', host: address, port: 0 }, C.NI_NAMEREQD).then(
+        (r) => `${r.host} (${address})`,
+        () => address,
+      );
+      names.set(address, name);
+    }
+    return name;
+  };
+  // Lines go out in event order even when a name lookup is pending.
+  let output = Promise.resolve();
+  const write = (line: () => Promise<string> | string): void => {
+    output = output.then(async () => {
+      io.stdout.write(await line());
+    });
+  };
   const abort = new AbortController();
   const removeHandler = io.onInterrupt(() => abort.abort());
   try {
@@ -68,14 +96,14 @@ export async function runPing(argv: readonly string[], io: PingIo): Promise<numb
       ping(host, { ...options, signal: abort.signal }).subscribe({
         next: (e) => {
           switch (e.type) {
-            case 'start': io.stdout.write(formatStart(e)); break;
-            case 'reply': if (!quiet) io.stdout.write(formatReply(e)); break;
-            case 'error': if (!quiet) io.stdout.write(formatError(e)); break;
-            case 'summary': last = e; io.stdout.write(formatSummary(e)); break;
+            case 'start': write(() => formatStart(e)); break;
+            case 'reply': if (!quiet) write(async () => formatReply({ ...e, from: await source(e.from) })); break;
+            case 'error': if (!quiet) write(async () => formatError({ ...e, from: await source(e.from) })); break;
+            case 'summary': last = e; write(() => formatSummary(e)); break;
           }
         },
-        error: reject,
-        complete: () => resolve(last),
+        error: (error: unknown) => void output.then(() => reject(error)),
+        complete: () => void output.then(() => resolve(last)),
       });
     });
     if (!summary || summary.received === 0) return 1;

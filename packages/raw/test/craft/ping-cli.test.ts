@@ -58,6 +58,8 @@ describe('rxsock-raw ping vs iputils ping', () => {
     ['-c 1 -s 1000 127.0.0.1'],
     ['-4 -c 1 127.0.0.1'],
     ['-6 -c1 -t 9 ::1'],
+    ['-c 2 -i 0.2 localhost'],
+    ['-n -c 1 localhost'],
   ])('ping %s: same lines, same status', async (line) => {
     const args = line.split(' ');
     const [ours, theirs] = [await ourPing(args), realPing(args)];
