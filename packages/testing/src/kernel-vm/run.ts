@@ -56,6 +56,8 @@ export interface KernelVmOptions {
   kernel?: string;
   /** Override the static busybox (default `/bin/busybox`). */
   busybox?: string;
+  /** Extra qemu arguments, appended (a later `-cpu` or `-smp` overrides ours). */
+  qemuArgs?: readonly string[];
   /** Where the built initramfs is cached. Default `~/.cache/rxsock/kernel-vm`. */
   cacheDir?: string;
   /**
@@ -170,6 +172,7 @@ export async function runInKernelVm(options: KernelVmOptions): Promise<KernelVmR
       ...share('control', control, MOUNT_TAGS.control, false),
       ...(resultsDir ? share('results', resultsDir, MOUNT_TAGS.results, false) : []),
       ...['-device', 'virtio-rng-pci'],
+      ...(options.qemuArgs ?? []),
     ];
     // The command's output: two virtio serial ports, each connected to a UNIX socket we listen on.
     const ports = (outSock: string, errSock: string) => [
