@@ -149,7 +149,7 @@ export interface SysCalls {
   loadLibrary(names: readonly string[]): NativeLibrary | null;
 }
 
-/** A shared library loaded with {@link SysCalls.loadLibrary}. */
+/** A shared library loaded by the sys layer (`loadNativeLibrary`). */
 export interface NativeLibrary {
   /** The file name that loaded. */
   readonly name: string;

@@ -3,7 +3,7 @@
  * fanout, cumulative kernel statistics.
  */
 export { packetAddressCodec, packetTypeName, SOCKADDR_LL_SIZE, type PacketAddress, type PacketType } from './address.js';
-export { EthProtocol, PacketOption, FanoutMode, FanoutFlag, TpStatus, TPACKET_V3, SOL_PACKET, AF_PACKET } from './constants.js';
+export { EthProtocol, PacketOption, FanoutMode, FanoutFlag, TpStatus, TPACKET_V3, SOL_PACKET, AF_PACKET, PACKET_TYPE_NAMES } from './constants.js';
 export { encodeMembership, encodeFanout, decodeStatistics, encodeRingRequest, type MembershipRequest, type FanoutOptions, type FanoutModeName, type RawPacketStatistics, type RingGeometry } from './options.js';
 export { withVlanTag, nanoseconds, type CapturedPacket, type VlanInfo } from './packet.js';
 export { PacketSocket, type PacketSocketOptions, type PacketStatistics } from './socket.js';

@@ -117,7 +117,7 @@ export class PacketSocket {
 
   /**
    * Opens, configures and binds a packet socket.
-   * @throws {@link SocketError} `EPERM` naming CAP_NET_RAW without the privilege, `ENODEV` for an
+   * @throws `SocketError` `EPERM` naming CAP_NET_RAW without the privilege, `ENODEV` for an
    * unknown interface, `EINVAL` for bad options, `ERR_RXSOCK_FILTER_SYNTAX` for a bad filter.
    */
   static open(options: PacketSocketOptions = {}): PacketSocket {

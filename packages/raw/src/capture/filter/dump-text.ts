@@ -19,7 +19,7 @@ export function isDumpText(text: string): boolean {
 
 /**
  * Parses `tcpdump -dd` or `-ddd` output.
- * @throws {@link SocketError} `EINVAL` naming the line that does not parse, or a `-ddd` count that
+ * @throws `SocketError` `EINVAL` naming the line that does not parse, or a `-ddd` count that
  * does not match its lines.
  */
 export function parseDumpText(text: string): BpfProgram {

@@ -64,7 +64,7 @@ function load(): Libpcap {
  * to the kernel's VLAN ancillary loads, because the kernel strips the tag before the filter
  * runs; a dead handle compiles it to in-frame tag checks, which never match live traffic. For
  * VLAN filters, pass `tcpdump -dd -i IF 'vlan 5'` output instead.
- * @throws {@link SocketError} `ERR_RXSOCK_FILTER_SYNTAX` with libpcap's message for an
+ * @throws `SocketError` `ERR_RXSOCK_FILTER_SYNTAX` with libpcap's message for an
  * expression it rejects; `ERR_RXSOCK_LIBRARY_MISSING` without libpcap.
  */
 export function compileFilter(expression: string, options: CompileOptions = {}): BpfProgram {

@@ -58,7 +58,7 @@ export class BpfProgram {
   /**
    * A program from instructions. Checks what can be checked without the kernel: sizes, field
    * ranges, jumps that land inside the program, and a final `ret`.
-   * @throws {@link SocketError} `EINVAL` naming the bad instruction.
+   * @throws `SocketError` `EINVAL` naming the bad instruction.
    */
   static from(instructions: readonly BpfInstruction[]): BpfProgram {
     const n = instructions.length;

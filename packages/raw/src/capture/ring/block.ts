@@ -62,7 +62,7 @@ export class PacketBlock {
   /**
    * Calls `visit` for each packet with one reused {@link PacketCursor}: nothing is allocated
    * unless `visit` takes bytes out.
-   * @throws {@link SocketError} `ERR_RXSOCK_BLOCK_RELEASED` once the block is released.
+   * @throws `SocketError` `ERR_RXSOCK_BLOCK_RELEASED` once the block is released.
    */
   forEach(visit: (packet: PacketCursor, index: number) => void): void {
     if (!this.live) throw released();

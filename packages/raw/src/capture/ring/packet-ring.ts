@@ -9,7 +9,7 @@ import type { Observable } from 'rxjs';
 import { PacketOption, SOL_PACKET, TPACKET_V3, TpStatus } from '../constants.js';
 import { encodeRingRequest, type RingGeometry } from '../options.js';
 import type { CapturedPacket } from '../packet.js';
-import { PacketBlock, type BlockOwner } from './block.js';
+import { PacketBlock } from './block.js';
 import * as L from './layout.js';
 
 /** Ring geometry; the defaults make an 8 MiB ring. */
@@ -55,7 +55,7 @@ type Handler = (block: PacketBlock) => void;
  * {@link PacketRing.blocks$}, {@link PacketRing.packets$}, {@link PacketRing.consume} or
  * `for await`.
  */
-export class PacketRing implements BlockOwner {
+export class PacketRing {
   /** The geometry the kernel accepted. */
   readonly geometry: Readonly<RingGeometry>;
   private readonly region: MappedRegion;
@@ -198,7 +198,7 @@ export class PacketRing implements BlockOwner {
     }
   }
 
-  /** @internal {@link BlockOwner}: the consumer is done with `block`. */
+  /** @internal The consumer is done with `block`. */
   releaseBlock(block: PacketBlock): void {
     if (this.closed) return;
     // Plain store: the kernel reads the status word with the barriers it needs.
