@@ -217,3 +217,24 @@ describe('ICMP errors quote the offending packet', () => {
     );
   });
 });
+
+describe('Ethernet padding', () => {
+  it('a short frame padded to 60 bytes: the IP total length bounds the payload, checksums still verify', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.uint8Array({ maxLength: 17 }), fc.uint8Array({ minLength: 1, maxLength: 1 }), (tcp, payload, fill) => {
+        const frame = buildPacket([
+          { layer: 'ethernet' },
+          { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+          tcp ? { layer: 'tcp', srcPort: 1, dstPort: 2 } : { layer: 'udp', srcPort: 1, dstPort: 2 },
+        ], payload);
+        const padded = Buffer.concat([frame, Buffer.alloc(Math.max(0, 60 - frame.length), fill[0])]);
+        const p = decodePacket(padded);
+        expect(p.truncated).toBe(false);
+        expect(p.transport?.checksumValid).toBe(true);
+        expect(Array.from(p.payload)).toEqual(Array.from(payload));
+        expect(p.ethernet?.payload.length).toBe(padded.length - 14);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
