@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray, timeout } from 'rxjs';
@@ -134,11 +135,15 @@ describe('filters on a live capture', () => {
     }
   });
 
-  it('a bad filter at open leaves no socket behind', () => {
-    const fds = () => execFileSync('ls', [`/proc/${process.pid}/fd`], { encoding: 'utf8' }).split('\n').length;
+  it('a bad filter or option at open leaves no socket behind', () => {
+    // the namespace's packet sockets, as the kernel lists them (this thread is inside while reading)
+    const fds = () => lab.inside(() => readFileSync('/proc/self/net/packet', 'utf8').trim().split('\n').length);
     const before = fds();
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, filter: 'port nope' }))).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_FILTER_SYNTAX' }));
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, filter: [bpf.loadHalf(12)] }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    // these fail after the socket exists: it must be closed on the way out
+    expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockSize: 5000 } }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, multicast: ['not-a-mac'] }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(fds()).toBe(before);
   });
 });

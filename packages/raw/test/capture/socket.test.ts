@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray, filter as rxFilter, timeout } from 'rxjs';
 import { C, ifNameToIndex, Socket } from '@rxsock/core';
@@ -133,5 +135,12 @@ describe('AF_PACKET socket on a veth pair', () => {
     expect(() => lab.inside(() => PacketSocket.open({ interface: 'nosuchif9' }))).toThrow(expect.objectContaining({ code: 'ENODEV', address: 'nosuchif9' }));
     expect(() => lab.inside(() => PacketSocket.open({ promiscuous: true }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, protocol: 70000 }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('without the privilege, opening says CAP_NET_RAW is needed (a child process as nobody)', () => {
+    const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e',
+      `import(${JSON.stringify(dist)}).then((m) => { try { m.PacketSocket.open({}); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); } })`], { encoding: 'utf8' });
+    expect(out).toMatch(/^EPERM opening a packet socket needs CAP_NET_RAW/);
   });
 });
