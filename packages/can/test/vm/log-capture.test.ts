@@ -51,7 +51,7 @@ describe('captures and logs from real tools', () => {
     const t = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'can.id', '-e', 'canfd.flags.brs', '-e', 'canfd.flags.esi'], { encoding: 'utf8' });
     expect(t.status, t.stderr).toBe(0);
     const rows = t.stdout.trim().split('\n').map((l) => l.split('\t'));
-    expect(rows.map((r) => Number(r[0]))).toEqual(entries.map((e) => e.frame.id));
+    expect(rows.map((r) => Number(r[0]))).toEqual(entries.map((e) => (e.frame.kind === 'xl' ? e.frame.prio : e.frame.id)));
     entries.forEach((e, i) => {
       if (e.frame.kind !== 'fd') return;
       expect(rows[i]![1] === '1' || rows[i]![1] === 'True').toBe(e.frame.brs);
