@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 const IF = 'rxcongest0';
 
 beforeAll(() => {
+  // the token bucket qdisc is a module the kernel VM does not load by itself
+  execFileSync('modprobe', ['sch_tbf']);
   ip('link', 'add', 'dev', IF, 'type', 'vcan');
   ip('link', 'set', IF, 'txqueuelen', '10');
   ip('link', 'set', IF, 'up');

@@ -64,7 +64,7 @@ export function collectFor(socket: CanRawSocket, ms: number): Promise<Rx[]> {
 
 /** Runs a program to completion with a hard timeout; resolves with stdout, rejects on failure. */
 export function run(cmd: string, args: string[], timeoutS = 120, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+  const p = new Promise<string>((resolve, reject) => {
     const child = spawn('timeout', [String(timeoutS), cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -73,6 +73,9 @@ export function run(cmd: string, args: string[], timeoutS = 120, input?: string)
     if (input !== undefined) child.stdin!.end(input);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}${out}`))));
   });
+  // Started before the test awaits it: a failure meanwhile is not an unhandled rejection.
+  p.catch(() => {});
+  return p;
 }
 
 /** `candump -L -n count args...`: the lines, without their timestamps. */
@@ -96,6 +99,7 @@ export function startReady(cmd: string, args: string[], readyLine: string, timeo
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}${out}`))));
   });
+  done.catch(() => {});
   return { ready, done };
 }
 
