@@ -21,7 +21,8 @@ describe("Python's raw-socket sniffer (Linux form), examples/python-docs/raw-sni
   it('prints the first frame and its address as Python prints (bytes, address), promiscuous meanwhile', async () => {
     const child = runIn(lab.ns, process.execPath, [EXAMPLE]);
     // the example picks the first interface that is not lo: the namespace's veth end
-    await wait(1500);
+    // it has its socket (in promiscuous mode) once the interface's promiscuity goes up
+    for (let i = 0; i < 100 && promiscuity() === 0; i++) await wait(100);
     expect(promiscuity()).toBe(1);
     const udp = lab.insidePeer(() => Socket.create(C.AF_INET, C.SOCK_DGRAM));
     await udp.sendTo(Buffer.from('python sniffer'), [lab.address, 9000]);
