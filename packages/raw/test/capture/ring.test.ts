@@ -148,11 +148,14 @@ describe('TPACKET_V3 ring', () => {
     try {
       setTimeout(() => void sender.sendFrames(numbered(7, 3)), 20);
       let first: PacketBlock | undefined;
+      let total = 0;
       for await (const block of capture.ring!) {
-        first = block;
-        expect(block.count).toBe(3);
-        break;
+        first ??= block;
+        expect(block.isLive).toBe(true);
+        total += block.count; // on a loaded machine the three may retire in more than one block
+        if (total >= 3) break;
       }
+      expect(total).toBe(3);
       expect(first!.isLive).toBe(false);
       expect(() => first!.forEach(() => undefined)).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_BLOCK_RELEASED' }));
     } finally {
