@@ -82,7 +82,7 @@ function prepare(fields: LayerFields): Prepared {
  *   { layer: 'udp', srcPort: 1234, dstPort: 53 },
  * ], Buffer.from('hello'));
  * ```
- * @throws {@link SocketError} `EINVAL` naming the field that is out of range or unparsable.
+ * @throws `SocketError` (from `@rxsock/core`) `EINVAL` naming the field that is out of range or unparsable.
  */
 export function buildPacket(layers: readonly LayerFields[], payload: Uint8Array = new Uint8Array(0)): Buffer {
   if (!Array.isArray(layers)) throw invalidArgument('buildPacket: layers must be an array');

@@ -41,7 +41,7 @@ export function formatMac(bytes: Uint8Array, at = 0, length = 6): string {
 /**
  * Parses a link-layer address written as hex bytes separated by `:` or `-` (`'02:00:5e:10:00:01'`).
  *
- * @throws {@link SocketError} `EINVAL` for anything else.
+ * @throws `SocketError` (from `@rxsock/core`) `EINVAL` for anything else.
  */
 export function parseMac(text: string, length = 6): Uint8Array {
   const parts = typeof text === 'string' ? text.split(/[:-]/) : [];
