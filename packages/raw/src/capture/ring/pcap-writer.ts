@@ -55,7 +55,11 @@ export class RingPcapWriter {
     this.bytes = header.length;
   }
 
-  /** Appends every packet of `block` (call while the block is held, before it is released). */
+  /**
+   * Appends every packet of `block` (call while the block is held, before it is released). It
+   * writes each record header into the 16 bytes before the frame (the padding after the
+   * packet's `sockaddr_ll`, whose fields up to a 6-byte address stay intact).
+   */
   writeBlock(block: PacketBlock): void {
     const n = block.count;
     if (this.heads.length < n * SLOT) {
@@ -78,12 +82,34 @@ export class RingPcapWriter {
       const vlan = (status & TpStatus.VLAN_VALID) !== 0 && caplen >= 12;
       const tag = vlan ? 4 : 0;
       const recorded = Math.min(caplen + tag, snap);
-      const slot = i * SLOT;
-      heads.setUint32(slot, u32[w + L.HDR_SEC / 4]!, le);
-      heads.setUint32(slot + 4, u32[w + L.HDR_NSEC / 4]!, le);
-      heads.setUint32(slot + 8, recorded, le);
-      heads.setUint32(slot + 12, u32[w + L.HDR_LEN / 4]! + tag, le);
+      const sec = u32[w + L.HDR_SEC / 4]!;
+      const nsec = u32[w + L.HDR_NSEC / 4]!;
+      const wire = u32[w + L.HDR_LEN / 4]! + tag;
       if (this.pieces > IOV_MAX - 4) this.flush();
+      if (le && !vlan && start - hdr >= L.HDR_SLL + 18 + 16 && (start & 1) === 0) {
+        // The 16 bytes before the frame are the last two bytes of sockaddr_ll's address (unused
+        // for a 6-byte MAC) and alignment padding (the kernel puts an Ethernet frame at hdr + 82):
+        // the record header goes there, in the held block, so header and frame leave as one
+        // piece. Written as u16 halves (the frame is only 2-byte aligned), little-endian hosts.
+        const hw = (start - 16) >>> 1;
+        u16[hw] = sec & 0xffff;
+        u16[hw + 1] = sec >>> 16;
+        u16[hw + 2] = nsec & 0xffff;
+        u16[hw + 3] = nsec >>> 16;
+        u16[hw + 4] = recorded & 0xffff;
+        u16[hw + 5] = recorded >>> 16;
+        u16[hw + 6] = wire & 0xffff;
+        u16[hw + 7] = wire >>> 16;
+        this.piece(ringAddress + start - 16, 16 + recorded);
+        this.pending += 16 + recorded;
+        hdr += u32[w + L.HDR_NEXT / 4]!;
+        continue;
+      }
+      const slot = i * SLOT;
+      heads.setUint32(slot, sec, le);
+      heads.setUint32(slot + 4, nsec, le);
+      heads.setUint32(slot + 8, recorded, le);
+      heads.setUint32(slot + 12, wire, le);
       this.piece(this.headsAddress + slot, 16);
       if (vlan) {
         const tpid = status & TpStatus.VLAN_TPID_VALID ? u16[(hdr + L.HDR_VLAN_TPID) >>> 1]! : 0x8100;
