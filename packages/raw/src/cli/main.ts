@@ -2,6 +2,7 @@
  * `rxsock-raw`: the packet family's command-line tools. `sniff` (tcpdump's common cases) and
  * `ping` (ping(8)'s), dispatched by their first argument.
  */
+import { main as pingMain } from './ping.js';
 import { sniffMain } from './sniff/run.js';
 
 /** Usage of the dispatcher. */
@@ -17,22 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'sniff':
       return sniffMain(rest);
-    case 'ping': {
-      // ping lives in its own module, written beside this one; loaded only when asked for.
-      const specifier = './ping.js';
-      let ping: { main?: (argv: readonly string[]) => Promise<number> };
-      try {
-        ping = (await import(specifier)) as typeof ping;
-      } catch {
-        process.stderr.write('rxsock-raw: ping is not available in this build\n');
-        return 1;
-      }
-      if (typeof ping.main !== 'function') {
-        process.stderr.write('rxsock-raw: ping is not available in this build\n');
-        return 1;
-      }
-      return ping.main(rest);
-    }
+    case 'ping':
+      return pingMain(rest);
     case '-h':
     case '--help':
       process.stdout.write(USAGE);
