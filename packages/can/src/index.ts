@@ -9,3 +9,4 @@ export * from './codec/index.js';
 export * from './socket/index.js';
 export * from './log/index.js';
 export * from './dbc/index.js';
+export * from './bcm/index.js';
