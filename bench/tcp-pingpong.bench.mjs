@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { C, Socket } from '@rxsock/core';
 import { connect, tcpServer } from '@rxsock/inet';
 import { buildCPeer } from './lib/c-peer.mjs';
+import { koffiFloorRound } from './lib/koffi-floor.mjs';
 import { report } from './report.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -104,6 +105,20 @@ function netRound() {
   });
 }
 
+// The koffi floor (bench/lib/koffi-floor.mjs): one uv_poll_t per end, read/write through koffi,
+// no rxsock code in the loop; what any koffi-driven loop pays above C.
+async function floorRound() {
+  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  listener.bind([HOST, 0]);
+  listener.listen(1);
+  const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  const [[server]] = await Promise.all([listener.accept(), client.connect([HOST, listener.getsockname().port])]);
+  listener.close();
+  client.setOption('TCP_NODELAY', true);
+  server.setOption('TCP_NODELAY', true);
+  return koffiFloorRound(client.detach(), server.detach(), TRIPS);
+}
+
 function cRound() {
   return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
 }
@@ -112,7 +127,9 @@ const sock = [];
 const conn = [];
 const peer = [];
 const c = [];
-await socketRound(); // warm-up
+const floor = [];
+await floorRound(); // warm-up
+await socketRound();
 await connectionRound();
 await netRound();
 cRound();
@@ -121,9 +138,10 @@ for (let r = 0; r < ROUNDS; r++) {
   conn.push(await connectionRound());
   peer.push(await netRound());
   c.push(cRound());
+  floor.push(await floorRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
 const CONNECTION_API = 'inet tcpServer + connect, Connection.input$ → write()';
@@ -131,4 +149,5 @@ report({ name: 'tcp-pingpong', unit: 'us/roundtrip', rxsock: sock, peer, peerNam
 report({ name: 'tcp-pingpong-connection', unit: 'us/roundtrip', rxsock: conn, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API } });
 report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: SOCKET_API, goal: 'within 1.1x of C (ratio >= 0.909)' } });
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
+report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
