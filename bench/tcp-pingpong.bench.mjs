@@ -123,6 +123,17 @@ function cRound() {
   return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
 }
 
+// This process's CPU time per round trip (user + system, both ends run here), beside the wall
+// time: on a machine shared with other work it is the steadier figure. (The C peer runs in its
+// own process; its wall time is the floor reported.)
+const cpu = { sock: [], conn: [], peer: [] };
+async function timed(round, wall, into) {
+  const c0 = process.cpuUsage();
+  wall.push(await round());
+  const d = process.cpuUsage(c0);
+  into.push((d.user + d.system) / TRIPS);
+}
+
 const sock = [];
 const conn = [];
 const peer = [];
@@ -134,14 +145,15 @@ await connectionRound();
 await netRound();
 cRound();
 for (let r = 0; r < ROUNDS; r++) {
-  sock.push(await socketRound());
-  conn.push(await connectionRound());
-  peer.push(await netRound());
+  await timed(socketRound, sock, cpu.sock);
+  await timed(connectionRound, conn, cpu.conn);
+  await timed(netRound, peer, cpu.peer);
   c.push(cRound());
   floor.push(await floorRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
 console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
 const CONNECTION_API = 'inet tcpServer + connect, Connection.input$ → write()';
@@ -151,3 +163,5 @@ report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c,
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
+report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
+report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });
