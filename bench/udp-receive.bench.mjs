@@ -37,7 +37,8 @@ async function measure(recv, send, rate, count) {
   recv.send({ type: 'start' });
   await recv.next('started');
   send.send({ type: 'send', rate, count });
-  const s = await send.next('sent', 60_000);
+  // A loaded machine may send far below the rate: allow 20 times the nominal duration.
+  const s = await send.next('sent', Math.max(60_000, (count / rate) * 1000 * 20));
   await sleep(300); // let the receiver drain its queue
   recv.send({ type: 'stop' });
   const r = await recv.next('stats');
