@@ -94,7 +94,12 @@ try {
     // Every side once per round, the order rotating, so each ran under the same machine load.
     for (let k = 0; k < sides.length; k++) {
       const s = sides[(k + r) % sides.length];
-      s.rounds.push(await measure(s.recv, s.send, RATE, COUNT));
+      const m = await measure(s.recv, s.send, RATE, COUNT);
+      s.rounds.push(m);
+      console.log(
+        `    round ${r + 1} ${s.impl}: ${m.usPerDatagram.toFixed(2)} us/datagram, loss ${(m.loss * 100).toFixed(3)}% ` +
+          `(kernel drops ${m.counters.kernelDrops ?? 'n/a'}), sender ${(m.senderRate / 1000).toFixed(0)}k/s`,
+      );
     }
   }
   for (const [i, s] of sides.entries()) if (i === 0 || s.impl === 'dgram' || process.env.SWEEP_ALL === '1') await sweep(s);
