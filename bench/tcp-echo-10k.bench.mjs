@@ -28,6 +28,9 @@ const loadgen = buildCPeer('tcp-echo-load');
 const run = promisify(execFile);
 
 async function load(server) {
+  // Start from an idle server: the previous round's connections are all torn down.
+  server.child.send({ type: 'cmd', op: 'waitIdle' });
+  await server.child.next('idle', 300_000);
   // The load generator raises its own soft limit up to the hard one.
   const { stdout } = await run(loadgen, [server.port, CONNS, SIZE, WARMUP, MEASURE, server.pid], { timeout: (WARMUP + MEASURE) * 1000 + 120_000 });
   const r = JSON.parse(stdout.trim());

@@ -101,8 +101,8 @@ int main(int argc, char **argv) {
       opened++;
       inflight++;
     }
-    int n = epoll_wait(ep, ready, 512, 10000);
-    if (n == 0) { fprintf(stderr, "tcp-echo-load: connects stalled at %d\n", connected); return 1; }
+    int n = epoll_wait(ep, ready, 512, 60000);
+    if (n == 0) { fprintf(stderr, "tcp-echo-load: no connect completed for 60 s, stalled at %d\n", connected); return 1; }
     for (int i = 0; i < n; i++) {
       struct conn *c = &cs[ready[i].data.u32];
       int err = 0;
