@@ -4,7 +4,8 @@
 // subscribed) against node:net (a 'data' listener per socket). The server's RSS and V8 heapUsed
 // are taken after gc() before (warmed up, no connections) and with all N open; the deltas / N are
 // the result (lower is better). Both processes run under `ulimit -n 65536`.
-// Env: CONNECTIONS (default 10000), WARMUP (connections opened and closed first, default 500).
+// Env: CONNECTIONS (default 10000), WARMUP (connections opened and closed first, default 500),
+// ROUNDS (default 3; both servers once per round, the order alternating; medians and spreads).
 import { fileURLToPath } from 'node:url';
 import { sleep, startChild } from './lib/ipc.mjs';
 import { report } from './report.mjs';
@@ -68,8 +69,13 @@ async function side(impl) {
   }
 }
 
-const rx = await side('rxsock');
-const nt = await side('net');
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const runs = { rxsock: [], net: [] };
+for (let r = 0; r < ROUNDS; r++) for (const impl of r % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']) runs[impl].push(await side(impl));
+// The round with the median RSS per connection stands for each side in the detailed lines.
+const medianRun = (rs) => [...rs].sort((a, b) => a.rssPerConn - b.rssPerConn)[Math.floor(rs.length / 2)];
+const rx = medianRun(runs.rxsock);
+const nt = medianRun(runs.net);
 const kib = (b) => (b / 1024).toFixed(2);
 for (const s of [rx, nt]) {
   console.log(
@@ -90,8 +96,8 @@ const brief = (s) => ({
 report({
   name: 'tcp-idle-connections',
   unit: 'KiB RSS/connection',
-  rxsock: rx.rssPerConn / 1024,
-  peer: nt.rssPerConn / 1024,
+  rxsock: runs.rxsock.map((s) => s.rssPerConn / 1024),
+  peer: runs.net.map((s) => s.rssPerConn / 1024),
   peerName: 'node:net',
   higherIsBetter: false,
   extra: { connections: N, rxsockPerConnection: brief(rx), peerPerConnection: brief(nt) },
@@ -99,8 +105,8 @@ report({
 report({
   name: 'tcp-idle-connections-heap',
   unit: 'KiB heapUsed/connection',
-  rxsock: rx.heapPerConn / 1024,
-  peer: nt.heapPerConn / 1024,
+  rxsock: runs.rxsock.map((s) => s.heapPerConn / 1024),
+  peer: runs.net.map((s) => s.heapPerConn / 1024),
   peerName: 'node:net',
   higherIsBetter: false,
   extra: { connections: N },

@@ -1,16 +1,24 @@
 // One-byte TCP ping-pong on loopback, client and server in one process, rxsock against node:net
-// in the same run. Reports microseconds per round trip (median of several rounds).
+// and against a C program (bench/lib/tcp-pingpong.c: one epoll set, read/write per wake-up,
+// built here with the machine's `cc`), the floor for any event loop on this machine, in the same
+// run, rounds interleaved. Reports microseconds per round trip (median and spread of ROUNDS).
 // rxsock, the headline: the core Socket's awaited calls (accept, connect, recvInto, send).
 // rxsock-connection (second JSON line): @rxsock/inet — tcpServer echoing through
 // Connection.input$ → write(), connect() with the client driven by its input$ — the same
 // event-driven shape as the node:net side ('data' → write()).
-// Env: TRIPS (round trips per round, default 20000).
+// Goals (issue 10): core Socket within 1.1x of C (ratio vs C >= 0.91), Connection.input$ within
+// 1.2x (>= 0.83).
+// Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { C, Socket } from '@rxsock/core';
 import { connect, tcpServer } from '@rxsock/inet';
-import { median, report } from './report.mjs';
+import { buildCPeer } from './lib/c-peer.mjs';
+import { koffiFloorRound } from './lib/koffi-floor.mjs';
+import { report } from './report.mjs';
 
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const cPeer = buildCPeer('tcp-pingpong');
 const TRIPS = Number(process.env.TRIPS ?? 20000);
 const HOST = '127.0.0.1';
 
@@ -97,34 +105,63 @@ function netRound() {
   });
 }
 
+// The koffi floor (bench/lib/koffi-floor.mjs): one uv_poll_t per end, read/write through koffi,
+// no rxsock code in the loop; what any koffi-driven loop pays above C.
+async function floorRound() {
+  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  listener.bind([HOST, 0]);
+  listener.listen(1);
+  const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  const [[server]] = await Promise.all([listener.accept(), client.connect([HOST, listener.getsockname().port])]);
+  listener.close();
+  client.setOption('TCP_NODELAY', true);
+  server.setOption('TCP_NODELAY', true);
+  return koffiFloorRound(client.detach(), server.detach(), TRIPS);
+}
+
+function cRound() {
+  return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
+}
+
+// This process's CPU time per round trip (user + system, both ends run here), beside the wall
+// time: on a machine shared with other work it is the steadier figure. (The C peer runs in its
+// own process; its wall time is the floor reported.)
+const cpu = { sock: [], conn: [], peer: [] };
+async function timed(round, wall, into) {
+  const c0 = process.cpuUsage();
+  wall.push(await round());
+  const d = process.cpuUsage(c0);
+  into.push((d.user + d.system) / TRIPS);
+}
+
 const sock = [];
 const conn = [];
 const peer = [];
-await socketRound(); // warm-up
+const c = [];
+const floor = [];
+await floorRound(); // warm-up
+await socketRound();
 await connectionRound();
 await netRound();
+cRound();
 for (let r = 0; r < ROUNDS; r++) {
-  sock.push(await socketRound());
-  conn.push(await connectionRound());
-  peer.push(await netRound());
+  await timed(socketRound, sock, cpu.sock);
+  await timed(connectionRound, conn, cpu.conn);
+  await timed(netRound, peer, cpu.peer);
+  c.push(cRound());
+  floor.push(await floorRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
-report({
-  name: 'tcp-pingpong',
-  unit: 'us/roundtrip',
-  rxsock: median(sock),
-  peer: median(peer),
-  peerName: 'node:net',
-  higherIsBetter: false,
-  extra: { trips: TRIPS, rounds: ROUNDS, api: 'core Socket accept/connect/recvInto/send' },
-});
-report({
-  name: 'tcp-pingpong-connection',
-  unit: 'us/roundtrip',
-  rxsock: median(conn),
-  peer: median(peer),
-  peerName: 'node:net',
-  higherIsBetter: false,
-  extra: { trips: TRIPS, rounds: ROUNDS, api: 'inet tcpServer + connect, Connection.input$ → write()' },
-});
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
+const base = { trips: TRIPS };
+const SOCKET_API = 'core Socket accept/connect/recvInto/send';
+const CONNECTION_API = 'inet tcpServer + connect, Connection.input$ → write()';
+report({ name: 'tcp-pingpong', unit: 'us/roundtrip', rxsock: sock, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API } });
+report({ name: 'tcp-pingpong-connection', unit: 'us/roundtrip', rxsock: conn, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API } });
+report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: SOCKET_API, goal: 'within 1.1x of C (ratio >= 0.909)' } });
+report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
+report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
+report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
+report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
+report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });

@@ -54,8 +54,8 @@ console.log(`  rxsock used: receiver ${results.rxsock[0].recvApi}; sender ${resu
 report({
   name: 'tcp-throughput',
   unit: 'GB/s',
-  rxsock: rx.gbps,
-  peer: nt.gbps,
+  rxsock: results.rxsock.map((r) => r.gbps),
+  peer: results.net.map((r) => r.gbps),
   peerName: 'node:net',
   higherIsBetter: true,
   extra: {

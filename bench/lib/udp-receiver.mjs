@@ -1,11 +1,11 @@
 // One UDP receiver of bench/udp-receive, bound to HOST:0, counting datagrams as it reads them.
 // IMPL:
-//   rxsock-udp     @rxsock/inet udpSocket().datagrams$ (recvmmsg batches of 64 through core's
-//                  DatagramReader; what an application subscribes to) with `batchDelayMs`
-//                  (env BATCH_DELAY_MS, default 1): after draining the socket the reader pauses
-//                  1 ms so datagrams gather into full batches, trading up to 1 ms of latency
-//                  for fewer wake-ups
-//   rxsock-udp-nodelay  the same with the default options (a read at every readiness edge)
+//   rxsock-udp     @rxsock/inet udpSocket().datagrams$ with DEFAULT options (recvmmsg batches of
+//                  64 through core's DatagramReader, `batchDelayMs: 'auto'`: reads at each edge
+//                  while traffic is light, rests 1 ms between batches in a fast stream)
+//   rxsock-udp-delay    the same with a fixed `batchDelayMs` (env BATCH_DELAY_MS, default 1)
+//   rxsock-udp-edge     the same with `batchDelayMs: 0` (a read at every readiness edge, the
+//                  default before 'auto')
 //   rxsock-reader  @rxsock/core DatagramReader(batchSize 64).datagrams$ with request(Infinity)
 //   rxsock-batch   @rxsock/core Socket.tryRecvBatch into one reused MessageBatch of 64
 //                  (recvmmsg, sender addresses not decoded) + waitReadable
@@ -45,12 +45,16 @@ const receivers = {
   },
 
   'rxsock-udp'() {
+    return inetReceiver(undefined, 'inet udpSocket() defaults (batchDelayMs auto).datagrams$');
+  },
+
+  'rxsock-udp-delay'() {
     const batchDelayMs = Number(process.env.BATCH_DELAY_MS ?? 1);
     return inetReceiver({ batchSize: BATCH, batchDelayMs }, `inet udpSocket({receive: {batchSize: ${BATCH}, batchDelayMs: ${batchDelayMs}}}).datagrams$`);
   },
 
-  'rxsock-udp-nodelay'() {
-    return inetReceiver({ batchSize: BATCH }, `inet udpSocket({receive: {batchSize: ${BATCH}}}).datagrams$`);
+  'rxsock-udp-edge'() {
+    return inetReceiver({ batchSize: BATCH, batchDelayMs: 0 }, `inet udpSocket({receive: {batchSize: ${BATCH}, batchDelayMs: 0}}).datagrams$`);
   },
 
   'rxsock-reader'() {

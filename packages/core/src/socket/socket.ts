@@ -10,6 +10,7 @@ import { checked, isWouldBlock } from '../sys/calls.js';
 import { C, sys } from '../sys/index.js';
 import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
+import { encodeDestination } from './destination-cache.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
 import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
@@ -287,9 +288,10 @@ export class Socket {
   /** `sendto(data, address, flags)`. */
   async sendTo(data: Uint8Array, address: AddressInput, flags = 0, options?: OperationOptions): Promise<number> {
     const addr = toAddress(this.family, address, 'sendto');
-    const bytes = encodeSockaddr(addr);
+    // A reply loop sends to the same peer again and again: its sockaddr is encoded once.
+    const { bytes, text } = encodeDestination(this, addr);
     // an async function: address errors above reject rather than throw
-    return this.perform('write', 'sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), formatAddress(addr));
+    return this.perform('write', 'sendto', options, (fd) => sys().sendto(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL, bytes, bytes.length), text);
   }
 
   /**

@@ -23,6 +23,12 @@ export interface PumpHost {
   readOnce(): ReadStep;
   /** The read or the wait for readiness failed; the pump has already stopped. */
   fail(error: unknown): void;
+  /**
+   * After a turn that read something and then found the socket drained: milliseconds to rest
+   * (read interest dropped) before reading again, or 0 to wait for the next edge. Without it the
+   * pump's own `batchDelayMs` applies.
+   */
+  restAfterDrain?(): number;
 }
 
 /** Reads per wake-up before yielding to the event loop, unless the source says otherwise. */
@@ -144,7 +150,8 @@ export class ReadPump implements ReadableListener {
         this.setInterest(true);
         const step = this.host.readOnce();
         if (step === 'blocked') {
-          if (this.batchDelayMs > 0 && reads > 0) this.rest();
+          const restMs = reads === 0 ? 0 : this.host.restAfterDrain ? this.host.restAfterDrain() : this.batchDelayMs;
+          if (restMs > 0) this.rest(restMs);
           else this.waitEdge();
           return;
         }
@@ -171,9 +178,9 @@ export class ReadPump implements ReadableListener {
    * Stops listening for the batch delay. The interest must go too: with it armed, every datagram
    * that lands would wake the poller for nothing.
    */
-  private rest(): void {
+  private rest(ms: number): void {
     this.setInterest(false);
-    const timer = setTimeout(endRest, this.batchDelayMs, this);
+    const timer = setTimeout(endRest, ms, this);
     // Like an armed wait, a rest keeps the process alive only if the socket does.
     if (!this.socket.hasRef()) timer.unref();
     this.restTimer = timer;

@@ -98,7 +98,7 @@ describe('DatagramReader batchDelayMs (reads gathered into batches)', () => {
     expect(rests.live()).toBe(0);
   });
 
-  it('with the default (0) there is no rest: each edge is read at once', async () => {
+  it('with batchDelayMs 0 there is no rest: each edge is read at once', async () => {
     const rests = watchRests();
     const { reader, got, send } = setup(0);
     await send('a', 'b');

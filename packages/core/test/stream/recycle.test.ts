@@ -58,6 +58,25 @@ describe('ChunkReader.recycle', () => {
     reader.close();
   });
 
+  it('takes back a whole read-ahead: a queue refilled in one turn comes back buffer for buffer', async () => {
+    const [client, server] = await pair();
+    // Read-ahead of 16 chunks: the free list must hold 16 (+ spares), not a fixed 4.
+    const reader = new ChunkReader(server, { chunkSize: 4096, highWaterMark: 16 * 4096 });
+    reader.enableRecycling();
+    const got: Buffer[] = [];
+    reader.attachSink({ closed: false, next: (c) => got.push(c), error: () => {}, complete: () => {} });
+    reader.request(0);
+    await client.sendAll(Buffer.alloc(16 * 4096, 3));
+    // Without credit the reader reads ahead to its high-water mark, 16 full chunks.
+    await waitFor(() => reader.buffered === 16 * 4096, 'the read-ahead');
+    reader.request(16);
+    expect(got.length).toBe(16);
+    const taken = got.map((c) => reader.recycle(c));
+    expect(taken.filter(Boolean).length).toBe(16);
+    expect(got.every((c) => c.length === 0)).toBe(true);
+    reader.close();
+  });
+
   it('reads into the buffers given back: 64 MiB arrive intact while array-buffer memory stays flat', async () => {
     const [client, server] = await pair();
     // One block sent over and over, so the sender (in this process) allocates nothing per send.

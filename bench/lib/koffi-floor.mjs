@@ -1,0 +1,81 @@
+// The floor for any JavaScript event loop driven through koffi on this machine, for
+// bench/tcp-pingpong: the same one-byte ping-pong as the C peer, with no rxsock code in the loop.
+// Each end has its own `uv_poll_t` on Node's loop (no nested epoll set at all), one
+// koffi-registered callback, and read()/write() called through koffi: exactly the work a
+// per-socket uv_poll driver would leave, without any of its bookkeeping (waiters, promises,
+// buffers, errors). What it measures above the C program is the price of crossing from libuv
+// into JavaScript and back through koffi, which every koffi-based driver pays per wake-up.
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../../packages/core/package.json', import.meta.url));
+const koffi = require('koffi');
+const node = koffi.load(null);
+const libc = koffi.load('libc.so.6');
+const read = libc.func('intptr_t read(int fd, void *buf, size_t len)');
+const write = libc.func('intptr_t write(int fd, const void *buf, size_t len)');
+const close = libc.func('int close(int fd)');
+const defaultLoop = node.func('void *uv_default_loop()');
+const handleSize = node.func('size_t uv_handle_size(int type)');
+const pollInit = node.func('int uv_poll_init(void *loop, void *handle, int fd)');
+const pollStart = node.func('int uv_poll_start(void *handle, int events, void *cb)');
+const pollStop = node.func('int uv_poll_stop(void *handle)');
+const uvClose = node.func('void uv_close(void *handle, void *cb)');
+const pollProto = koffi.proto('void rxsock_floor_poll_cb(void *handle, int status, int events)');
+const closeProto = koffi.proto('void rxsock_floor_close_cb(void *handle)');
+const UV_POLL = 8;
+const UV_READABLE = 1;
+
+let onPoll = () => {};
+let onClose = () => {};
+const pollCb = koffi.register((handle, status, events) => onPoll(handle, status, events), koffi.pointer(pollProto));
+const closeCb = koffi.register((handle) => onClose(handle), koffi.pointer(closeProto));
+
+/**
+ * Runs `trips` one-byte round trips between the connected fds `clientFd` and `serverFd` (both
+ * non-blocking, owned by the caller until this resolves; they are closed here) and resolves with
+ * microseconds per round trip.
+ */
+export function koffiFloorRound(clientFd, serverFd, trips) {
+  return new Promise((resolve, reject) => {
+    const size = Number(handleSize(UV_POLL));
+    const client = Buffer.from(new ArrayBuffer(size));
+    const server = Buffer.from(new ArrayBuffer(size));
+    const loop = defaultLoop();
+    if (pollInit(loop, client, clientFd) < 0 || pollInit(loop, server, serverFd) < 0) return reject(new Error('uv_poll_init failed'));
+    const serverAddr = koffi.address(server);
+    const buf = Buffer.alloc(65536);
+    const ping = Buffer.from('x');
+    let done = 0;
+    let t0 = 0n;
+    let closing = 2;
+    let us = 0;
+    onClose = () => {
+      if (--closing === 0) {
+        close(clientFd);
+        close(serverFd);
+        resolve(us);
+      }
+    };
+    onPoll = (handle) => {
+      if (handle === serverAddr) {
+        const n = read(serverFd, buf, buf.length);
+        if (n > 0) write(serverFd, buf, n);
+        return;
+      }
+      if (read(clientFd, buf, buf.length) <= 0) return;
+      if (++done < trips) {
+        write(clientFd, ping, 1);
+        return;
+      }
+      us = Number(process.hrtime.bigint() - t0) / 1000 / trips;
+      pollStop(client);
+      pollStop(server);
+      uvClose(client, closeCb);
+      uvClose(server, closeCb);
+    };
+    pollStart(client, UV_READABLE, pollCb);
+    pollStart(server, UV_READABLE, pollCb);
+    t0 = process.hrtime.bigint();
+    write(clientFd, ping, 1);
+  });
+}

@@ -1,0 +1,64 @@
+// 10,000 concurrent TCP connections on loopback, each sending a 100-byte request and waiting for
+// its echo before the next (a closed loop), all from ONE load-generator process written in C
+// (bench/lib/tcp-echo-load.c: one epoll set, built with `cc` here), the same for both servers.
+// Compared: an rxsock server (@rxsock/inet tcpServer, Connection.input$ → write(), defaults)
+// against a node:net server ('data' → write()), each in its own process with RLIMIT_NOFILE
+// raised. Reported: messages per second and server CPU (all its threads, from /proc/PID/stat,
+// sampled by the load generator over the measured window) per message; the headline is messages
+// per server CPU-second (goal: at least 1.3x node:net). The two servers alternate, ROUNDS each.
+// On a 2-core machine the load generator and the server share the CPUs, so messages/s depends
+// on both; CPU per message is the server's own cost.
+// Env: CONNS (default 10000), SIZE (100), WARMUP (seconds, 1), MEASURE (seconds, 4), ROUNDS (3).
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildCPeer } from './lib/c-peer.mjs';
+import { startChild } from './lib/ipc.mjs';
+import { report } from './report.mjs';
+
+const CONNS = Number(process.env.CONNS ?? 10_000);
+const SIZE = Number(process.env.SIZE ?? 100);
+const WARMUP = Number(process.env.WARMUP ?? 1);
+const MEASURE = Number(process.env.MEASURE ?? 4);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const HOST = '127.0.0.1';
+const NOFILE = CONNS + 1024;
+const lib = (f) => fileURLToPath(new URL(`./lib/${f}`, import.meta.url));
+const loadgen = buildCPeer('tcp-echo-load');
+const run = promisify(execFile);
+
+async function load(server) {
+  // Start from an idle server: the previous round's connections are all torn down.
+  server.child.send({ type: 'cmd', op: 'waitIdle' });
+  await server.child.next('idle', 300_000);
+  // The load generator raises its own soft limit up to the hard one.
+  const { stdout } = await run(loadgen, [server.port, CONNS, SIZE, WARMUP, MEASURE, server.pid], { timeout: (WARMUP + MEASURE) * 1000 + 120_000 });
+  const r = JSON.parse(stdout.trim());
+  return { ...r, perSecond: r.messages / r.seconds, usCpuPerMessage: (r.serverCpuS * 1e6) / r.messages, perCpuSecond: r.messages / r.serverCpuS };
+}
+
+const servers = {};
+try {
+  for (const impl of ['rxsock', 'net']) {
+    const child = startChild(lib('echo-server.mjs'), [impl, HOST], { nofile: NOFILE });
+    servers[impl] = { child, ...(await child.next('ready')) };
+  }
+  const results = { rxsock: [], net: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const impl of i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']) {
+      const r = await load(servers[impl]);
+      results[impl].push(r);
+      console.log(
+        `  round ${i + 1} ${impl.padEnd(6)} ${(r.perSecond / 1000).toFixed(1)}k messages/s, server CPU ${r.usCpuPerMessage.toFixed(2)} us/message ` +
+          `(${r.serverCpuS.toFixed(2)} s, user ${r.serverUserS.toFixed(2)} s, over ${r.seconds.toFixed(2)} s), load generator CPU ${r.loadCpuS.toFixed(2)} s, ${r.conns} connections opened in ${r.connectS.toFixed(2)} s`,
+      );
+    }
+  }
+  const rx = results.rxsock;
+  const nt = results.net;
+  const extra = { conns: CONNS, size: SIZE, measureS: MEASURE, loadGenerator: 'C epoll (bench/lib/tcp-echo-load.c)', rxsockApi: servers.rxsock.api, peerApi: servers.net.api };
+  report({ name: 'tcp-echo-10k', unit: 'messages/CPU-s', rxsock: rx.map((r) => r.perCpuSecond), peer: nt.map((r) => r.perCpuSecond), peerName: 'node:net', higherIsBetter: true, extra: { ...extra, goal: '>= 1.3x node:net' } });
+  report({ name: 'tcp-echo-10k-rate', unit: 'messages/s', rxsock: rx.map((r) => r.perSecond), peer: nt.map((r) => r.perSecond), peerName: 'node:net', higherIsBetter: true, extra });
+} finally {
+  for (const s of Object.values(servers)) await s.child.stop();
+}
