@@ -35,3 +35,4 @@ export {
   type DatagramReaderOptions,
   type OverflowPolicy,
 } from './datagram-reader.js';
+export * from './node/index.js';
