@@ -6,3 +6,4 @@
  */
 export { SocketDuplex, toDuplex, type ByteStreamEndpoint, type SocketDuplexOptions } from './duplex.js';
 export { toWebStreams, type WebStreamEndpoint, type WebStreamPair, type WebStreamsOptions } from './web.js';
+export { StreamConnection, StreamReader, StreamWriter, fromDuplex, fromWebStreams } from './stream-connection.js';
