@@ -10,6 +10,7 @@ import { formatAddress, type SocketAddress } from '../../codec/address.js';
 import { Socket } from '../../socket/socket.js';
 import { ChunkReader, DEFAULT_CHUNK_SIZE, type ChunkSink, type ReadOptions } from '../chunk-reader.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
+import { drainTicksSoon } from './tick-drain.js';
 
 /**
  * What {@link SocketDuplex} needs of a connection: its socket, one credit reader, one writer,
@@ -76,6 +77,7 @@ class DuplexSink implements ChunkSink {
   error(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
+    drainTicksSoon();
     this.duplex.destroy(error as Error);
   }
   complete(): void {
@@ -133,7 +135,10 @@ export class SocketDuplex extends Duplex {
     });
     this.endpoint = endpoint;
     // A writer that fails between writes (EPIPE, ECONNRESET while flushing) fails the stream.
-    endpoint.writer.closed.catch((error: unknown) => this.destroy(error as Error));
+    endpoint.writer.closed.catch((error: unknown) => {
+      drainTicksSoon();
+      this.destroy(error as Error);
+    });
   }
 
   /** Bytes the writer has been handed (`net.Socket`'s `bytesWritten` counts the same way). */
@@ -239,6 +244,7 @@ export class SocketDuplex extends Duplex {
 
   /** @internal A chunk from the reader. */
   received(chunk: Buffer): void {
+    drainTicksSoon();
     this.bytesRead += chunk.length;
     this.touch();
     if (!this.push(chunk) && !this.readerPaused) {
@@ -250,6 +256,7 @@ export class SocketDuplex extends Duplex {
 
   /** @internal The peer finished sending. */
   readEnded(): void {
+    drainTicksSoon();
     this.push(null);
   }
 
@@ -276,8 +283,14 @@ export class SocketDuplex extends Duplex {
         if (!writer.write(chunk)) {
           // Above the high mark: the rest (and Node's own queue) waits for the writer's drain.
           writer.drain().then(
-            () => this.writeAll(chunks, i + 1, callback),
-            (e: unknown) => callback(e as Error),
+            () => {
+              drainTicksSoon();
+              this.writeAll(chunks, i + 1, callback);
+            },
+            (e: unknown) => {
+              drainTicksSoon();
+              callback(e as Error);
+            },
           );
           return;
         }
@@ -291,8 +304,14 @@ export class SocketDuplex extends Duplex {
       // Node emits 'drain' right after this callback: hold it until the writer's own drain
       // (its writable$ turning true), so 'drain' means what writable$ means.
       writer.drain().then(
-        () => callback(),
-        (e: unknown) => callback(e as Error),
+        () => {
+          drainTicksSoon();
+          callback();
+        },
+        (e: unknown) => {
+          drainTicksSoon();
+          callback(e as Error);
+        },
       );
       return;
     }
@@ -302,8 +321,14 @@ export class SocketDuplex extends Duplex {
   /** @internal `end()`: flush, then half-close. */
   override _final(callback: (error?: Error | null) => void): void {
     this.endpoint.end().then(
-      () => callback(),
-      (e: unknown) => callback(e as Error),
+      () => {
+        drainTicksSoon();
+        callback();
+      },
+      (e: unknown) => {
+        drainTicksSoon();
+        callback(e as Error);
+      },
     );
   }
 

@@ -10,6 +10,7 @@ import { Socket } from '../../socket/socket.js';
 import { DEFAULT_CHUNK_SIZE } from '../chunk-reader.js';
 import { ReadPump, type PumpHost, type ReadStep } from '../source.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
+import { drainTicksSoon } from './tick-drain.js';
 
 /**
  * What {@link toWebStreams} needs of a connection: its socket, its writer, a half-close and a
@@ -78,6 +79,7 @@ class ByteSource implements PumpHost {
   }
 
   readOnce(): ReadStep {
+    drainTicksSoon();
     const request = this.controller.byobRequest!;
     const view = request.view!;
     const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
