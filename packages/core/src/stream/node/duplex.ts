@@ -341,7 +341,20 @@ export class SocketDuplex extends Duplex {
     // Keep the addresses readable after close, as net.Socket does.
     this.peer();
     this.self();
-    this.endpoint.close(error ?? undefined);
+    const writer = this.endpoint.writer;
+    if (writer.bufferedAmount > 0 && !writer.finished) {
+      // net.Socket writes synchronously, so `write(reply); destroy()` (node:http's 400 answer)
+      // gets the reply into the kernel. The writer flushes a microtask later: let it try once,
+      // and close after that flush or one turn of the loop, whichever comes first.
+      let closed = false;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        this.endpoint.close(error ?? undefined);
+      };
+      writer.flush().then(close, close);
+      setImmediate(close);
+    } else this.endpoint.close(error ?? undefined);
     callback(error);
   }
 
