@@ -11,6 +11,7 @@ import { Socket } from '../../socket/socket.js';
 import { ChunkReader, DEFAULT_CHUNK_SIZE, type ChunkSink, type ReadOptions } from '../chunk-reader.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
 import { drainTicksSoon } from './tick-drain.js';
+import { TurnBudget } from './turn-budget.js';
 
 /**
  * What {@link SocketDuplex} needs of a connection: its socket, one credit reader, one writer,
@@ -67,6 +68,9 @@ function socketEndpoint(socket: Socket, options: SocketDuplexOptions): ByteStrea
   };
 }
 
+/** Chunks one `sendmsg` takes (the kernel's IOV_MAX). */
+const MAX_IOV = 1024;
+
 /** The reader's consumer: pushes into the Duplex and pauses the reader when the Duplex is full. */
 class DuplexSink implements ChunkSink {
   closed = false;
@@ -118,6 +122,12 @@ export class SocketDuplex extends Duplex {
   private idleTimer: NodeJS.Timeout | undefined;
   private remote: SocketAddress | undefined;
   private local: SocketAddress | undefined;
+  private readonly budget = new TurnBudget();
+  private readonly resumeReader = (): void => {
+    if (!this.readerPaused || this.destroyed) return;
+    this.readerPaused = false;
+    this.endpoint.reader.resume();
+  };
 
   /**
    * @param target - A connection (inet's `Connection`, or any {@link ByteStreamEndpoint}) or a
@@ -237,8 +247,10 @@ export class SocketDuplex extends Duplex {
       return;
     }
     if (this.readerPaused) {
-      this.readerPaused = false;
-      this.endpoint.reader.resume();
+      // A consumer that asks again from its write callback would otherwise keep this socket
+      // reading within one loop turn for as long as data comes.
+      if (this.budget.take()) this.resumeReader();
+      else this.budget.nextTurn(this.resumeReader);
     }
   }
 
@@ -277,6 +289,7 @@ export class SocketDuplex extends Duplex {
   private writeAll(chunks: Buffer[], from: number, callback: (error?: Error | null) => void): void {
     const writer = this.endpoint.writer;
     try {
+      if (writer.bufferedAmount === 0 && !writer.finished) from = this.sendNow(chunks, from);
       for (let i = from; i < chunks.length; i++) {
         const chunk = chunks[i]!;
         this.written += chunk.length;
@@ -316,6 +329,26 @@ export class SocketDuplex extends Duplex {
       return;
     }
     callback();
+  }
+
+  /**
+   * With nothing queued, tries the kernel at once, as `net.Socket` does (libuv's `uv_try_write`):
+   * a request/response protocol then answers within the readiness callback that brought the
+   * request, instead of a microtask later (the poller's callbacks run outside Node's callback
+   * scope, where a queued microtask can wait for the next unrelated event). What the kernel does
+   * not take goes to the writer. Returns the index of the first chunk not fully sent, having
+   * replaced a partly sent chunk by its rest.
+   */
+  private sendNow(chunks: Buffer[], from: number): number {
+    const batch = from === 0 && chunks.length <= MAX_IOV ? chunks : chunks.slice(from, from + MAX_IOV);
+    let sent = this.endpoint.socket.trySendv(batch);
+    if (sent <= 0) return from;
+    this.written += sent;
+    let i = from;
+    while (i < chunks.length && sent >= chunks[i]!.length) sent -= chunks[i++]!.length;
+    // The rest of a partly sent chunk goes to the writer (and is counted) like the others.
+    if (sent > 0) chunks[i] = chunks[i]!.subarray(sent);
+    return i;
   }
 
   /** @internal `end()`: flush, then half-close. */

@@ -11,6 +11,7 @@ import { DEFAULT_CHUNK_SIZE } from '../chunk-reader.js';
 import { ReadPump, type PumpHost, type ReadStep } from '../source.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
 import { drainTicksSoon } from './tick-drain.js';
+import { TurnBudget } from './turn-budget.js';
 
 /**
  * What {@link toWebStreams} needs of a connection: its socket, its writer, a half-close and a
@@ -67,10 +68,15 @@ class ByteSource implements PumpHost {
     private readonly finished: (error?: unknown) => void,
   ) {}
 
+  private readonly budget = new TurnBudget();
+  private readonly kick = (): void => this.pump.kick();
+
   pull(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.pump.kick();
+      // Each read's promise asks for the next one: past the turn's budget, go on next turn.
+      if (this.budget.take()) this.pump.kick();
+      else this.budget.nextTurn(this.kick);
     });
   }
 
