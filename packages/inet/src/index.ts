@@ -77,4 +77,4 @@ export {
 export { connectUnix, connectSeqpacket, unixPair, seqpacketPair, type UnixConnectOptions } from './unix/connect.js';
 
 export { TlsConnection, connectTls, TlsServer, tlsServer, TlsErrorCode, type TlsConnectOptions, type TlsServerCounters, type TlsServerOptions } from './tls/index.js';
-export { httpConnector, RxsockAgent, serveHttp, type HttpConnectOptions, type ConnectionSource } from './http/index.js';
+export { httpConnector, RxsockAgent, serveHttp, type HttpConnectOptions, type OnCreate, type ConnectionSource } from './http/index.js';

@@ -15,7 +15,8 @@ export interface HttpConnectOptions {
   duplex?: SocketDuplexOptions;
 }
 
-type OnCreate = (err: Error | null, socket: Duplex) => void;
+/** The callback `node:http` passes to `createConnection`: the new socket, or why there is none. */
+export type OnCreate = (err: Error | null, socket: Duplex) => void;
 
 /**
  * A `createConnection` for `http.request` (or any `http.Agent`): connects with rxsock's

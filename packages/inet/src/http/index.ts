@@ -1,2 +1,2 @@
-export { httpConnector, RxsockAgent, type HttpConnectOptions } from './client.js';
+export { httpConnector, RxsockAgent, type HttpConnectOptions, type OnCreate } from './client.js';
 export { serveHttp, type ConnectionSource } from './server.js';

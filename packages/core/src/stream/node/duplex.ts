@@ -237,7 +237,7 @@ export class SocketDuplex extends Duplex {
     return this;
   }
 
-  /** @internal */
+  /** Node's read hook: subscribes to the reader at first, afterwards resumes it if paused. */
   override _read(): void {
     if (!this.attached) {
       this.attached = true;
@@ -272,12 +272,12 @@ export class SocketDuplex extends Duplex {
     this.push(null);
   }
 
-  /** @internal */
+  /** Node's write hook: hands the chunk to the writer (see the class notes on water marks). */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.writeAll([chunk], 0, callback);
   }
 
-  /** @internal Several chunks Node buffered meanwhile: the writer sends them in one `sendmsg`. */
+  /** Node's vectored write hook: the chunks Node buffered meanwhile go out in one `sendmsg`. */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     this.writeAll(
       chunks.map((c) => c.chunk),
@@ -351,7 +351,7 @@ export class SocketDuplex extends Duplex {
     return i;
   }
 
-  /** @internal `end()`: flush, then half-close. */
+  /** Node's end hook: flush, then half-close (`shutdown(SHUT_WR)`). */
   override _final(callback: (error?: Error | null) => void): void {
     this.endpoint.end().then(
       () => {
@@ -365,7 +365,7 @@ export class SocketDuplex extends Duplex {
     );
   }
 
-  /** @internal `destroy()`: the socket is closed, the reader and timer stopped. */
+  /** Node's destroy hook: the reader and timer stop and the socket is closed. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
