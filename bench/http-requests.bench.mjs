@@ -4,6 +4,10 @@
 // CPU time per request (process.cpuUsage over the wrk run / requests wrk completed).
 // Env: ROUNDS (default 5), DURATION (seconds per wrk run, default 5), CONNECTIONS (default 50),
 // THREADS (wrk threads, default 1).
+// Measured 2026-12-03, 2 cores at load average 17-22, ROUNDS=5 DURATION=5, two runs: ratio 1.64
+// (rxsock 2913 req/s, 1215-3879; node:net 1778, 1652-2913; CPU 105 vs 113 us/request) and 0.30
+// (rxsock 2165, 707-6334; node:net 7313, 1960-11164; CPU 123 vs 57 us/request): the spread
+// within a run is larger than the difference; no conclusion at this load.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
