@@ -7,6 +7,11 @@
 // read interest when its read-ahead is full, so TCP's window closes), with `recycle: true` (each
 // chunk's buffer is given back for a later read once its handler settled);
 // IMPL `rxsock-copy`: the same with consumeChunks' defaults (a fresh buffer per read, freed by GC);
+// IMPL `rxsock-duplex`: the Connection as a Node stream.Duplex (core's toDuplex) into a Writable
+// whose write() settles when the handler has, joined by stream.pipeline: push() returning false
+// pauses the reader (read interest dropped);
+// IMPL `rxsock-web`: the Connection as Web Streams (core's toWebStreams): its byte
+// ReadableStream piped (pipeTo) into a WritableStream whose write() is the handler;
 // IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled (this
 // process never loads rxsock).
 // Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, chunks}.
@@ -36,8 +41,8 @@ childMain(async () => {
   // Loaded before the baseline sample, so the baseline carries each side's own modules.
   let rx;
   if (impl.startsWith('rxsock')) {
-    const [{ consumeChunks }, { tcpServer }] = await Promise.all([import('@rxsock/core'), import('@rxsock/inet')]);
-    rx = { consumeChunks, tcpServer };
+    const [{ consumeChunks, toDuplex, toWebStreams }, { tcpServer }] = await Promise.all([import('@rxsock/core'), import('@rxsock/inet')]);
+    rx = { consumeChunks, tcpServer, toDuplex, toWebStreams };
   }
   globalThis.gc?.();
   await sleep(100);
@@ -73,6 +78,36 @@ childMain(async () => {
         port = server.address().port;
         tell({ type: 'listening', port, baseline, api });
       });
+    });
+  } else if (impl === 'rxsock-duplex' || impl === 'rxsock-web') {
+    const web = impl === 'rxsock-web';
+    api = web
+      ? 'inet tcpServer() + toWebStreams(conn).readable (BYOB byte source) .pipeTo(WritableStream(handler))'
+      : 'inet tcpServer() + stream.pipeline(toDuplex(conn), Writable(handler))';
+    const server = rx.tcpServer({ host, port: 0 });
+    const accepted = server.accept();
+    port = server.port;
+    await tell({ type: 'listening', port, baseline, api });
+    finished = accepted.then(async (conn) => {
+      server.close();
+      if (web) {
+        // bytes the readable side has handed on and the handler has not finished
+        let read = 0;
+        let handled = 0;
+        queued = () => read - handled;
+        const { readable } = rx.toWebStreams(conn);
+        const counted = readable.pipeThrough(new TransformStream({ transform(chunk, controller) { read += chunk.byteLength; controller.enqueue(chunk); } }));
+        await counted.pipeTo(new WritableStream({ write: async (chunk) => { await handle(chunk); handled += chunk.byteLength; } }));
+        conn.close();
+      } else {
+        const { pipeline } = await import('node:stream/promises');
+        const { Writable } = await import('node:stream');
+        const duplex = rx.toDuplex(conn, { allowHalfOpen: true });
+        const sink = new Writable({ write: (chunk, _encoding, callback) => void handle(chunk).then(() => callback(), callback) });
+        queued = () => duplex.readableLength + sink.writableLength;
+        await pipeline(duplex, sink);
+        duplex.destroy();
+      }
     });
   } else {
     const recycle = impl === 'rxsock';

@@ -75,3 +75,6 @@ export {
   type UnixServerBaseOptions,
 } from './unix/server.js';
 export { connectUnix, connectSeqpacket, unixPair, seqpacketPair, type UnixConnectOptions } from './unix/connect.js';
+
+export { TlsConnection, connectTls, TlsServer, tlsServer, TlsErrorCode, type TlsConnectOptions, type TlsServerCounters, type TlsServerOptions } from './tls/index.js';
+export { httpConnector, RxsockAgent, serveHttp, type HttpConnectOptions, type OnCreate, type ConnectionSource } from './http/index.js';

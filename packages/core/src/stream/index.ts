@@ -24,8 +24,8 @@ export {
   SocketWriter,
   type WriterOptions,
 } from './writer.js';
-export { sinkTo, type SinkOptions } from './sink.js';
-export { pipeSocket, type PipeOptions } from './pipe.js';
+export { sinkTo, type SinkOptions, type SinkTarget } from './sink.js';
+export { pipeSocket, type PipeOptions, type PipeSource, type PipeTarget } from './pipe.js';
 export {
   DatagramReader,
   checkDatagramReaderOptions,
@@ -36,3 +36,4 @@ export {
   type DatagramReaderOptions,
   type OverflowPolicy,
 } from './datagram-reader.js';
+export * from './node/index.js';

@@ -8,6 +8,18 @@ import { StreamErrorCode, streamError } from './errors.js';
 import type { ChunkReader } from './chunk-reader.js';
 import type { SocketWriter } from './writer.js';
 
+/**
+ * What {@link pipeSocket} reads from: a {@link ChunkReader}, or any reader with its credit
+ * interface (the `StreamReader` of a Node stream).
+ */
+export type PipeSource = Pick<ChunkReader, 'chunks$' | 'request' | 'pause' | 'resume'>;
+
+/**
+ * What {@link pipeSocket} writes into: a {@link SocketWriter}, or any writer with its interface
+ * (the `StreamWriter` of a Node stream).
+ */
+export type PipeTarget = Pick<SocketWriter, 'write' | 'drain' | 'flush' | 'end' | 'writable$'>;
+
 /** Options of {@link pipeSocket}. */
 export interface PipeOptions {
   /** End the writer (flush, then half-close) when the reader reaches end of stream. Default true. */
@@ -27,7 +39,7 @@ export interface PipeOptions {
  * @returns A promise that resolves after end of stream once the writer flushed (and ended unless
  * `end: false`), and rejects with the first typed error of either side. Neither socket is closed.
  */
-export function pipeSocket(reader: ChunkReader, writer: SocketWriter, options: PipeOptions = {}): Promise<void> {
+export function pipeSocket(reader: PipeSource, writer: PipeTarget, options: PipeOptions = {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {

@@ -8,6 +8,9 @@ import { invalidArgument } from '../errors.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import type { SocketWriter } from './writer.js';
 
+/** What {@link sinkTo} writes into: a {@link SocketWriter} or any writer with its interface. */
+export type SinkTarget = Pick<SocketWriter, 'write' | 'flush' | 'end' | 'writable$' | 'bufferedAmount' | 'maxBuffered'>;
+
 /** Options of {@link sinkTo}. */
 export interface SinkOptions {
   /** End the writer (flush, then half-close the socket) when the source completes. Default true. */
@@ -31,7 +34,7 @@ export interface SinkOptions {
  * `ERR_RXSOCK_WRITE_OVERFLOW`. On failure the writer is left as it is (what it queued still goes
  * out); its owner decides whether to destroy it.
  */
-export function sinkTo(writer: SocketWriter, source$: Observable<Uint8Array>, options: SinkOptions = {}): Promise<void> {
+export function sinkTo(writer: SinkTarget, source$: Observable<Uint8Array>, options: SinkOptions = {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const cap = options.maxBuffered ?? writer.maxBuffered;
     if (!(cap > 0)) {

@@ -1,0 +1,115 @@
+// One side of bench/tls-throughput: `recv IMPL KEY CERT` listens for TLS on 127.0.0.1:0 and
+// counts decrypted bytes to EOF; `send IMPL CERT PORT BYTES CHUNK` connects with TLS (verifying
+// the certificate as CA), writes BYTES in CHUNK-sized writes, then ends. Both sides use TLS 1.3
+// with TLS_AES_128_GCM_SHA256, by node:tls.
+// IMPL `rxsock`: @rxsock/inet tlsServer() + TlsConnection.input$ receiving, connectTls() +
+// write()/drain()/end() sending (node:tls over rxsock connections through core's SocketDuplex).
+// IMPL `net`: tls.createServer() + 'data' receiving, tls.connect() + write()/'drain'/end() sending
+// (node:tls over node:net). Each reports wall time (first byte to EOF on the receiver) and
+// process CPU time over the transfer.
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { childMain, cpuSince, tell } from './ipc.mjs';
+
+const [role, impl, ...rest] = process.argv.slice(2);
+const HOST = '127.0.0.1';
+const TLS = { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' };
+const API = {
+  rxsock: { recv: 'inet tlsServer().connections$ + TlsConnection.input$', send: 'inet connectTls() + write()/drain()/end()' },
+  net: { recv: "tls.createServer() + 'data'", send: "tls.connect() + write()/'drain'/end()" },
+};
+
+childMain(async () => {
+  if (role === 'recv') await recv(readFileSync(rest[0]), readFileSync(rest[1]));
+  else await send(readFileSync(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
+  process.exit(0);
+});
+
+/** Counts bytes from `subscribe(onChunk, onEnd)` between the first byte and the end. */
+async function count(subscribe) {
+  let bytes = 0;
+  let t0 = 0n;
+  let cpu0;
+  await new Promise((resolve, reject) =>
+    subscribe((chunk) => {
+      if (bytes === 0) {
+        t0 = process.hrtime.bigint();
+        cpu0 = process.cpuUsage();
+      }
+      bytes += chunk.length;
+    }, resolve, reject),
+  );
+  return { bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: cpuSince(cpu0) };
+}
+
+async function recv(key, cert) {
+  if (impl === 'rxsock') {
+    const { tlsServer } = await import('@rxsock/inet');
+    const server = tlsServer({ host: HOST, port: 0, key, cert, ...TLS });
+    const first = new Promise((resolve) => {
+      const sub = server.connections$.subscribe((conn) => {
+        sub.unsubscribe();
+        resolve(conn);
+      });
+    });
+    await tell({ type: 'listening', port: server.port });
+    const conn = await first;
+    server.close();
+    const protocol = conn.protocol;
+    const cipher = conn.cipher.standardName;
+    const r = await count((next, done, fail) => conn.input$.subscribe({ next, complete: done, error: fail }));
+    conn.close();
+    await tell({ type: 'done', ...r, protocol, cipher, api: API.rxsock.recv });
+  } else {
+    const server = tls.createServer({ key, cert, ...TLS });
+    const first = new Promise((resolve) => server.once('secureConnection', resolve));
+    await new Promise((resolve) => server.listen(0, HOST, resolve));
+    await tell({ type: 'listening', port: server.address().port });
+    const sock = await first;
+    server.close();
+    const protocol = sock.getProtocol();
+    const cipher = sock.getCipher().standardName;
+    const r = await count((next, done, fail) => {
+      sock.on('data', next);
+      sock.on('end', done);
+      sock.on('error', fail);
+    });
+    sock.destroy();
+    await tell({ type: 'done', ...r, protocol, cipher, api: API.net.recv });
+  }
+}
+
+async function send(ca, port, total, chunkSize) {
+  const chunk = Buffer.alloc(chunkSize, 0x61);
+  let conn;
+  if (impl === 'rxsock') {
+    const { connectTls } = await import('@rxsock/inet');
+    const c = await connectTls(HOST, port, { ca, servername: 'localhost', ...TLS });
+    conn = { write: (b) => c.write(b), drain: () => c.drain(), end: () => c.end(), close: () => c.close() };
+  } else {
+    const s = tls.connect({ host: HOST, port, ca, servername: 'localhost', ...TLS });
+    await new Promise((resolve, reject) => {
+      s.once('secureConnect', resolve);
+      s.once('error', reject);
+    });
+    conn = {
+      write: (b) => s.write(b),
+      drain: () => new Promise((resolve) => s.once('drain', resolve)),
+      end: () => new Promise((resolve) => s.end(resolve)),
+      close: () => s.destroy(),
+    };
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let sent = 0;
+  while (sent < total) {
+    const piece = total - sent >= chunkSize ? chunk : chunk.subarray(0, total - sent);
+    sent += piece.length;
+    if (!conn.write(piece)) await conn.drain();
+  }
+  await conn.end();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSince(cpu0);
+  await tell({ type: 'done', bytes: sent, seconds, cpu, api: API[impl].send });
+  conn.close();
+}

@@ -1,0 +1,2 @@
+export { httpConnector, RxsockAgent, type HttpConnectOptions, type OnCreate } from './client.js';
+export { serveHttp, type ConnectionSource } from './server.js';
