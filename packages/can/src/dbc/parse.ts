@@ -406,6 +406,7 @@ class Parser {
         } else ranges.push([lo, lo]);
       } else throw syntaxError(`SG_MUL_VAL_: expected a range such as 3-7, found ${describe(t)}`, t.line, t.column);
     }
+    if (ranges.length === 0) throw syntaxError(`SG_MUL_VAL_ ${signal}: no value range`, idToken.line, idToken.column);
     this.mulVal.push({ token: idToken, messageKey: this.messageKey(idToken), signal, multiplexer, ranges });
   }
 

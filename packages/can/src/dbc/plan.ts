@@ -78,7 +78,7 @@ function compileDecoder(message: DbcMessage, ordered: readonly SignalPlan[]): (d
     if (p.multiplexer) {
       const v = rawVar.get(p.multiplexer)!;
       const ranges = s.multiplexedBy!.values.map(([a, b]) => (a === b ? `${v} === ${a}` : `(${v} >= ${a} && ${v} <= ${b})`));
-      conditions.push(`${v} === ${v}`, `(${ranges.join(' || ')})`); // NaN: switch absent
+      conditions.push(`${v} === ${v}`, ranges.length ? `(${ranges.join(' || ')})` : 'false'); // NaN: switch absent
     }
     const body: string[] = [];
     const loRuns = p.runs.filter((r) => r.valueShift < 32);

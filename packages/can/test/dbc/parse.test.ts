@@ -122,3 +122,10 @@ describe('arbitrary text', () => {
     );
   });
 });
+
+describe('a found case', () => {
+  it('SG_MUL_VAL_ without a range is a syntax error, not a broken decoder', () => {
+    const source = 'BO_ 1 M: 8 N\n SG_ A M : 0|4@1+ (1,0) [0|0] "" N\n SG_ B m1 : 8|8@1+ (1,0) [0|0] "" N\nSG_MUL_VAL_ 1 B A ;\n';
+    expect(() => loadDbc(source)).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_DBC_SYNTAX', line: 4 }));
+  });
+});
