@@ -92,7 +92,7 @@ function microseconds(ms: number, what: string): number {
  * await job.update([canFrame({ id: 0x100, data: [3, 4] })]);   // same cycle, new data
  * await job.stop();
  * ```
- * @throws {@link SocketError} `ERR_RXSOCK_CAN_UNAVAILABLE` without SocketCAN, `ENODEV` for an
+ * @throws `SocketError` `ERR_RXSOCK_CAN_UNAVAILABLE` without SocketCAN, `ENODEV` for an
  * unknown interface.
  */
 export async function openCanBcm(options: CanBcmOptions): Promise<CanBcmSocket> {
@@ -147,7 +147,7 @@ export class CanBcmSocket {
    * Frames of one job share one id (the kernel keys jobs by it); another job for the same id on
    * this socket is refused.
    *
-   * @throws {@link SocketError} `EEXIST` when this socket already cycles that id, `EINVAL` for
+   * @throws `SocketError` `EEXIST` when this socket already cycles that id, `EINVAL` for
    * mixed ids or kinds, the kernel's error otherwise.
    */
   async startCyclic(frames: BcmFrame | readonly BcmFrame[], options: CyclicOptions): Promise<CyclicJob> {

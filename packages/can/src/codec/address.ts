@@ -70,7 +70,7 @@ function checkU32(value: number, what: string): number {
 
 /**
  * The 24 bytes of `address`.
- * @throws {@link SocketError} `EINVAL` for fields out of range or both `tp` and `j1939` given.
+ * @throws `SocketError` `EINVAL` for fields out of range or both `tp` and `j1939` given.
  */
 export function encodeCanAddress(address: CanAddress, layout: SockaddrLayout = sockaddrLayouts.linux, littleEndian = hostIsLittleEndian): Uint8Array {
   const { ifindex, tp, j1939 } = address;
@@ -100,7 +100,7 @@ export function encodeCanAddress(address: CanAddress, layout: SockaddrLayout = s
  * union is all zero, J1939 when any of its bytes 16..23 (pgn, addr) is set, else ISO-TP. The
  * guess is wrong for a J1939 address with pgn 0 and addr 0; pass `kind` where it matters.
  *
- * @throws {@link SocketError} `ERR_RXSOCK_DECODE` when shorter than 8 bytes or not AF_CAN.
+ * @throws `SocketError` `ERR_RXSOCK_DECODE` when shorter than 8 bytes or not AF_CAN.
  */
 export function decodeCanAddress(bytes: Uint8Array, length = bytes.length, kind?: CanAddressKind, layout: SockaddrLayout = sockaddrLayouts.linux, littleEndian = hostIsLittleEndian): CanAddress {
   if (length < 8 || length > bytes.length) throw decodeError(`sockaddr_can: ${length} bytes is too short (at least 8)`);

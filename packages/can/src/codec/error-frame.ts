@@ -159,7 +159,7 @@ function nameOf<T extends Record<string, number>>(table: T, value: number): keyo
 
 /**
  * Decodes an error frame into its typed parts.
- * @throws {@link SocketError} `ERR_RXSOCK_DECODE` for a frame that is not a classic error frame.
+ * @throws `SocketError` `ERR_RXSOCK_DECODE` for a frame that is not a classic error frame.
  */
 export function decodeCanError(frame: CanFrame): CanErrorInfo {
   if (frame.kind !== 'classic' || !frame.error) throw decodeError('not an error frame (CAN_ERR_FLAG not set on a classic frame)');

@@ -95,7 +95,7 @@ export function encodeFilters(filters: readonly (CanFilter | RawCanFilter)[], li
 
 /**
  * Reads a filter list (as `getsockopt(CAN_RAW_FILTER)` returns it).
- * @throws {@link SocketError} `ERR_RXSOCK_DECODE` when the length is not a multiple of 8.
+ * @throws `SocketError` `ERR_RXSOCK_DECODE` when the length is not a multiple of 8.
  */
 export function decodeFilters(bytes: Uint8Array, length = bytes.length, littleEndian = hostIsLittleEndian): RawCanFilter[] {
   if (length < 0 || length > bytes.length || length % CAN_FILTER_SIZE !== 0) throw decodeError(`CAN filter list: ${length} bytes is not a whole number of 8-byte filters`);

@@ -179,7 +179,7 @@ function readXl(bytes: Uint8Array, offset: number, length: number, le: boolean, 
  * @param bytes - The structure (from a `recv`, a capture, a test).
  * @param length - Bytes of it to read (default: all of `bytes`).
  * @param littleEndian - Byte order of the host-endian fields; default the running host's.
- * @throws {@link SocketError} `ERR_RXSOCK_DECODE` for any other length or an impossible `len`.
+ * @throws `SocketError` `ERR_RXSOCK_DECODE` for any other length or an impossible `len`.
  */
 export function decodeCanFrame(bytes: Uint8Array, length = bytes.length, littleEndian = hostIsLittleEndian): CanFrame {
   return readCanFrame(bytes, 0, length, littleEndian, null, null);

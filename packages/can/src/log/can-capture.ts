@@ -106,7 +106,7 @@ export async function writeCanCapture(
  * interface name (`if_name` of pcapng, else `options.interfaceName`), frame, and the direction
  * when `epb_flags` has one. Reads one chunk at a time.
  *
- * @throws {@link CaptureFileError} for a bad container; {@link CanLogError} for a bad CAN record
+ * @throws `CaptureFileError` for a bad container; {@link CanLogError} for a bad CAN record
  * or (by default) a packet of another link type.
  */
 export async function* readCanCapture(

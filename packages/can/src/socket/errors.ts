@@ -2,7 +2,7 @@
 import { release } from 'node:os';
 import { SocketError, errnoValue } from '@rxsock/core';
 
-/** Codes of {@link SocketError}s raised by `@rxsock/can`'s sockets. */
+/** Codes of `SocketError`s raised by `@rxsock/can`'s sockets. */
 export const CanErrorCode = {
   /** The running kernel has no CAN XL (CAN_RAW_XL_FRAMES needs Linux >= 6.2). */
   XL_UNSUPPORTED: 'ERR_RXSOCK_CAN_XL_UNSUPPORTED',

@@ -7,7 +7,7 @@ export type CanInterface = string | number;
 /**
  * The interface index of `input` (0 for `'any'`, `''` or 0: every CAN interface, as candump's
  * `any`).
- * @throws {@link SocketError} `ENODEV` for an unknown name, `EINVAL` for a bad index.
+ * @throws `SocketError` `ENODEV` for an unknown name, `EINVAL` for a bad index.
  */
 export function interfaceIndex(input: CanInterface | undefined): number {
   if (input === undefined || input === 'any' || input === '' || input === 0) return 0;

@@ -78,7 +78,7 @@ export function timestampControlSize(timestamps: boolean | 'hardware'): number {
 
 /**
  * Sets every option of `options` on an unbound CAN_RAW socket.
- * @throws {@link SocketError} the setsockopt's typed error; `ERR_RXSOCK_CAN_XL_UNSUPPORTED`
+ * @throws `SocketError` the setsockopt's typed error; `ERR_RXSOCK_CAN_XL_UNSUPPORTED`
  * naming Linux 6.2 when XL frames are asked of an older kernel.
  */
 export function applyCanRawOptions(socket: Socket, options: CanRawOptions): void {

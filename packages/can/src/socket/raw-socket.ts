@@ -30,7 +30,7 @@ export type CanReaderOptions = Omit<DatagramReaderOptions, 'slotSize' | 'control
  * can.frames$.subscribe((f) => console.log(f.interfaceName, f.id.toString(16), f.data));
  * await can.send(canFrame({ id: 0x123, data: [1, 2, 3] }));
  * ```
- * @throws {@link SocketError} `ERR_RXSOCK_CAN_UNAVAILABLE` when the kernel has no CAN,
+ * @throws `SocketError` `ERR_RXSOCK_CAN_UNAVAILABLE` when the kernel has no CAN,
  * `ENODEV` for an unknown interface, `ERR_RXSOCK_CAN_XL_UNSUPPORTED` for XL on Linux < 6.2,
  * the typed setsockopt/bind error otherwise. The socket is closed on any failure.
  */

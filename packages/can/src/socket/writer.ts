@@ -132,7 +132,7 @@ export class CanFrameWriter {
   /**
    * Queues `frame`. Returns false when the queue reached the high-water mark (the frame is
    * queued all the same: wait for {@link CanFrameWriter.drain} before writing more).
-   * @throws {@link SocketError} `ERR_RXSOCK_WRITE_OVERFLOW` past `maxQueued`, the error that broke
+   * @throws `SocketError` `ERR_RXSOCK_WRITE_OVERFLOW` past `maxQueued`, the error that broke
    * the writer, or a typed error for a frame the socket cannot send.
    */
   write(frame: CanFrame): boolean {
