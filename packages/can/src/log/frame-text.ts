@@ -179,7 +179,8 @@ export function parseCanFrameText(text: string, lineNumber = 0): CanFrame {
   }
 
   const error = (canId & CAN_ERR_FLAG) !== 0;
-  const extended = (canId & CAN_EFF_FLAG) !== 0;
+  // An error frame's id is its error class; candump prints it without EFF/RTR, and so do we.
+  const extended = !error && (canId & CAN_EFF_FLAG) !== 0;
   const id = error ? canId & CAN_ERR_MASK : extended ? canId & CAN_EFF_MASK : canId & CAN_SFF_MASK;
   if (fdFlags >= 0) {
     const padded = CANFD_DLC_TO_LEN[canFdLenToDlc(dlen)]!;
@@ -205,7 +206,7 @@ export function parseCanFrameText(text: string, lineNumber = 0): CanFrame {
     // RTR frame has none, so the length is kept and the bytes are dropped.
     return classic(id, extended, true, false, dlen, len8Dlc, EMPTY);
   }
-  return classic(id, extended, (canId & CAN_RTR_FLAG) !== 0, error, dlen, len8Dlc, data.slice(0, dlen));
+  return classic(id, extended, false, error, dlen, len8Dlc, data.slice(0, dlen));
 }
 
 function classic(id: number, extended: boolean, rtr: boolean, error: boolean, len: number, len8Dlc: number, data: Uint8Array): ClassicCanFrame {
@@ -215,7 +216,8 @@ function classic(id: number, extended: boolean, rtr: boolean, error: boolean, le
 /** `R`, then an optional length 0..8, then (after 8) an optional `_X` raw DLC. */
 function rtrFrame(canId: number, text: string, idx: number): ClassicCanFrame {
   const error = (canId & CAN_ERR_FLAG) !== 0;
-  const extended = (canId & CAN_EFF_FLAG) !== 0;
+  // An error frame's id is its error class; candump prints it without EFF/RTR, and so do we.
+  const extended = !error && (canId & CAN_EFF_FLAG) !== 0;
   const id = error ? canId & CAN_ERR_MASK : extended ? canId & CAN_EFF_MASK : canId & CAN_SFF_MASK;
   let len = 0;
   let len8Dlc = 0;
@@ -229,7 +231,7 @@ function rtrFrame(canId: number, text: string, idx: number): ClassicCanFrame {
       }
     }
   }
-  return classic(id, extended, true, error, len, len8Dlc, EMPTY);
+  return classic(id, extended, !error, error, len, len8Dlc, EMPTY);
 }
 
 function hexRun(text: string, from: number, digits: number, lineNumber: number): number {
