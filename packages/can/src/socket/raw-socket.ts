@@ -162,7 +162,7 @@ export class CanRawSocket {
   /** Closes the socket; queued frames are dropped and pending sends fail. */
   close(): void {
     if (this.socket.closed) return;
-    this.writerInstance?.destroy(new SocketError('the CAN socket was closed', { code: 'ERR_SOCKET_CLOSED', syscall: 'sendmmsg' }));
+    this.writerInstance?.close(new SocketError('the CAN socket was closed', { code: 'ERR_SOCKET_CLOSED', syscall: 'sendmmsg' }));
     this.socket.close();
   }
 

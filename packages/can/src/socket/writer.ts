@@ -181,9 +181,23 @@ export class CanFrameWriter {
     return this.sentUpTo(this.counts.written);
   }
 
-  /** Drops the queue and fails pending promises with `error`; later writes throw it. */
+  /** Drops the queue and fails pending promises with `error`; later writes throw it; `writable$` errors with it. */
   destroy(error: unknown = new SocketError('the CAN writer was destroyed', { code: 'ERR_RXSOCK_WRITER_DESTROYED' })): void {
-    if (this.failure) return;
+    if (this.end(error)) this.writable.error(error);
+  }
+
+  /**
+   * The socket was closed: as {@link CanFrameWriter.destroy}, except that `writable$` completes,
+   * since closing is the normal end of a writer, not its failure (a `writable$` subscriber
+   * without an error handler must not crash the process at `close()`).
+   */
+  close(error: unknown): void {
+    if (this.end(error)) this.writable.complete();
+  }
+
+  /** Ends the writer with `error`; false when it had already ended. */
+  private end(error: unknown): boolean {
+    if (this.failure) return false;
     this.failure = { error };
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -191,7 +205,7 @@ export class CanFrameWriter {
     this.head = 0;
     for (const w of this.drainWaiters.splice(0)) w.reject(error);
     for (const w of this.sentWaiters.splice(0)) w.reject(error);
-    this.writable.error(error);
+    return true;
   }
 
   private sentUpTo(seq: number): Promise<void> {

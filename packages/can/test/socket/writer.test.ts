@@ -69,6 +69,26 @@ describe('CanFrameWriter', () => {
     expect(() => w.write(frame(2))).toThrow(expect.objectContaining({ code: 'ENETDOWN' }));
   });
 
+  it('close() completes writable$ (a subscriber without an error handler survives it) and fails what was pending', async () => {
+    const { socket } = scriptedSocket(Array(100).fill('again'));
+    const w = new CanFrameWriter(socket, { highWaterMark: 4, lowWaterMark: 1 });
+    const events: string[] = [];
+    w.writable$.subscribe({ next: (v) => events.push(String(v)), error: () => events.push('error'), complete: () => events.push('complete') });
+    const pending = w.send(frame(1));
+    const closed = new SocketError('closed', { code: 'ERR_SOCKET_CLOSED' });
+    w.close(closed);
+    await expect(pending).rejects.toBe(closed);
+    expect(() => w.write(frame(2))).toThrow(closed);
+    expect(events).toEqual(['true', 'complete']);
+    // destroy() after close() changes nothing; destroy() alone errors writable$
+    w.destroy();
+    const other = new CanFrameWriter(scriptedSocket([]).socket);
+    const otherEvents: string[] = [];
+    other.writable$.subscribe({ error: (e) => otherEvents.push((e as SocketError).code ?? '') });
+    other.destroy();
+    expect(otherEvents).toEqual(['ERR_RXSOCK_WRITER_DESTROYED']);
+  });
+
   it('past maxQueued a write throws ERR_RXSOCK_WRITE_OVERFLOW and the queue keeps what it had', () => {
     const { socket } = scriptedSocket(Array(100).fill('again'));
     const w = new CanFrameWriter(socket, { highWaterMark: 4, lowWaterMark: 1, maxQueued: 10 });
