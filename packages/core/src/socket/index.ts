@@ -8,3 +8,4 @@ export { socketOptions, type OptionSpec, type Kind as OptionKind, type OptionNam
 export { getaddrinfo, getnameinfo, type AddrInfo, type AddrInfoOptions } from './resolve.js';
 export { gethostname, ifNameIndex, ifNameToIndex, ifIndexToName } from './netif.js';
 export { attachFilter, detachFilter, SOCK_FILTER_SIZE, BPF_MAXINSNS } from './bpf-filter.js';
+export { traceSocketOrigins } from './finalizer.js';

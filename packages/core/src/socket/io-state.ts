@@ -109,17 +109,21 @@ export class IoState implements ReadySource {
   // Made when the first operation has to wait: an idle socket read by a listener has none.
   private readOps: PendingOp[] | undefined;
   private writeOps: PendingOp[] | undefined;
-  private closedError: unknown;
+  // Set by dispose(): the error is made only when something asks for it (a waiter, a later
+  // call), so closing an idle socket builds no Error and formats no stack.
+  private closeReason: (() => unknown) | undefined;
+  private closeError: unknown;
   private readListener: ReadListener | undefined;
 
   /**
    * @param fd - The socket's fd.
-   * @param origin - Where the socket was created, for the leak warning. Kept here because the
+   * @param origin - Where the socket was created, for the leak warning (undefined unless origins
+   *   are traced: `traceSocketOrigins`). Kept here because the
    *   finalizer holds this object, and it must not hold the Socket.
    */
   constructor(
     readonly fd: number,
-    readonly origin: string,
+    readonly origin: string | undefined,
   ) {}
 
   /** The poller's callback: runs the waiting operations of whatever became ready. */
@@ -162,13 +166,13 @@ export class IoState implements ReadySource {
    * otherwise at the next edge (or error/hang-up). Callers clear `readReady` on EAGAIN.
    */
   readable(signal?: AbortSignal): Promise<void> {
-    if (this.readReady && this.closedError === undefined) return Promise.resolve();
+    if (this.readReady && this.closeReason === undefined) return Promise.resolve();
     return this.submit('read', READY_NOW, signal) as Promise<unknown> as Promise<void>;
   }
 
   /** Resolves once a write may succeed, like {@link IoState.readable}. */
   writable(signal?: AbortSignal): Promise<void> {
-    if (this.writeReady && this.closedError === undefined) return Promise.resolve();
+    if (this.writeReady && this.closeReason === undefined) return Promise.resolve();
     return this.submit('write', READY_NOW, signal) as Promise<unknown> as Promise<void>;
   }
 
@@ -177,7 +181,7 @@ export class IoState implements ReadySource {
    * fails). The caller has just seen it fail with EAGAIN, so nothing is tried now.
    */
   submit(kind: Kind, attempt: Attempt, signal?: AbortSignal): Promise<number> {
-    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    if (this.closeReason !== undefined) return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
     const slot = this.ensureRegistered();
     const queue = kind === 'read' ? (this.readOps ??= []) : (this.writeOps ??= []);
@@ -207,8 +211,8 @@ export class IoState implements ReadySource {
    * and the reads happen inside the dispatch. While armed it counts as a waiter.
    */
   setReadListener(listener: ReadListener | undefined): void {
-    if (listener !== undefined && this.closedError !== undefined) {
-      callListener(listener, this.closedError);
+    if (listener !== undefined && this.closeReason !== undefined) {
+      callListener(listener, this.closedError());
       return;
     }
     const calling = (this.bits & CALLING_LISTENER) !== 0;
@@ -257,27 +261,33 @@ export class IoState implements ReadySource {
 
   /**
    * Forgets the fd: leaves the selector (before the fd number can be reused by the OS) and fails
-   * every waiting operation with `error`.
+   * every waiting operation with the error `reason` makes (made once, and only if needed).
    */
-  dispose(error: unknown): void {
-    this.closedError = error;
+  dispose(reason: () => unknown): void {
+    this.closeReason = reason;
+    const ops = [...(this.readOps ?? []), ...(this.writeOps ?? [])];
     const slot = this.slot;
     this.slot = -1;
     if (slot >= 0) host().detach(slot);
-    const ops = [...(this.readOps ?? []), ...(this.writeOps ?? [])];
     this.readOps = undefined;
     this.writeOps = undefined;
     // The slot went with its waiter counts: nothing left to remove.
-    for (const op of ops) this.settle(op, undefined, error, false);
+    for (const op of ops) this.settle(op, undefined, this.closedError(), false);
     const listener = this.readListener;
     this.readListener = undefined;
-    if (listener) callListener(listener, error);
+    if (listener) callListener(listener, this.closedError());
+  }
+
+  /** The error dispose() was given, made on first use. */
+  private closedError(): unknown {
+    if (this.closeError === undefined) this.closeError = this.closeReason!();
+    return this.closeError;
   }
 
   /** Runs the queued attempts of one direction until one is not ready. */
   private run(queue: PendingOp[]): void {
     // An attempt may close the socket: dispose() has settled everything queued then.
-    while (queue.length > 0 && this.closedError === undefined) {
+    while (queue.length > 0 && this.closeReason === undefined) {
       const op = queue[0]!;
       let result: number;
       try {

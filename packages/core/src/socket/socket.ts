@@ -598,14 +598,14 @@ export class Socket {
   close(): void {
     if (this.fd < 0) return;
     const fd = this.fd;
-    this.release(closedSocketError('close'));
+    this.release('close');
     sys().close(fd);
   }
 
   /** `detach()`: gives up the fd without closing it and returns it; the Socket becomes closed. */
   detach(): number {
     const fd = this.live('detach');
-    this.release(closedSocketError('detach'));
+    this.release('detach');
     return fd;
   }
 
@@ -732,7 +732,8 @@ export class Socket {
   private acceptedOrigin(): string {
     let origin = acceptedOrigins.get(this);
     if (origin === undefined) {
-      origin = `by accept() on a listener (${this.localText() ?? 'unbound'}) created ${this.io.origin.replace(/^Error\n/, '\n')}`;
+      const listenerOrigin = this.io.origin === undefined ? '' : ` created ${this.io.origin.replace(/^Error\n/, '\n')}`;
+      origin = `by accept() on a listener (${this.localText() ?? 'unbound'})${listenerOrigin}`;
       acceptedOrigins.set(this, origin);
     }
     return origin;
@@ -743,11 +744,11 @@ export class Socket {
     return this.fd;
   }
 
-  private release(error: SocketError): void {
-    // Closed first: the listeners dispose() calls with `error` must see the socket closed.
+  private release(syscall: 'close' | 'detach'): void {
+    // Closed first: the listeners dispose() calls with the error must see the socket closed.
     this.fd = -1;
     forgetLeakWatch(this);
-    this.io.dispose(error);
+    this.io.dispose(() => closedSocketError(syscall));
   }
 
   private deadline(options: OperationOptions | undefined, syscall: string, address?: string): Deadline {

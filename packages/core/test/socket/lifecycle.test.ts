@@ -7,9 +7,9 @@ import { C, Socket } from '../../src/index.js';
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 /** Runs an ES module snippet in a fresh node process against the built package. */
-function runNode(code: string, args: string[] = [], timeout = 15_000) {
-  const script = `import { C, Socket } from ${JSON.stringify(distIndex)};\n${code}`;
-  return spawnSync(process.execPath, [...args, '--input-type=module', '-e', script], { encoding: 'utf8', timeout });
+function runNode(code: string, args: string[] = [], timeout = 15_000, env: Record<string, string> = {}) {
+  const script = `import { C, Socket, traceSocketOrigins } from ${JSON.stringify(distIndex)};\n${code}`;
+  return spawnSync(process.execPath, [...args, '--input-type=module', '-e', script], { encoding: 'utf8', timeout, env: { ...process.env, ...env } });
 }
 
 describe('socket lifecycle', () => {
@@ -79,28 +79,39 @@ describe('socket lifecycle', () => {
     expect(target(fd)).not.toBe(inode);
   });
 
-  it('a socket garbage-collected while open is closed, with a warning naming where it was created', () => {
-    const r = runNode(
-      `
+  // A socket made in makeLeak() and an accepted one, both dropped while open.
+  const leakScript = (setup: string) => `
+      ${setup}
       import { readlinkSync } from 'node:fs';
       const target = (fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return null; } };
       let fd, inode;
       function makeLeak() { const s = Socket.create(C.AF_INET, C.SOCK_STREAM); fd = s.fileno(); inode = target(fd); }
       makeLeak();
-      process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('makeLeak'), w.message.includes('by accept() on a listener (127.0.0.1:')); });
-      // an accepted socket leaked too: its warning names the accepting listener and its origin
+      process.on('warning', (w) => { console.log('WARNING', w.code, w.message.includes('(fd ' + fd + ')'), w.message.includes('makeLeak'), w.message.includes('by accept() on a listener (127.0.0.1:'), w.message.includes('RXSOCK_SOCKET_ORIGINS=1')); });
+      // an accepted socket leaked too: its warning names the accepting listener
       const listener = Socket.create(C.AF_INET, C.SOCK_STREAM); listener.bind(['127.0.0.1', 0]); listener.listen();
       const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
       await Promise.all([listener.accept().then(() => {}), client.connect(listener.getsockname())]);
       for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
       console.log('OPEN', inode.startsWith('socket:') && target(fd) === inode);
-      `,
-      ['--expose-gc'],
-    );
+      `;
+
+  it('a socket garbage-collected while open is closed, with a warning that says how to learn where it was created', () => {
+    const r = runNode(leakScript(''), ['--expose-gc']);
     expect(r.stderr).not.toMatch(/Error/);
-    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true false');
-    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK false true');
+    expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true false false true');
+    expect(r.stdout).toMatch(/WARNING RXSOCK_SOCKET_LEAK false false true (true|false)/);
     expect(r.stdout).toContain('OPEN false');
+  });
+
+  it('with origins traced (RXSOCK_SOCKET_ORIGINS=1 or traceSocketOrigins()) the warning names where the socket was created', () => {
+    for (const [setup, env] of [['', { RXSOCK_SOCKET_ORIGINS: '1' }], ['traceSocketOrigins();', {}]] as const) {
+      const r = runNode(leakScript(setup), ['--expose-gc'], 15_000, env);
+      expect(r.stderr).not.toMatch(/Error/);
+      expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK true true false false');
+      expect(r.stdout).toContain('WARNING RXSOCK_SOCKET_LEAK false false true false');
+      expect(r.stdout).toContain('OPEN false');
+    }
   });
 
   it('the process exits by itself once nothing waits on a referenced socket', () => {
