@@ -9,7 +9,8 @@ const usage = `Usage: node examples/can-telemetry/demo.mjs [options]
 Simulated ECUs send cyclic CAN messages through the kernel's broadcast manager; a pipeline
 decodes them with telemetry.dbc, prints per-signal rates and min/mean/max per window, forwards
 every decoded frame as a JSON line over UDP to a subscriber on 127.0.0.1, and checks at the end
-that nothing was lost. Exit status 0 when every frame arrived everywhere, 1 on loss.
+that nothing was lost. Exit status 0 when every count matches, 1 when one does not (the
+message and the counts are printed), 2 for bad options.
 
 Options:
   -d, --duration SEC   seconds of ECU traffic (default 10)

@@ -7,7 +7,7 @@ export function formatWindow(w, elapsedSec, { onBus, decoded, udpReceived }) {
   const lines = [`[${elapsedSec.toFixed(1).padStart(5)} s] window ${w.index + 1} (${w.seconds.toFixed(1)} s): bus ${onBus} frames, decoded ${decoded}, udp ${udpReceived} lines`];
   for (const s of w.signals) {
     lines.push(
-      `  ${s.key.padEnd(34)} ${s.ratePerSec.toFixed(1).padStart(6)}/s  min ${num(s.min).padStart(8)}  mean ${num(s.mean).padStart(8)}  max ${num(s.max).padStart(8)} ${s.unit}`,
+      `  ${s.key.padEnd(34)} ${s.ratePerSec.toFixed(1).padStart(6)}/s  min ${num(s.min).padStart(8)}  mean ${num(s.mean).padStart(8)}  max ${num(s.max).padStart(8)} ${s.unit}`.trimEnd(),
     );
   }
   return lines.join('\n');
@@ -29,6 +29,6 @@ export function formatSummary(s) {
     ...rows,
     total,
     `signals: ${s.signals.length} (${samples} samples, ${s.outOfRange} outside their DBC range); windows: ${s.windows}; BCM data updates: ${s.updates}`,
-    s.ok ? 'OK: every frame the ECUs sent was on the bus, decoded, and arrived at the UDP subscriber as a JSON line' : `LOSS: ${s.problems.join('; ')}`,
+    s.ok ? 'OK: every frame the ECUs sent was on the bus, decoded, and arrived at the UDP subscriber as a JSON line' : `CHECK FAILED: ${s.problems.join('; ')}`,
   ].join('\n');
 }

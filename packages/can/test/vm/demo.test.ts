@@ -2,7 +2,7 @@
 // interface: ECUs on CAN_BCM, DBC decode, windowed figures, JSON lines over UDP. Judged on the
 // counts at every stage and on the decoded values, never on time.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDbcFile } from '@rxsock/can';
+import { canFrame, loadDbcFile, openCanRaw } from '@rxsock/can';
 import { requireCanKernel, withVcan } from './support/index.js';
 
 interface MessageCounts {
@@ -87,5 +87,35 @@ describe('the CAN telemetry demo', () => {
     expect(out.match(/window \d+ \(/g)?.length).toBe(summary.windows);
     expect(out).toMatch(/EngineData\.EngineSpeed +[\d.]+\/s +min +[\d.]+ +mean +[\d.]+ +max +[\d.]+ rpm/);
     expect(out).toContain('OK: every frame the ECUs sent');
+  });
+
+  it('fails the check, naming the message, when the counts along the way disagree', { timeout: 240_000 }, async () => {
+    const demo = (await import(demoUrl)) as TelemetryDemo;
+    const printed: string[] = [];
+    const summary = await withVcan('vcandemo1', async (iface) => {
+      // A stranger on the bus: five more VehicleSpeed frames than the ABS's BCM job sent.
+      let intruded: Promise<void> | undefined;
+      const run = demo.runTelemetryDemo({
+        interface: iface,
+        durationSec: 1,
+        windowMs: 1000,
+        print: (t) => {
+          printed.push(t);
+          if (t.startsWith('ECUs ') && !intruded) {
+            const raw = openCanRaw({ interface: iface });
+            intruded = raw.sendMany(Array.from({ length: 5 }, () => canFrame({ id: 0x100, data: new Uint8Array(8) }))).finally(() => raw.close());
+          }
+        },
+      });
+      const result = await run;
+      await intruded;
+      return result;
+    });
+    expect(summary.ok).toBe(false);
+    const abs = summary.messages.find((m) => m.name === 'VehicleSpeed')!;
+    expect(abs.onBus).toBe(abs.planned + 5);
+    expect(abs.kernelSent).toBe(abs.planned);
+    expect(summary.problems).toEqual([`VehicleSpeed: ${abs.onBus} frames on the bus, ${abs.planned} sent`]);
+    expect(printed.join('\n')).toContain(`CHECK FAILED: VehicleSpeed: ${abs.onBus} frames on the bus, ${abs.planned} sent`);
   });
 });
