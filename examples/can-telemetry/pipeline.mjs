@@ -35,7 +35,7 @@ export function startPipeline(db, iface, { windowMs, target, onWindow, batchMs =
     ),
     lastValueFrom(
       decoded$.pipe(
-        map(toJsonLine),
+        map((d) => ({ message: d.message.name, data: toJsonLine(d) })),
         bufferTime(batchMs),
         filter((lines) => lines.length > 0),
         concatMap((lines) => forwarder.send(lines)),
@@ -55,6 +55,10 @@ export function startPipeline(db, iface, { windowMs, target, onWindow, batchMs =
     },
     get linesSent() {
       return forwarder.sent;
+    },
+    /** JSON lines sent, by message name. */
+    get linesSentByMessage() {
+      return forwarder.sentByMessage;
     },
     /** Frames lost on the way in: the kernel's drops (SO_RXQ_OVFL) and the reader queue's. */
     get drops() {

@@ -84,11 +84,10 @@ export async function runTelemetryDemo({ interface: iface = 'vcan0', durationSec
         kernelSent: kernelSent.get(name),
         onBus: tap.counts.get(name) ?? 0,
         decoded: pipeline.totals.byMessage.get(name) ?? 0,
+        udpSent: pipeline.linesSentByMessage.get(name) ?? 0,
         udpReceived: subscriber.byMessage.get(name) ?? 0,
       };
     });
-    // The forwarder counts lines, not messages: one line per decoded frame.
-    for (const m of messages) m.udpSent = m.decoded;
     const sum = (key) => messages.reduce((n, m) => n + (m[key] ?? 0), 0);
     const totals = { planned: sum('planned'), kernelSent: sum('kernelSent'), onBus: tap.total, decoded: pipeline.totals.frames, udpSent: pipeline.linesSent, udpReceived: subscriber.lines };
 
@@ -98,9 +97,9 @@ export async function runTelemetryDemo({ interface: iface = 'vcan0', durationSec
       else if (m.kernelSent !== m.planned) problems.push(`${m.name}: the kernel sent ${m.kernelSent} of ${m.planned} frames`);
       if (m.onBus !== m.kernelSent) problems.push(`${m.name}: ${m.onBus} frames on the bus, ${m.kernelSent} sent`);
       if (m.decoded !== m.onBus) problems.push(`${m.name}: ${m.decoded} decoded of ${m.onBus} on the bus`);
-      if (m.udpReceived !== m.decoded) problems.push(`${m.name}: ${m.udpReceived} JSON lines received of ${m.decoded} decoded`);
+      if (m.udpSent !== m.decoded) problems.push(`${m.name}: ${m.udpSent} JSON lines sent of ${m.decoded} decoded`);
+      if (m.udpReceived !== m.udpSent) problems.push(`${m.name}: ${m.udpReceived} JSON lines received of ${m.udpSent} sent`);
     }
-    if (totals.udpSent !== totals.decoded) problems.push(`${totals.udpSent} JSON lines sent of ${totals.decoded} decoded`);
     if (subscriber.invalid > 0) problems.push(`${subscriber.invalid} UDP lines were not telemetry JSON`);
     if (pipeline.totals.outOfRange > 0) problems.push(`${pipeline.totals.outOfRange} signal values outside their DBC range`);
     if (pipeline.windows === 0) problems.push('no window of figures was produced');

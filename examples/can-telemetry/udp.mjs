@@ -9,14 +9,17 @@ export function toJsonLine({ frame, message, values }) {
   return Buffer.from(`${JSON.stringify({ t, bus: frame.interfaceName, id, message: message.name, signals: values })}\n`);
 }
 
-/** A sender of JSON lines to `target`. */
+/** A sender of JSON lines to `target`, counting the lines sent per message. */
 export function udpForwarder(target) {
   const udp = udpSocket({ host: '127.0.0.1', port: 0 });
   return {
     sent: 0,
+    sentByMessage: new Map(),
+    /** Sends `{ message, data }` lines in one sendmmsg batch. */
     async send(lines) {
-      await udp.sendMany(lines.map((data) => ({ data, address: target })));
+      await udp.sendMany(lines.map(({ data }) => ({ data, address: target })));
       this.sent += lines.length;
+      for (const { message } of lines) this.sentByMessage.set(message, (this.sentByMessage.get(message) ?? 0) + 1);
     },
     close: () => udp.close(),
   };
