@@ -161,7 +161,7 @@ export class CanBcmSocket {
     let flags = BcmFlag.SETTIMER | BcmFlag.STARTTIMER | fdFlag(list[0]!);
     if (options.announce ?? true) flags |= BcmFlag.TX_ANNOUNCE;
     if (count > 0) flags |= BcmFlag.TX_COUNTEVT;
-    const job = new CyclicJob(this, canId, list.length, list[0]!.kind === 'fd');
+    const job = new CyclicJob(this, canId, list.length, list[0]!.kind === 'fd', count > 0);
     this.cycling.add(canId);
     if (count > 0) this.listeners.set(key, (message) => {
       if (message.opcode !== BcmOpcode.TX_EXPIRED) return;
@@ -328,6 +328,8 @@ export class CyclicJob {
     readonly canId: number,
     private frameCount: number,
     private readonly fd: boolean,
+    /** The job reports the end of its initial frames (TX_COUNTEVT). */
+    private readonly countEvent = false,
   ) {}
 
   /**
@@ -341,7 +343,10 @@ export class CyclicJob {
     if (canIdWord(list[0]!) !== this.canId || (list[0]!.kind === 'fd') !== this.fd) {
       throw new SocketError('an update keeps the id and frame kind of its job', { code: 'EINVAL', errno: errnoValue('EINVAL'), syscall: 'write' });
     }
-    await this.bcm.write({ opcode: BcmOpcode.TX_SETUP, flags: this.fd ? BcmFlag.CAN_FD_FRAME : 0, count: 0, ival1Us: 0, ival2Us: 0, canId: this.canId, frames: list });
+    // The kernel replaces the job's flags with the update's: without TX_COUNTEVT again, TX_EXPIRED
+    // would never come and `expired` never resolve.
+    const flags = (this.fd ? BcmFlag.CAN_FD_FRAME : 0) | (this.countEvent ? BcmFlag.TX_COUNTEVT : 0);
+    await this.bcm.write({ opcode: BcmOpcode.TX_SETUP, flags, count: 0, ival1Us: 0, ival2Us: 0, canId: this.canId, frames: list });
     this.frameCount = list.length;
   }
 

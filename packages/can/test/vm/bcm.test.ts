@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { canFdFrame, canFrame, openCanBcm, type BcmEvent, type CanBcmSocket } from '@rxsock/can';
+import { BcmFlag, canFdFrame, canFrame, openCanBcm, type BcmEvent, type CanBcmSocket } from '@rxsock/can';
 
 /** The probe id a candump started here also receives, to know when it is listening. */
 const PROBE = '7FE';
@@ -123,6 +123,17 @@ describe('CAN_BCM cyclic transmission', () => {
     expect(await dump.lines(3)).toEqual(['vcan0 12345678#09', 'vcan0 12345678#09', 'vcan0 12345678#09']);
     await expect(dump.lines(4, 2000)).rejects.toThrow(/saw 3 of 4/);
     dump.stop();
+    await job.stop();
+  });
+
+  it('keeps reporting the end of the initial frames after an update (the kernel takes each TX_SETUP\'s flags)', async () => {
+    const s = await bcm();
+    const job = await s.startCyclic(canFrame({ id: 0x324, data: [1] }), { intervalMs: 0, initial: { count: 30, intervalMs: 10 }, stopAfterInitial: true });
+    await job.update(canFrame({ id: 0x324, data: [2] }));
+    // TX_READ answers with the job's flags as the kernel holds them.
+    expect((await s.readTxStatus(job.canId)).flags & BcmFlag.TX_COUNTEVT).toBe(BcmFlag.TX_COUNTEVT);
+    await job.expired; // resolves on TX_EXPIRED only
+    expect((await job.status()).count).toBe(0);
     await job.stop();
   });
 
