@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRxsockCan } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runRxsockCan } from '../../dist/cli/main.js';
+import type { CliIo } from '../../dist/cli/io.js';
 
 const IF0 = 'vcli0';
 const IF1 = 'vcli1';
