@@ -69,8 +69,9 @@ export const ISOTP_FD_TX_DL = [8, 12, 16, 20, 24, 32, 48, 64] as const;
 
 /**
  * Largest message (PDU) the Linux 6.1 module takes, classic CAN and FD alike: its fixed
- * `MAX_MSG_LENGTH` of 8200 bytes. Above 4095 bytes the first frame carries the 32-bit length
- * escape of ISO 15765-2:2016. From Linux 6.2 the `max_pdu_size` module parameter sets it (default
- * 8300); {@link isotpMaxMessageSize} reads it.
+ * `MAX_MSG_LENGTH` of 66000 bytes (measured in the guest: 66000 sent and received on classic
+ * vcan, 66001 refused with EINVAL). Above 4095 bytes the first frame carries the 32-bit length
+ * escape of ISO 15765-2:2016. From Linux 6.2 the `max_pdu_size` module parameter sets it
+ * (default 8300); {@link isotpMaxMessageSize} reads it.
  */
-export const ISOTP_LINUX_6_1_MAX_MESSAGE = 8200;
+export const ISOTP_LINUX_6_1_MAX_MESSAGE = 66000;

@@ -80,7 +80,7 @@ export function receiveFailed(errno: number, where: string): SocketError {
 /** A message longer than the kernel takes (`write` said EINVAL for a non-empty message). */
 export function messageTooLong(length: number, max: number, cause: unknown): SocketError {
   return new SocketError(
-    `ISO-TP message of ${length} bytes: this kernel (${release()}) sends 1..${max} bytes per message (Linux 6.1: a fixed 8200; from 6.2 the can-isotp module parameter max_pdu_size)`,
+    `ISO-TP message of ${length} bytes: this kernel (${release()}) sends 1..${max} bytes per message (Linux 6.1: a fixed 66000; from 6.2 the can-isotp module parameter max_pdu_size)`,
     { code: 'EMSGSIZE', errno: IsotpErrno.EMSGSIZE, syscall: 'sendmsg' },
     { cause },
   );

@@ -18,6 +18,8 @@ export interface IsotpReaderSetup {
   readonly defaults: IsotpReaderOptions;
   /** Where a protocol error read by a receive call goes (the socket sorts send from receive). */
   readonly onTransferError: (errno: number) => void;
+  /** The readers open on the socket, closed (their subscribers completed) when it closes. */
+  readonly readers: Set<IsotpMessageReader>;
 }
 
 /** @internal Copies each message out of the batch; routes ISO-TP's errnos to the socket. */
@@ -50,11 +52,16 @@ class IsotpMessageDecoder implements DatagramDecoder<Uint8Array> {
  */
 export class IsotpMessageReader {
   private readonly reader: DatagramReader<Uint8Array>;
+  private readonly readers: Set<IsotpMessageReader>;
 
   /** @internal */
   constructor(setup: IsotpReaderSetup, options: IsotpReaderOptions = {}) {
-    const o = { batchSize: 8, ...setup.defaults, ...options };
+    // Each slot holds a whole message (66000 bytes on Linux 6.1): a small batch keeps a reader's
+    // buffers small; messages are few and large, so a batch of 4 loses nothing of the batching.
+    const o = { batchSize: 4, ...setup.defaults, ...options };
     this.reader = new DatagramReader<Uint8Array>(setup.socket, { ...o, slotSize: setup.maxMessageSize, addresses: false }, new IsotpMessageDecoder(setup));
+    this.readers = setup.readers;
+    this.readers.add(this);
   }
 
   /** The messages, as granted with {@link IsotpMessageReader.request}. One subscriber at a time. */
@@ -82,8 +89,9 @@ export class IsotpMessageReader {
     this.reader.request(n);
   }
 
-  /** Stops reading; the socket stays open. */
+  /** Stops reading and completes the subscriber; the socket stays open. */
   close(): void {
+    this.readers.delete(this);
     this.reader.close();
   }
 }

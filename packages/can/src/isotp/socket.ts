@@ -4,9 +4,11 @@
  * leaves to its caller: received messages as an Observable with backpressure, and a `send` whose
  * promise settles when the transfer is over, with that transfer's own error.
  */
+import { readFileSync } from 'node:fs';
 import type { Observable } from 'rxjs';
 import { C, LazySubject, Socket, SocketError, errnoValue, hostIsLittleEndian, invalidArgument, rx } from '@rxsock/core';
 import { canAddress } from '../codec/address.js';
+import { CANFD_MTU } from '../codec/frame.js';
 import { framesIterable } from '../socket/reader.js';
 import { InterfaceNames, interfaceIndex } from '../socket/interface.js';
 import { CAN_ISOTP, IsotpOption, SOL_CAN_ISOTP } from './constants.js';
@@ -37,6 +39,18 @@ function setIsotpOption(socket: Socket, optname: number, name: string, bytes: Ui
   }
 }
 
+function checkFdInterface(name: string): void {
+  let mtu: number;
+  try {
+    mtu = Number.parseInt(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8'), 10);
+  } catch {
+    return; // no sysfs here: the kernel decides
+  }
+  if (mtu < CANFD_MTU) {
+    throw invalidArgument(`ISO-TP option fd: interface ${name} carries classic frames only (mtu ${mtu}); CAN FD needs mtu 72 (ip link set ${name} mtu 72)`, 'bind');
+  }
+}
+
 /**
  * Opens an ISO-TP socket on one interface: sets the options, then binds to the rx/tx ids.
  *
@@ -48,7 +62,7 @@ function setIsotpOption(socket: Socket, optname: number, name: string, bytes: Ui
  * ```
  * @throws `SocketError` `EINVAL` naming the option for a bad option (before any socket
  * exists), `ERR_RXSOCK_CAN_UNAVAILABLE` without CAN or without the can-isotp module, `ENODEV`
- * for an unknown interface, `EINVAL` at bind for CAN FD options on a classic interface.
+ * for an unknown interface, `EINVAL` naming `fd` for CAN FD options on a classic interface.
  */
 export async function openCanIsotp(options: CanIsotpOptions): Promise<CanIsotpSocket> {
   const plan = planIsotpSocket(options);
@@ -64,22 +78,16 @@ export async function openCanIsotp(options: CanIsotpOptions): Promise<CanIsotpSo
     throw e;
   }
   const names = new InterfaceNames();
+  // The 6.1 module binds an FD socket to a classic interface, then fails every send (ECOMM: its
+  // frames never come back): say so now, naming the option and the fix.
+  if (plan.linkLayer) checkFdInterface(names.name(ifindex));
   try {
     setIsotpOption(socket, IsotpOption.OPTS, 'CAN_ISOTP_OPTS', encodeIsotpOptions(plan.options));
     if (plan.flowControl) setIsotpOption(socket, IsotpOption.RECV_FC, 'CAN_ISOTP_RECV_FC', encodeIsotpFcOptions(plan.flowControl));
     if (plan.txStMinNs !== undefined) setIsotpOption(socket, IsotpOption.TX_STMIN, 'CAN_ISOTP_TX_STMIN', u32Bytes(plan.txStMinNs));
     if (plan.rxStMinNs !== undefined) setIsotpOption(socket, IsotpOption.RX_STMIN, 'CAN_ISOTP_RX_STMIN', u32Bytes(plan.rxStMinNs));
     if (plan.linkLayer) setIsotpOption(socket, IsotpOption.LL_OPTS, 'CAN_ISOTP_LL_OPTS', encodeIsotpLlOptions(plan.linkLayer));
-    try {
-      socket.bind(canAddress(ifindex, { tp: plan.address }));
-    } catch (e) {
-      const err = e as SocketError;
-      if (plan.linkLayer && err.errno === EINVAL) {
-        const name = names.name(ifindex);
-        throw new SocketError(`bind: ISO-TP over CAN FD needs an FD interface, and ${name || `interface ${ifindex}`} takes classic frames only (ip link set ${name || 'DEV'} mtu 72)`, { code: 'EINVAL', errno: EINVAL, syscall: 'bind' }, { cause: e });
-      }
-      throw e;
-    }
+    socket.bind(canAddress(ifindex, { tp: plan.address }));
   } catch (e) {
     socket.close();
     throw e;
@@ -92,6 +100,10 @@ export interface IsotpKernelOptions {
   readonly options: IsotpOptionsStruct;
   readonly flowControl: IsotpFcStruct;
   readonly linkLayer: IsotpLlStruct;
+  /** CAN_ISOTP_TX_STMIN, nanoseconds (used with the FORCE_TXSTMIN flag). */
+  readonly txStMinNs: number;
+  /** CAN_ISOTP_RX_STMIN, nanoseconds (used with the FORCE_RXSTMIN flag). */
+  readonly rxStMinNs: number;
 }
 
 /** Counters of an ISO-TP socket. */
@@ -136,7 +148,7 @@ export class CanIsotpSocket {
   ) {
     this.txId = plan.address.txId;
     this.rxId = plan.address.rxId;
-    this.setup = { socket, maxMessageSize, defaults, onTransferError: (errno) => this.transferError(errno) };
+    this.setup = { socket, maxMessageSize, defaults, onTransferError: (errno) => this.transferError(errno), readers: new Set() };
   }
 
   /**
@@ -182,7 +194,7 @@ export class CanIsotpSocket {
   }
 
   /**
-   * Sends one message (1 byte up to the kernel's maximum, 8200 on Linux 6.1) and resolves when
+   * Sends one message (1 byte up to the kernel's maximum, 66000 on Linux 6.1) and resolves when
    * the transfer is complete: every frame sent and, for a segmented message, flow control
    * received. Sends queue up and go one at a time, in call order.
    *
@@ -201,9 +213,12 @@ export class CanIsotpSocket {
     return transfer;
   }
 
-  /** Reads back what the kernel holds for this socket (CAN_ISOTP_OPTS, RECV_FC, LL_OPTS). */
+  /** Reads back what the kernel holds for this socket (each of the five CAN_ISOTP options). */
   kernelOptions(): IsotpKernelOptions {
+    const u32 = (optname: number): number => new DataView(Uint8Array.from(this.socket.getOption(SOL_CAN_ISOTP, optname, 4)).buffer).getUint32(0, hostIsLittleEndian);
     return {
+      txStMinNs: u32(IsotpOption.TX_STMIN),
+      rxStMinNs: u32(IsotpOption.RX_STMIN),
       options: decodeIsotpOptions(this.socket.getOption(SOL_CAN_ISOTP, IsotpOption.OPTS, ISOTP_OPTIONS_SIZE)),
       flowControl: decodeIsotpFcOptions(this.socket.getOption(SOL_CAN_ISOTP, IsotpOption.RECV_FC, ISOTP_FC_OPTIONS_SIZE)),
       linkLayer: decodeIsotpLlOptions(this.socket.getOption(SOL_CAN_ISOTP, IsotpOption.LL_OPTS, ISOTP_LL_OPTIONS_SIZE)),
@@ -218,6 +233,7 @@ export class CanIsotpSocket {
   /** Closes the socket: a transfer under way stops, pending sends fail, readers complete. */
   close(): void {
     if (this.socket.closed) return;
+    for (const reader of [...this.setup.readers]) reader.close();
     this.socket.close();
     this.receiveErrors.complete();
   }
@@ -241,7 +257,8 @@ export class CanIsotpSocket {
         // Waits (writability) while another transfer of this socket is still in the kernel.
         await this.socket.send(bytes);
       } catch (e) {
-        if ((e as SocketError).errno === EINVAL) throw messageTooLong(bytes.length, isotpMaxMessageSize(), e);
+        const max = isotpMaxMessageSize();
+        if ((e as SocketError).errno === EINVAL && bytes.length > max) throw messageTooLong(bytes.length, max, e);
         throw e;
       }
       await this.untilTransferDone();

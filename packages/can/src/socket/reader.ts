@@ -74,7 +74,7 @@ export class CanFrameReader {
 type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
-/** @internal What {@link framesIterable} needs of a reader: a credit-driven Observable. */
+/** What {@link framesIterable} needs of a reader: a credit-driven Observable (`frames$`, `request`, `close`). */
 export interface CreditSource<T> {
   readonly frames$: Observable<T>;
   request(n: number): void;
