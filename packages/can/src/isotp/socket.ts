@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Observable } from 'rxjs';
-import { C, LazySubject, Socket, SocketError, errnoValue, hostIsLittleEndian, invalidArgument, rx } from '@rxsock/core';
+import { C, LazySubject, Socket, SocketError, checkDatagramReaderOptions, errnoValue, hostIsLittleEndian, invalidArgument, rx } from '@rxsock/core';
 import { canAddress } from '../codec/address.js';
 import { CANFD_MTU } from '../codec/frame.js';
 import { framesIterable } from '../socket/reader.js';
@@ -66,9 +66,15 @@ function checkFdInterface(name: string): void {
  */
 export async function openCanIsotp(options: CanIsotpOptions): Promise<CanIsotpSocket> {
   const plan = planIsotpSocket(options);
+  // Readers are made at subscription: a bad reader option must fail here, not there.
+  if (options.reader) checkDatagramReaderOptions(options.reader);
   const ifindex = interfaceIndex(options.interface);
   if (ifindex === 0) throw invalidArgument('ISO-TP option interface: an ISO-TP socket binds to one interface: name it', 'bind');
   const maxMessageSize = options.maxMessageSize ?? isotpMaxMessageSize();
+  const names = new InterfaceNames();
+  // The 6.1 module binds an FD socket to a classic interface, then fails every send (ECOMM: its
+  // frames never come back): say so now, naming the option and the fix.
+  if (plan.linkLayer) checkFdInterface(names.name(ifindex));
   let socket: Socket;
   try {
     socket = Socket.create(C.AF_CAN, C.SOCK_DGRAM, CAN_ISOTP);
@@ -77,10 +83,6 @@ export async function openCanIsotp(options: CanIsotpOptions): Promise<CanIsotpSo
     if (errno !== undefined && (errno === EAFNOSUPPORT || errno === EPROTONOSUPPORT)) throw isotpUnavailable(errno, e);
     throw e;
   }
-  const names = new InterfaceNames();
-  // The 6.1 module binds an FD socket to a classic interface, then fails every send (ECOMM: its
-  // frames never come back): say so now, naming the option and the fix.
-  if (plan.linkLayer) checkFdInterface(names.name(ifindex));
   try {
     setIsotpOption(socket, IsotpOption.OPTS, 'CAN_ISOTP_OPTS', encodeIsotpOptions(plan.options));
     if (plan.flowControl) setIsotpOption(socket, IsotpOption.RECV_FC, 'CAN_ISOTP_RECV_FC', encodeIsotpFcOptions(plan.flowControl));

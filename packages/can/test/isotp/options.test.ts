@@ -222,6 +222,7 @@ describe('planIsotpSocket', () => {
   it('refuses bad options in openCanIsotp before any socket exists', async () => {
     await expect(openCanIsotp({ ...base, fd: { dataLength: 65 } })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/fd.dataLength/) });
     await expect(openCanIsotp({ ...base, interface: 'any' })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/one interface/) });
+    await expect(openCanIsotp({ ...base, reader: { batchSize: 0 } })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/batchSize/) });
   });
 });
 

@@ -179,8 +179,11 @@ describe('ISO-TP between rxsock sockets', () => {
     // consecutive frame; then the 40 bytes in one single frame.
     expect(fromA[0]!.len).toBe(64);
     expect(fromA.length).toBe(1 + Math.ceil((66000 - 58) / 63) + 1);
-    // A classic interface (a new vcan has mtu 16): the 6.1 module would bind, then fail every send.
+    // A classic interface (vcan starts at mtu 72: set 16): the 6.1 module would bind, then fail every send.
     await withVcan('vtp1', async (classic) => {
+      await runOk('ip', ['link', 'set', classic, 'down']);
+      await runOk('ip', ['link', 'set', classic, 'mtu', '16']);
+      await runOk('ip', ['link', 'set', classic, 'up']);
       await expect(openCanIsotp({ interface: classic, txId: 0x740, rxId: 0x748, fd: true })).rejects.toMatchObject({ code: 'EINVAL', syscall: 'bind', message: expect.stringMatching(/option fd: interface vtp1 .*mtu 16.*mtu 72/) });
     });
   });
@@ -221,6 +224,49 @@ describe('ISO-TP between rxsock sockets', () => {
     await c.send(pattern(20, 3));
     expect(hex((await atD)[0]!)).toBe(hex(pattern(20, 3)));
     expect(c.counters).toEqual({ sent: 1, sendFailed: 2, receiveFailed: 0 });
+  });
+
+  it("waits through a receiver's wait frames (FC.WT), and fails a message the receiver calls an overflow with EMSGSIZE", async () => {
+    const a = await isotp({ interface: IF, txId: 0x780, rxId: 0x788 });
+    // The receiver is played by a CAN_RAW socket: it answers each first frame with its own flow controls.
+    const peer = openCanRaw({ interface: IF, filters: [{ id: 0x780, mask: 0x7ff }] });
+    const got: number[] = [];
+    const answers = [[[0x31, 0, 0], [0x31, 0, 0], [0x30, 0, 0]], [[0x32, 0, 0]]];
+    const subscription = peer.frames$.subscribe((f) => {
+      const pci = (f as Frame).data[0]! >> 4;
+      got.push(pci);
+      if (pci !== 1) return;
+      const replies = answers.shift() ?? [];
+      void (async () => {
+        for (const data of replies) await peer.send(canFrame({ id: 0x788, data }));
+      })();
+    });
+    open.push({
+      close() {
+        subscription.unsubscribe();
+        peer.close();
+      },
+    });
+    await a.send(pattern(20, 14));
+    await expect(a.send(pattern(20, 15))).rejects.toMatchObject({ code: 'EMSGSIZE', errno: 90, syscall: 'sendmsg', message: expect.stringMatching(/OVERFLOW/) });
+    expect(a.counters).toEqual({ sent: 1, sendFailed: 1, receiveFailed: 0 });
+    // The first message: its first frame and, after two waits and a clear-to-send, 2 consecutive frames; the second: a first frame only.
+    expect(got).toEqual([1, 2, 2, 1]);
+  });
+
+  it('reports a message with a wrong sequence number on receiveErrors$ (EILSEQ) and goes on receiving', async () => {
+    const b = await isotp({ interface: IF, txId: 0x798, rxId: 0x790 });
+    // The sender is played by a CAN_RAW socket: a first frame of 20 bytes, then consecutive frame 2 where 1 belongs.
+    const peer = openCanRaw({ interface: IF });
+    open.push(peer);
+    const error = firstValueFrom(b.receiveErrors$);
+    const messages = nextMessages(b, 1);
+    await peer.send(canFrame({ id: 0x790, data: [0x10, 20, 1, 2, 3, 4, 5, 6] }));
+    await peer.send(canFrame({ id: 0x790, data: [0x22, 7, 8, 9, 10, 11, 12, 13] }));
+    expect(await error).toMatchObject({ code: 'EILSEQ', errno: 84, syscall: 'recvmsg', message: expect.stringMatching(/sequence number/) });
+    await peer.send(canFrame({ id: 0x790, data: [0x02, 0xab, 0xcd] }));
+    expect((await messages).map(hex)).toEqual(['ab cd']);
+    expect(b.counters.receiveFailed).toBe(1);
   });
 
   it('hands every option to the kernel (read back with getsockopt)', async () => {
