@@ -23,6 +23,10 @@ const EAFNOSUPPORT = errnoValue('EAFNOSUPPORT');
 const EPROTONOSUPPORT = errnoValue('EPROTONOSUPPORT');
 const EMPTY = new Uint8Array(0);
 
+function closedError(cause?: unknown): SocketError {
+  return new SocketError('the ISO-TP socket was closed', { code: 'ERR_SOCKET_CLOSED', syscall: 'sendmsg' }, cause === undefined ? undefined : { cause });
+}
+
 function u32Bytes(value: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, value, hostIsLittleEndian);
@@ -232,7 +236,12 @@ export class CanIsotpSocket {
     return this.socket.closed;
   }
 
-  /** Closes the socket: a transfer under way stops, pending sends fail, readers complete. */
+  /**
+   * Closes the socket: pending sends fail with `ERR_SOCKET_CLOSED`, readers complete. The
+   * kernel's release of an ISO-TP socket waits for a transfer under way to end, so a close in
+   * the middle of one returns when the transfer is done or has timed out (1 s without flow
+   * control).
+   */
   close(): void {
     if (this.socket.closed) return;
     for (const reader of [...this.setup.readers]) reader.close();
@@ -251,28 +260,37 @@ export class CanIsotpSocket {
   }
 
   private async transfer(bytes: Uint8Array): Promise<void> {
-    if (this.socket.closed) throw new SocketError('the ISO-TP socket was closed', { code: 'ERR_SOCKET_CLOSED', syscall: 'sendmsg' });
+    if (this.socket.closed) throw closedError();
     this.transferring = true;
     this.transferErrno = undefined;
     try {
-      try {
-        // Waits (writability) while another transfer of this socket is still in the kernel.
-        await this.socket.send(bytes);
-      } catch (e) {
-        const max = isotpMaxMessageSize();
-        if ((e as SocketError).errno === EINVAL && bytes.length > max) throw messageTooLong(bytes.length, max, e);
-        throw e;
-      }
-      await this.untilTransferDone();
-      const errno = this.transferErrno ?? this.pendingSendErrno();
-      if (errno !== undefined) {
-        this.counts.sendFailed++;
-        throw sendFailed(errno, bytes.length, this.where());
-      }
-      this.counts.sent++;
+      await this.transferOnce(bytes);
+    } catch (e) {
+      // Closed under the transfer: core's EBADF, said the way every pending send says it.
+      if (this.socket.closed) throw closedError(e);
+      throw e;
     } finally {
       this.transferring = false;
     }
+  }
+
+  /** One message into the kernel, then its outcome. */
+  private async transferOnce(bytes: Uint8Array): Promise<void> {
+    try {
+      // Waits (writability) while another transfer of this socket is still in the kernel.
+      await this.socket.send(bytes);
+    } catch (e) {
+      const max = isotpMaxMessageSize();
+      if ((e as SocketError).errno === EINVAL && bytes.length > max) throw messageTooLong(bytes.length, max, e);
+      throw e;
+    }
+    await this.untilTransferDone();
+    const errno = this.transferErrno ?? this.pendingSendErrno();
+    if (errno !== undefined) {
+      this.counts.sendFailed++;
+      throw sendFailed(errno, bytes.length, this.where());
+    }
+    this.counts.sent++;
   }
 
   /**

@@ -226,6 +226,20 @@ describe('ISO-TP between rxsock sockets', () => {
     expect(c.counters).toEqual({ sent: 1, sendFailed: 2, receiveFailed: 0 });
   });
 
+  it('fails the send under way and the queued one with ERR_SOCKET_CLOSED when the socket closes', async () => {
+    const wire = capture();
+    const s = await isotp({ interface: IF, txId: 0x7a0, rxId: 0x7a8 });
+    const pending = Promise.allSettled([s.send(pattern(50, 1)), s.send(pattern(50, 2))]);
+    // Its first frame on the wire: the first transfer is in the kernel, waiting for flow control.
+    let sent = 0;
+    while (sent === 0) sent = ofId(await wire.frames(), 0x7a0).length;
+    s.close();
+    const results = await pending;
+    expect(results.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(['ERR_SOCKET_CLOSED', 'ERR_SOCKET_CLOSED']);
+    // The queued message never reached the wire.
+    expect(ofId(await wire.frames(), 0x7a0)).toHaveLength(1);
+  });
+
   it("waits through a receiver's wait frames (FC.WT), and fails a message the receiver calls an overflow with EMSGSIZE", async () => {
     const a = await isotp({ interface: IF, txId: 0x780, rxId: 0x788 });
     // The receiver is played by a CAN_RAW socket: it answers each first frame with its own flow controls.
