@@ -24,10 +24,25 @@ export function xlUnsupported(errno: number): SocketError {
   );
 }
 
-/** socket(AF_CAN) failed because the kernel has no CAN. */
-export function canUnavailable(errno: number, cause: unknown): SocketError {
+/** Which CAN protocol a `socket(AF_CAN, ...)` call asked for, for {@link canUnavailable}'s message. */
+export interface CanProtocolRequirement {
+  /** The call, as text: `'socket(AF_CAN, SOCK_DGRAM, CAN_ISOTP)'`. */
+  readonly call: string;
+  /** What the kernel lacks: `'SocketCAN'`, `'CAN ISO-TP (the can-isotp module)'`. */
+  readonly feature: string;
+  /** The modules that provide it: `'can can-isotp'`. */
+  readonly modules: string;
+}
+
+const CAN_RAW_REQUIREMENT: CanProtocolRequirement = { call: 'socket(AF_CAN, SOCK_RAW, CAN_RAW)', feature: 'SocketCAN', modules: 'can can-raw' };
+
+/**
+ * socket(AF_CAN) failed because the kernel has no CAN, or not the protocol asked for
+ * (`requirement`: CAN_RAW by default).
+ */
+export function canUnavailable(errno: number, cause: unknown, requirement: CanProtocolRequirement = CAN_RAW_REQUIREMENT): SocketError {
   return new SocketError(
-    `socket(AF_CAN, SOCK_RAW, CAN_RAW): this kernel (${osRelease()}) has no SocketCAN: load the modules (modprobe can can-raw; vcan for a virtual bus) or run the code in rxsock's kernel VM (rxsock-kernel-vm)`,
+    `${requirement.call}: this kernel (${osRelease()}) has no ${requirement.feature}: load the modules (modprobe ${requirement.modules}; vcan for a virtual bus) or run the code in rxsock's kernel VM (rxsock-kernel-vm)`,
     { code: CanErrorCode.NO_CAN, errno, syscall: 'socket' },
     { cause },
   );

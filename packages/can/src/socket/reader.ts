@@ -71,16 +71,23 @@ export class CanFrameReader {
   }
 }
 
-type Waiter = { resolve: (r: IteratorResult<ReceivedCanFrame>) => void; reject: (e: unknown) => void };
-const DONE: IteratorResult<ReceivedCanFrame> = { done: true, value: undefined };
+type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
+/** What {@link framesIterable} needs of a reader: a credit-driven Observable (`frames$`, `request`, `close`). */
+export interface CreditSource<T> {
+  readonly frames$: Observable<T>;
+  request(n: number): void;
+  close(): void;
+}
 
 /**
  * `for await` over a reader: each `next()` grants one frame of credit. Frames arriving while the
  * loop is busy wait in the reader's bounded queue. `break` closes the reader, not the socket.
  */
-export function framesIterable(reader: CanFrameReader): AsyncIterableIterator<ReceivedCanFrame> {
-  const waiters: Waiter[] = [];
-  const ready: ReceivedCanFrame[] = [];
+export function framesIterable<T = ReceivedCanFrame>(reader: CreditSource<T>): AsyncIterableIterator<T> {
+  const waiters: Waiter<T>[] = [];
+  const ready: T[] = [];
   let subscription: Subscription | undefined;
   let finished = false;
   let failure: { error: unknown } | undefined;
@@ -89,10 +96,9 @@ export function framesIterable(reader: CanFrameReader): AsyncIterableIterator<Re
     reader.close();
     for (const w of waiters.splice(0)) w.resolve(DONE);
   };
-  const iterator: AsyncIterableIterator<ReceivedCanFrame> = {
+  const iterator: AsyncIterableIterator<T> = {
     next() {
-      const frame = ready.shift();
-      if (frame) return Promise.resolve({ done: false, value: frame });
+      if (ready.length > 0) return Promise.resolve({ done: false, value: ready.shift()! });
       if (failure) {
         const { error } = failure;
         failure = undefined;

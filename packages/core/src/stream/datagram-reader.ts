@@ -92,6 +92,13 @@ export interface DatagramDecoder<T> {
    * such as core's `ERR_RXSOCK_DECODE`).
    */
   decode(batch: MessageBatch, index: number): T;
+  /**
+   * A receive call failed with `error`. Return true when the error belongs to one message, not
+   * to the socket, and reading should go on: ISO-TP reports a failed transfer as the socket's
+   * pending error, which the next receive call returns (and clears). Without this method, or
+   * when it returns false, the error fails the stream.
+   */
+  recover?(error: unknown): boolean;
 }
 
 /**
@@ -275,7 +282,14 @@ export class DatagramReader<T = Datagram> implements PumpHost {
 
   /** @internal {@link PumpHost}: one batch. */
   readOnce(): ReadStep {
-    const n = this.socket.tryRecvBatch(this.batch);
+    let n: number;
+    try {
+      n = this.socket.tryRecvBatch(this.batch);
+    } catch (e) {
+      // The error was the socket's pending one, now cleared: what is queued behind it is still there.
+      if (this.decoder?.recover?.(e) === true) return 'more';
+      throw e;
+    }
     if (n <= 0) return 'blocked';
     const batch = this.batch;
     // The kernel's drop counter is cumulative, so the newest datagram of the batch has the
