@@ -10,3 +10,4 @@ export * from './socket/index.js';
 export * from './log/index.js';
 export * from './dbc/index.js';
 export * from './bcm/index.js';
+export * from './j1939/index.js';

@@ -24,10 +24,23 @@ export function xlUnsupported(errno: number): SocketError {
   );
 }
 
-/** socket(AF_CAN) failed because the kernel has no CAN. */
-export function canUnavailable(errno: number, cause: unknown): SocketError {
+/** Which CAN protocol a socket() call asked for, for {@link canUnavailable}'s message. */
+export interface CanProtocolNeed {
+  /** The call as text, e.g. `socket(AF_CAN, SOCK_DGRAM, CAN_J1939)`. */
+  readonly call: string;
+  /** The modules it needs, e.g. `can can-j1939`. */
+  readonly modules: string;
+}
+
+const CAN_RAW_NEED: CanProtocolNeed = { call: 'socket(AF_CAN, SOCK_RAW, CAN_RAW)', modules: 'can can-raw' };
+
+/**
+ * socket(AF_CAN) failed because the kernel has no CAN (EAFNOSUPPORT) or not the protocol's
+ * module (EPROTONOSUPPORT). The message names the modules to load.
+ */
+export function canUnavailable(errno: number, cause: unknown, need: CanProtocolNeed = CAN_RAW_NEED): SocketError {
   return new SocketError(
-    `socket(AF_CAN, SOCK_RAW, CAN_RAW): this kernel (${osRelease()}) has no SocketCAN: load the modules (modprobe can can-raw; vcan for a virtual bus) or run the code in rxsock's kernel VM (rxsock-kernel-vm)`,
+    `${need.call}: this kernel (${osRelease()}) has no SocketCAN${need === CAN_RAW_NEED ? '' : ` or no ${need.modules.split(' ').pop()!}`}: load the modules (modprobe ${need.modules}; vcan for a virtual bus) or run the code in rxsock's kernel VM (rxsock-kernel-vm)`,
     { code: CanErrorCode.NO_CAN, errno, syscall: 'socket' },
     { cause },
   );

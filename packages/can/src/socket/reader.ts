@@ -71,16 +71,23 @@ export class CanFrameReader {
   }
 }
 
-type Waiter = { resolve: (r: IteratorResult<ReceivedCanFrame>) => void; reject: (e: unknown) => void };
-const DONE: IteratorResult<ReceivedCanFrame> = { done: true, value: undefined };
+type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
+/** What {@link framesIterable} needs of a reader: its items, credit, and a way to stop it. */
+export interface CreditReader<T> {
+  readonly frames$: Observable<T>;
+  request(n: number): void;
+  close(): void;
+}
 
 /**
  * `for await` over a reader: each `next()` grants one frame of credit. Frames arriving while the
  * loop is busy wait in the reader's bounded queue. `break` closes the reader, not the socket.
  */
-export function framesIterable(reader: CanFrameReader): AsyncIterableIterator<ReceivedCanFrame> {
-  const waiters: Waiter[] = [];
-  const ready: ReceivedCanFrame[] = [];
+export function framesIterable<T = ReceivedCanFrame>(reader: CreditReader<T>): AsyncIterableIterator<T> {
+  const waiters: Waiter<T>[] = [];
+  const ready: T[] = [];
   let subscription: Subscription | undefined;
   let finished = false;
   let failure: { error: unknown } | undefined;
@@ -89,10 +96,10 @@ export function framesIterable(reader: CanFrameReader): AsyncIterableIterator<Re
     reader.close();
     for (const w of waiters.splice(0)) w.resolve(DONE);
   };
-  const iterator: AsyncIterableIterator<ReceivedCanFrame> = {
+  const iterator: AsyncIterableIterator<T> = {
     next() {
       const frame = ready.shift();
-      if (frame) return Promise.resolve({ done: false, value: frame });
+      if (frame !== undefined) return Promise.resolve({ done: false, value: frame });
       if (failure) {
         const { error } = failure;
         failure = undefined;
