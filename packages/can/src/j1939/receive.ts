@@ -42,13 +42,17 @@ export interface J1939Message {
 
 /** @internal Decodes a J1939 socket's receive batches for core's DatagramReader. */
 export class J1939Decoder implements DatagramDecoder<J1939Message> {
-  constructor(private readonly names: InterfaceNames) {}
+  constructor(
+    private readonly names: InterfaceNames,
+    /** The socket's interface: the kernel reports index 0 for a message it reassembled (TP/ETP). */
+    private readonly boundIfindex: number,
+  ) {}
 
   decode(batch: MessageBatch, i: number): J1939Message {
     const address = batch.address(i) as CanAddress | null;
     const source = j1939Part(address);
     const control = decodeJ1939Control(batch.ancillary(i));
-    const ifindex = address ? address.ifindex : 0;
+    const ifindex = address?.ifindex || this.boundIfindex;
     return {
       // A copy: the batch's slots are reused by the next read.
       data: Uint8Array.prototype.slice.call(batch.data(i)),

@@ -231,8 +231,8 @@ export class CanJ1939Socket {
     return new J1939MessageReader(new DatagramReader<J1939Message>(
       this.socket,
       { ...o, batchSize, slotSize: this.slotSize, controlSize: cmsgSpace(1) * 2 + cmsgSpace(8) + cmsgSpace(16) + cmsgSpace(4), addresses: true },
-      new J1939Decoder(this.names),
-    ));
+      new J1939Decoder(this.names, this.ifindex),
+    ), () => this.socket.closed);
   }
 
   /** The messages for `for await`; each iteration takes one. `break` stops reading. */
@@ -416,12 +416,27 @@ export class CanJ1939Socket {
 
 /** A credit-driven reader of J1939 messages (see {@link CanJ1939Socket.reader}). */
 export class J1939MessageReader {
-  /** @internal */
-  constructor(private readonly inner: DatagramReader<J1939Message>) {}
+  private observable: Observable<J1939Message> | undefined;
 
-  /** The messages, as granted with {@link J1939MessageReader.request}. One subscriber at a time. */
+  /** @internal */
+  constructor(
+    private readonly inner: DatagramReader<J1939Message>,
+    private readonly socketClosed: () => boolean,
+  ) {}
+
+  /**
+   * The messages, as granted with {@link J1939MessageReader.request}. One subscriber at a time.
+   * Completes when the socket is closed; errors with the socket's typed error otherwise.
+   */
   get frames$(): Observable<J1939Message> {
-    return this.inner.datagrams$;
+    return (this.observable ??= new (rx().Observable)<J1939Message>((subscriber) => {
+      const s = this.inner.datagrams$.subscribe({
+        next: (m) => subscriber.next(m),
+        error: (e: unknown) => (this.socketClosed() ? subscriber.complete() : subscriber.error(e)),
+        complete: () => subscriber.complete(),
+      });
+      return () => s.unsubscribe();
+    }));
   }
 
   /** Each time the kernel's drop counter moves, by how much. */

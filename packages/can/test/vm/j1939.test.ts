@@ -5,8 +5,11 @@
 // Judged on content and counts, never on time.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { openCanJ1939, j1939NameBytes, type CanJ1939Options, type CanJ1939Socket, type J1939Message } from '@rxsock/can';
+import { openCanJ1939, j1939NameBytes, type CanJ1939Options, type CanJ1939Socket, type J1939Message, type J1939SendOptions } from '@rxsock/can';
 import { addVcan, deleteLink, requireCanKernel, run, start, type Running } from './support/index.js';
+
+/** j1939cat's own error after a finished transfer: its 100-byte control buffer is too small for the kernel's report (MSG_CTRUNC). */
+const J1939CAT_CTRUNC = 'j1939cat: recvmsg error notification: truncated: Success';
 
 const IF = 'rxj1939';
 beforeAll(async () => {
@@ -14,7 +17,17 @@ beforeAll(async () => {
   await deleteLink(IF);
   await addVcan(IF);
 });
-afterAll(() => deleteLink(IF));
+afterAll(async () => {
+  // Bounded: when a kernel j1939 object still holds the device, `ip link del` waits in the kernel
+  // ("unregister_netdevice: waiting for ... to become free") and cannot be killed. Say so and go
+  // on; the guest is thrown away after the run.
+  const del = start('ip', ['link', 'del', 'dev', IF]);
+  const timer = new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 30_000).unref());
+  if ((await Promise.race([del.done, timer])) === 'stuck') {
+    const dmesg = await run('sh', ['-c', 'dmesg | tail -5']);
+    console.warn(`ip link del ${IF} is blocked in the kernel:\n${dmesg.stdout}`);
+  }
+});
 
 const opened: CanJ1939Socket[] = [];
 const peers: Running[] = [];
@@ -58,13 +71,26 @@ const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex');
  * Sends 9-byte TP probes to `addr` until one completes: the kernel answers a TP only for an
  * address some socket on this host is bound to, so a completed probe means the peer is bound.
  */
-async function untilBound(from: CanJ1939Socket, addr: number, pgn = 0x0ff00 - 0x100): Promise<void> {
+async function untilBound(from: CanJ1939Socket, addr: number, pgn = 0x0dd00): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       await from.send(pattern(9), { pgn, addr });
       return;
     } catch (e) {
       if (i > 60) throw e;
+    }
+  }
+}
+
+/** Sends by NAME, retrying while the kernel has not committed the NAME's claim yet (EADDRNOTAVAIL). */
+async function sendWhenClaimed(s: CanJ1939Socket, data: Uint8Array, options: J1939SendOptions): Promise<number> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await s.send(data, options);
+      return tries;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRNOTAVAIL' || tries > 200) throw e;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
@@ -76,7 +102,7 @@ describe('J1939 between rxsock sockets', () => {
     const box = inbox(rx);
     const sizes = [8, 1785, 100_000];
     const results = [];
-    for (const [k, n] of sizes.entries()) results.push(await tx.send(pattern(n, k), { pgn: 0x0ef00 + 0 * k, addr: 0x90, priority: k === 2 ? 5 : undefined }));
+    for (const [k, n] of sizes.entries()) results.push(await tx.send(pattern(n, k), { pgn: 0x0ef00, addr: 0x90, priority: k === 2 ? 5 : undefined }));
     expect(results.map((r) => r.bytesAcked)).toEqual(sizes);
     expect(results.map((r) => r.id)).toEqual([0, 1, 2]);
     const got = await box.until(3);
@@ -159,10 +185,11 @@ describe('J1939 interop with can-utils', () => {
     const file = '/tmp/rxj1939-in.bin';
     writeFileSync(file, pattern(5000, 9));
     const cat = await run('j1939cat', ['-i', file, `${IF}:0x35`, ':0x95,0x12300']);
-    expect(cat.status, cat.stderr).toBe(0);
     const [m] = await box.until(1);
     expect([m!.srcAddr, m!.pgn, m!.data.length]).toEqual([0x35, 0x12300, 5000]);
     expect(hex(m!.data)).toBe(hex(pattern(5000, 9)));
+    // The transfer is complete; j1939cat then fails reading its own transmit report (a can-utils bug).
+    expect(cat.status === 0 || (cat.status === 1 && cat.stderr.trim() === J1939CAT_CTRUNC), cat.stderr).toBe(true);
 
     const out = '/tmp/rxj1939-out.bin';
     const sh = peer('sh', ['-c', `exec j1939cat -r ${IF}:0x96,0x12400 > ${out}`]);
@@ -192,7 +219,9 @@ describe('J1939 interop with can-utils', () => {
     expect(claim!.srcAddr).toBeLessThanOrEqual(0x6f);
     expect(claim!.destAddr).toBe(0xff);
     const byName = ecu({ name });
-    await byName.send(Uint8Array.of(0x42), { pgn: 0x0ef00, addr: 0xa2 });
+    // The kernel commits a claim 250 ms after it saw it (J1939-81's contention window): until
+    // then the NAME has no address and a send by NAME is EADDRNOTAVAIL.
+    await sendWhenClaimed(byName, Uint8Array.of(0x42), { pgn: 0x0ef00, addr: 0xa2 });
     const [fromName] = await box.until(1, (m) => m.data[0] === 0x42 && m.data.length === 1);
     expect([fromName!.srcAddr, fromName!.srcName, fromName!.destAddr]).toEqual([claim!.srcAddr, name, 0xa2]);
 
@@ -203,7 +232,7 @@ describe('J1939 interop with can-utils', () => {
     const [ownClaim] = await box.until(1, claims(own));
     expect([ownClaim!.srcAddr, ownClaim!.srcName]).toEqual([0x70, own]);
     const sender = ecu({ name: own });
-    await sender.send(Uint8Array.of(0x43, 0x44), { pgn: 0x0ef00, name });
+    await sendWhenClaimed(sender, Uint8Array.of(0x43, 0x44), { pgn: 0x0ef00, name });
     const [toName] = await box.until(1, (m) => m.data[0] === 0x43);
     expect([toName!.srcAddr, toName!.srcName, toName!.destAddr, toName!.destName]).toEqual([0x70, own, claim!.srcAddr, name]);
   });
