@@ -4,7 +4,7 @@
  * @module
  */
 export { openCanRaw, CanRawSocket, type CanReaderOptions } from './raw-socket.js';
-export { CanFrameReader, framesIterable } from './reader.js';
+export { CanFrameReader, framesIterable, type CreditReader } from './reader.js';
 export { CanFrameWriter, type CanWriterOptions, type CanWriterCounters } from './writer.js';
 export { applyCanRawOptions, setCanFilters, setCanErrorMask, type CanRawOptions } from './options.js';
 export { interfaceIndex, type CanInterface } from './interface.js';
