@@ -68,8 +68,10 @@ const pattern = (n: number, seed = 0): Uint8Array => Uint8Array.from({ length: n
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex');
 
 /**
- * Sends 9-byte TP probes to `addr` until one completes: the kernel answers a TP only for an
- * address some socket on this host is bound to, so a completed probe means the peer is bound.
+ * Sends 9-byte TP probes to `addr` until one completes: the kernel answers a TP only when a
+ * socket on this host bound to that address would receive it (its PGN passes that socket's
+ * bind and filters; otherwise the RTS is aborted, EHOSTUNREACH here), so a completed probe
+ * means the peer is bound, and it received exactly that one probe.
  */
 async function untilBound(from: CanJ1939Socket, addr: number, pgn = 0x0dd00): Promise<void> {
   for (let i = 0; ; i++) {
@@ -194,17 +196,17 @@ describe('J1939 interop with can-utils', () => {
     const out = '/tmp/rxj1939-out.bin';
     const sh = peer('sh', ['-c', `exec j1939cat -r ${IF}:0x96,0x12400 > ${out}`]);
     const tx = ecu({ addr: 0x86 });
-    // Probes on another PGN complete once j1939cat is bound, and are not delivered to it.
-    await untilBound(tx, 0x96, 0x12500);
+    // The one probe that completes reaches j1939cat too, ahead of the message.
+    await untilBound(tx, 0x96, 0x12400);
     const r = await tx.send(pattern(1500, 4), { pgn: 0x12400, addr: 0x96 });
     expect(r.bytesAcked).toBe(1500);
     let got = Buffer.alloc(0);
-    for (let i = 0; got.length < 1500; i++) {
+    for (let i = 0; got.length < 9 + 1500; i++) {
       if (i > 1200) throw new Error(`j1939cat wrote ${got.length} bytes`);
       await new Promise((res) => setTimeout(res, 50));
       got = readFileSync(out);
     }
-    expect(hex(got)).toBe(hex(pattern(1500, 4)));
+    expect(hex(got)).toBe(hex(pattern(9)) + hex(pattern(1500, 4)));
     expect(sh.child.exitCode).toBe(null);
   });
 
