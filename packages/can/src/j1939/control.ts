@@ -76,9 +76,9 @@ export interface J1939ErrQueueEvent {
    * the socket (SOF_TIMESTAMPING_OPT_ID), which ties an entry to its `send`.
    */
   readonly id: number;
-  /** ee_errno: 0 or ENOMSG for a report, the session's error for an abort (ETIME, ECONNABORTED...). */
+  /** ee_errno: 0 or ENOMSG for a report, the session's error for an abort (EHOSTUNREACH: timed out, no node answered; EALREADY: the receiver is busy; EMSGSIZE: it has no room; EPROTO...). */
   readonly errno: number;
-  /** The errno's name ('ETIME'...), or '' for a report. */
+  /** The errno's name ('EHOSTUNREACH'...), or '' for a report. */
   readonly code: string;
   /** Bytes the receiver acknowledged (TX entries), from J1939_NLA_BYTES_ACKED. */
   readonly bytesAcked?: number;

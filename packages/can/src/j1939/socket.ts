@@ -256,9 +256,9 @@ export class CanJ1939Socket {
    *
    * @throws `SocketError` `EINVAL` for a PGN, address, NAME or priority out of range, a PDU1 PGN
    * whose low byte is not 0, or a broadcast over 1785 bytes; `EACCES` for a broadcast without
-   * `broadcast: true`; `ERR_RXSOCK_J1939_ABORTED` (with the session's errno: ETIME when no node
+   * `broadcast: true`; `ERR_RXSOCK_J1939_ABORTED` (with the session's errno: EHOSTUNREACH when no node
    * answered...) when the kernel aborted the transfer; the kernel's typed error otherwise
-   * (`EADDRNOTAVAIL`/`EHOSTUNREACH` when the socket's NAME holds no address yet...).
+   * (`EADDRNOTAVAIL` when the socket's NAME holds no committed address yet...).
    */
   send(data: Uint8Array, options: J1939SendOptions = {}): Promise<J1939SendResult> {
     let destination;
@@ -275,9 +275,10 @@ export class CanJ1939Socket {
   /**
    * Claims `addr` for this socket's NAME: broadcasts Address Claimed (PGN 0xEE00) with the NAME
    * as data, from `addr`. The kernel records the claim; messages sent by NAME then go out from
-   * that address. Needs a socket opened with `name`, `addr` and `broadcast: true`. J1939-81
-   * asks a node to wait 250 ms for a contending claim before using the address; a claim by
-   * a node with a lower NAME takes the address away, which the kernel follows.
+   * that address. Needs a socket opened with `name`, `addr` and `broadcast: true`. The kernel
+   * commits a claim 250 ms after it saw it (J1939-81's window for a contending claim): until
+   * then a send by NAME fails with `EADDRNOTAVAIL`. A claim by a node with a lower NAME takes
+   * the address away, which the kernel follows.
    */
   claimAddress(): Promise<J1939SendResult> {
     const name = this.options.name;
