@@ -158,11 +158,25 @@ describe('J1939 error-queue entries', () => {
     const ee = (origin: number, info: number, errno: number, data: number): ControlMessage => cm(J1939Scm.ERRQUEUE, encodeSockExtendedErr({ errno, origin, type: 0, code: 0, info, data }));
     const done = decodeJ1939ErrQueue(encodeJ1939SessionStats({ bytesAcked: 1785 }), [ee(4, 2, 42, 7)]);
     expect(done).toEqual({ kind: 'tx-done', id: 7, errno: 42, code: '', bytesAcked: 1785 });
-    const abort = decodeJ1939ErrQueue(encodeJ1939SessionStats({ bytesAcked: 14 }), [ee(1, 1, 62, 3)]);
-    expect(abort).toMatchObject({ kind: 'tx-abort', id: 3, errno: 62, code: 'ETIME', bytesAcked: 14 });
+    const abort = decodeJ1939ErrQueue(encodeJ1939SessionStats({ bytesAcked: 14 }), [ee(1, 1, 113, 3)]);
+    expect(abort).toMatchObject({ kind: 'tx-abort', id: 3, errno: 113, code: 'EHOSTUNREACH', bytesAcked: 14 });
     expect(decodeJ1939ErrQueue(new Uint8Array(0), [ee(1, 2, 42, 0)]).kind).toBe('rx-rts');
     expect(() => decodeJ1939ErrQueue(new Uint8Array(0), [])).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_DECODE' }));
     expect(() => decodeJ1939ErrQueue(new Uint8Array(0), [cm(J1939Scm.ERRQUEUE, new Uint8Array(15))])).toThrow(expect.objectContaining({ code: 'ERR_RXSOCK_DECODE' }));
+  });
+
+  it('decodes arbitrary entries or gives ERR_RXSOCK_DECODE, never another error', () => {
+    const control = fc.record({ level: fc.constantFrom(SOL_CAN_J1939, C.SOL_SOCKET), type: fc.integer({ min: 0, max: 5 }), data: fc.uint8Array({ maxLength: 24 }) });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 48 }), fc.array(control, { maxLength: 3 }), (payload, list) => {
+        try {
+          const e = decodeJ1939ErrQueue(payload, list);
+          expect(['tx-scheduled', 'tx-done', 'tx-abort', 'rx-rts', 'rx-dpo', 'rx-abort', 'unknown']).toContain(e.kind);
+        } catch (err) {
+          expect(isDecodeError(err)).toBe(true);
+        }
+      }),
+    );
   });
 });
 
