@@ -90,7 +90,10 @@ export interface J1939SendOptions {
 export interface J1939SendResult {
   /** The message's key on this socket (0 for the first message sent). */
   readonly id: number;
-  /** Bytes the kernel reports delivered (acknowledged by the receiver for TP/ETP). */
+  /**
+   * Bytes the kernel reports acknowledged: the whole message for one frame or a TP/ETP transfer
+   * to one node; 0 for a broadcast (BAM), which nobody acknowledges.
+   */
   readonly bytesAcked: number;
 }
 
