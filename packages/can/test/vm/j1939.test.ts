@@ -5,7 +5,7 @@
 // Judged on content and counts, never on time.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { openCanJ1939, j1939NameBytes, type CanJ1939Options, type CanJ1939Socket, type J1939Message, type J1939SendOptions } from '@rxsock/can';
+import { openCanJ1939, j1939NameBytes, type CanJ1939Options, type CanJ1939Socket, type J1939ErrQueueEvent, type J1939Message, type J1939SendOptions } from '@rxsock/can';
 import { addVcan, deleteLink, requireCanKernel, run, start, type Running } from './support/index.js';
 
 /** j1939cat's own error after a finished transfer: its 100-byte control buffer is too small for the kernel's report (MSG_CTRUNC). */
@@ -124,17 +124,26 @@ describe('J1939 between rxsock sockets', () => {
     const quiet = ecu({ addr: 0x81 });
     await expect(quiet.send(pattern(4), { pgn: 0x0fecA })).rejects.toMatchObject({ code: 'EACCES', syscall: 'sendto' });
     const tx = ecu({ addr: 0x82, broadcast: true });
-    await tx.send(pattern(100, 1), { pgn: 0x0feca });
+    const events: J1939ErrQueueEvent[] = [];
+    tx.transmitEvents$.subscribe((e) => events.push(e));
+    // A BAM has no acknowledgement: the kernel reports it finished with 0 bytes acknowledged.
+    expect(await tx.send(pattern(100, 1), { pgn: 0x0feca })).toEqual({ id: 0, bytesAcked: 0 });
     const [bam] = await box.until(1);
     expect([bam!.srcAddr, bam!.destAddr, bam!.pgn, hex(bam!.data)]).toEqual([0x82, 0xff, 0x0feca, hex(pattern(100, 1))]);
     // Nobody is bound to 0x77: no CTS ever comes, the kernel aborts the session.
     const aborted = await tx.send(pattern(50), { pgn: 0x0ef00, addr: 0x77 }).then(() => undefined, (e: unknown) => e);
-    expect(aborted).toMatchObject({ code: 'ERR_RXSOCK_J1939_ABORTED', syscall: 'sendto' });
-    expect((aborted as { errno: number }).errno).toBeGreaterThan(0);
+    // The sender's session times out waiting for a CTS: J1939_XTP_ABORT_TIMEOUT, EHOSTUNREACH.
+    expect(aborted).toMatchObject({ code: 'ERR_RXSOCK_J1939_ABORTED', syscall: 'sendto', errno: 113, message: expect.stringMatching(/EHOSTUNREACH/) });
     const after = await tx.send(pattern(20, 2), { pgn: 0x0ef00, addr: 0x91 });
     expect(after.bytesAcked).toBe(20);
     const got = await box.until(2);
     expect(hex(got[1]!.data)).toBe(hex(pattern(20, 2)));
+    // The same ends as events, keyed by the message's number on the socket: BAM, abort, TP.
+    expect(events.map((e) => [e.kind, e.id, e.code, e.bytesAcked])).toEqual([
+      ['tx-done', 0, '', 0],
+      ['tx-abort', 1, 'EHOSTUNREACH', 0],
+      ['tx-done', 2, '', 20],
+    ]);
   });
 
   it('filters by PGN, sees others\' traffic only when promiscuous, and refuses bad input with typed errors', async () => {
