@@ -2,29 +2,23 @@
  * A CAN_J1939 socket: `socket(AF_CAN, SOCK_DGRAM, CAN_J1939)` bound to a NAME and/or address on
  * one interface. The kernel does the rest of J1939: transport of messages over 8 bytes (TP,
  * BAM, ETP), address claims seen on the bus (a NAME resolves to the address it claimed), and
- * reports of each transport session on the socket's error queue, which this class turns into a
- * result per `send`.
+ * reports of each transport session on the socket's error queue, which transmit-tracker.ts
+ * turns into a result per `send`.
  */
 import type { Observable } from 'rxjs';
-import { C, DatagramReader, LazySubject, MessageBatch, Socket, SocketError, cmsgSpace, encodeUint32, errnoValue, rx, type DatagramCounters, type DatagramReaderOptions } from '@rxsock/core';
+import { C, DatagramReader, Socket, SocketError, cmsgSpace, encodeUint32, errnoValue, rx, type DatagramReaderOptions } from '@rxsock/core';
 import { SO_TIMESTAMPING } from '../socket/constants.js';
 import { canUnavailable } from '../socket/errors.js';
 import { InterfaceNames, interfaceIndex, type CanInterface } from '../socket/interface.js';
 import { framesIterable } from '../socket/reader.js';
 import { checkPgn, isPdu1, j1939Address, type J1939Endpoint } from './address.js';
 import { CAN_J1939, J1939Option, J1939_MAX_ETP_PACKET_SIZE, J1939_MAX_TP_PACKET_SIZE, J1939_NO_ADDR, J1939_PGN_ADDRESS_CLAIMED, SOL_CAN_J1939, SofTimestamping } from './constants.js';
-import { decodeJ1939ErrQueue, type J1939ErrQueueEvent } from './control.js';
+import type { J1939ErrQueueEvent } from './control.js';
 import { encodeJ1939Filters, type J1939Filter } from './filter.js';
 import { j1939NameBytes } from './name.js';
 import { J1939Decoder, type J1939Message } from './receive.js';
-
-/** Codes of the `SocketError`s this module raises beyond plain system-call errors. */
-export const J1939ErrorCode = {
-  /** The kernel aborted the message's transport session (no receiver, a timeout, the peer's abort); `errno` says why. */
-  ABORTED: 'ERR_RXSOCK_J1939_ABORTED',
-  /** The socket closed before the message's transport session reported its end. */
-  CLOSED: 'ERR_SOCKET_CLOSED',
-} as const;
+import { J1939MessageReader } from './reader.js';
+import { TransmitTracker, type J1939SendResult } from './transmit-tracker.js';
 
 /** Reader options a single `reader()`/`messages()` call may override. */
 export type J1939ReaderOptions = Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
@@ -84,17 +78,6 @@ export interface J1939SendOptions {
   readonly name?: bigint;
   /** Priority of this message, 0..7 (default: the socket's). */
   readonly priority?: number;
-}
-
-/** What a tracked `send` reports when its transfer ended. */
-export interface J1939SendResult {
-  /** The message's key on this socket (0 for the first message sent). */
-  readonly id: number;
-  /**
-   * Bytes the kernel reports acknowledged: the whole message for one frame or a TP/ETP transfer
-   * to one node; 0 for a broadcast (BAM), which nobody acknowledges.
-   */
-  readonly bytesAcked: number;
 }
 
 const EINVAL = errnoValue('EINVAL')!;
@@ -167,11 +150,6 @@ export function openCanJ1939(options: CanJ1939Options): CanJ1939Socket {
   return new CanJ1939Socket(socket, ifindex, options, maxMessageSize, track);
 }
 
-interface Pending {
-  resolve: (r: J1939SendResult) => void;
-  reject: (e: unknown) => void;
-}
-
 /** A bound CAN_J1939 socket. Make one with {@link openCanJ1939}. */
 export class CanJ1939Socket {
   /** The interface name bound to. */
@@ -183,11 +161,8 @@ export class CanJ1939Socket {
   private sendChain: Promise<unknown> = Promise.resolve();
   private sent = 0;
   private priorityNow: number | undefined;
-  private readonly pending = new Map<number, Pending>();
-  /** A duplicate of the fd for error-queue reads: its readiness is its own, so the two readers never steal each other's wake-ups. */
-  private errSocket: Socket | undefined;
-  private errLoop: Promise<void> | undefined;
-  private readonly events = new LazySubject<J1939ErrQueueEvent>();
+  /** Each sent message's end, from the error queue (with `trackTransmit`). */
+  private readonly tracker: TransmitTracker | undefined;
 
   /**
    * @internal Use {@link openCanJ1939}.
@@ -206,7 +181,7 @@ export class CanJ1939Socket {
     this.interfaceName = this.names.name(ifindex);
     this.slotSize = maxMessageSize;
     this.priorityNow = options.priority;
-    if (trackTransmit) this.startErrorQueue();
+    if (trackTransmit) this.tracker = new TransmitTracker(socket);
   }
 
   /**
@@ -248,7 +223,7 @@ export class CanJ1939Socket {
    * (`tx-done`) or abort (`tx-abort`), as `send` reports them too.
    */
   get transmitEvents$(): Observable<J1939ErrQueueEvent> {
-    return this.events.asObservable();
+    return this.tracker?.events$ ?? new (rx().Observable)<J1939ErrQueueEvent>((s) => s.complete());
   }
 
   /**
@@ -312,12 +287,8 @@ export class CanJ1939Socket {
   /** Closes the socket; sends still waiting for their end reject with `ERR_SOCKET_CLOSED`. */
   close(): void {
     if (this.socket.closed) return;
-    this.errSocket?.close();
+    this.tracker?.close();
     this.socket.close();
-    const error = new SocketError('the J1939 socket was closed before the message finished', { code: J1939ErrorCode.CLOSED, syscall: 'sendto' });
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-    this.events.complete();
   }
 
   /** Closes the socket (`using ecu = openCanJ1939(...)`). */
@@ -350,7 +321,7 @@ export class CanJ1939Socket {
     }
     const id = this.sent;
     // Register before sending: a single frame can finish before sendto's promise continues.
-    const done = this.trackTransmit ? this.expect(id) : undefined;
+    const done = this.tracker?.expect(id);
     let offset = 0;
     try {
       // A message over the send buffer is taken in parts (the kernel queues it in 1785-byte
@@ -359,107 +330,11 @@ export class CanJ1939Socket {
         offset += await this.socket.sendTo(offset === 0 ? data : data.subarray(offset), address);
       } while (offset < data.length);
     } catch (e) {
-      if (offset === 0) this.pending.delete(id);
+      if (offset === 0) this.tracker?.forget(id);
       throw e;
     }
     this.sent++;
     return done ? () => done : () => Promise.resolve({ id, bytesAcked: data.length });
   }
 
-  private expect(id: number): Promise<J1939SendResult> {
-    return new Promise<J1939SendResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.errSocket?.ref();
-    });
-  }
-
-  /** Reads the error queue for as long as the socket lives; referenced only while a send waits. */
-  private startErrorQueue(): void {
-    const err = (this.errSocket = Socket.fromFd(this.socket.fileno(), { dup: true }));
-    err.unref();
-    const batch = new MessageBatch(16, 64, { addresses: false, controlSize: cmsgSpace(16) + cmsgSpace(16) * 3 + cmsgSpace(64) });
-    const loop = async (): Promise<void> => {
-      while (!err.closed) {
-        let n: number;
-        try {
-          n = await err.recvBatch(batch, C.MSG_ERRQUEUE);
-        } catch {
-          return; // closed under the read
-        }
-        for (let i = 0; i < n; i++) {
-          let event: J1939ErrQueueEvent;
-          try {
-            event = decodeJ1939ErrQueue(Uint8Array.prototype.slice.call(batch.data(i)), batch.ancillary(i));
-          } catch {
-            continue; // not a J1939 entry this code can read; the kernel's own, so skip it
-          }
-          this.dispatch(event);
-        }
-      }
-    };
-    this.errLoop = loop();
-  }
-
-  private dispatch(event: J1939ErrQueueEvent): void {
-    this.events.next(event);
-    if (event.kind !== 'tx-done' && event.kind !== 'tx-abort') return;
-    const p = this.pending.get(event.id);
-    if (!p) return;
-    this.pending.delete(event.id);
-    if (this.pending.size === 0) this.errSocket?.unref();
-    if (event.kind === 'tx-done') p.resolve({ id: event.id, bytesAcked: event.bytesAcked ?? 0 });
-    else {
-      p.reject(new SocketError(`the kernel aborted J1939 message ${event.id}: ${event.code || 'errno ' + event.errno} after ${event.bytesAcked ?? 0} bytes acknowledged`, {
-        code: J1939ErrorCode.ABORTED,
-        errno: event.errno,
-        syscall: 'sendto',
-      }));
-    }
-  }
-}
-
-/** A credit-driven reader of J1939 messages (see {@link CanJ1939Socket.reader}). */
-export class J1939MessageReader {
-  private observable: Observable<J1939Message> | undefined;
-
-  /** @internal */
-  constructor(
-    private readonly inner: DatagramReader<J1939Message>,
-    private readonly socketClosed: () => boolean,
-  ) {}
-
-  /**
-   * The messages, as granted with {@link J1939MessageReader.request}. One subscriber at a time.
-   * Completes when the socket is closed; errors with the socket's typed error otherwise.
-   */
-  get frames$(): Observable<J1939Message> {
-    return (this.observable ??= new (rx().Observable)<J1939Message>((subscriber) => {
-      const s = this.inner.datagrams$.subscribe({
-        next: (m) => subscriber.next(m),
-        error: (e: unknown) => (this.socketClosed() ? subscriber.complete() : subscriber.error(e)),
-        complete: () => subscriber.complete(),
-      });
-      return () => s.unsubscribe();
-    }));
-  }
-
-  /** Each time the kernel's drop counter moves, by how much. */
-  get kernelDrops$(): Observable<number> {
-    return this.inner.kernelDrops$;
-  }
-
-  /** Counters: received, delivered, dropped, kernel drops. */
-  get counters(): DatagramCounters {
-    return this.inner.counters;
-  }
-
-  /** Allows `n` more messages (`Infinity`: no limit). */
-  request(n: number): void {
-    this.inner.request(n);
-  }
-
-  /** Stops reading; the socket stays open. */
-  close(): void {
-    this.inner.close();
-  }
 }
