@@ -12,3 +12,4 @@ export * from './log/index.js';
 export * from './dbc/index.js';
 export * from './bcm/index.js';
 export * from './isotp/index.js';
+export * from './j1939/index.js';

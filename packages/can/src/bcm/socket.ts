@@ -103,7 +103,7 @@ export async function openCanBcm(options: CanBcmOptions): Promise<CanBcmSocket> 
     socket = Socket.create(C.AF_CAN, C.SOCK_DGRAM, CAN_BCM);
   } catch (e) {
     const errno = (e as SocketError).errno;
-    if (errno === errnoValue('EAFNOSUPPORT') || errno === errnoValue('EPROTONOSUPPORT')) throw canUnavailable(errno!, e);
+    if (errno === errnoValue('EAFNOSUPPORT') || errno === errnoValue('EPROTONOSUPPORT')) throw canUnavailable(errno!, e, { call: 'socket(AF_CAN, SOCK_DGRAM, CAN_BCM)', feature: 'the CAN broadcast manager (the can-bcm module)', modules: 'can can-bcm' });
     throw e;
   }
   try {

@@ -54,4 +54,5 @@ export {
   decodeUint32,
   encodeUint32,
 } from './cmsg.js';
+export { decodeSockExtendedErr, encodeSockExtendedErr, SOCK_EXTENDED_ERR_SIZE, type SockExtendedErr } from './extended-err.js';
 export * from './capture-file/index.js';

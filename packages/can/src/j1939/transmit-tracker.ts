@@ -1,0 +1,120 @@
+/**
+ * Each sent message's end, from the socket's error queue (SO_J1939_ERRQUEUE with
+ * SOF_TIMESTAMPING_TX_ACK | OPT_ID): the kernel numbers the messages of a socket in the order
+ * they reach it, and reports each one's completion (`tx-done`) or abort (`tx-abort`) under
+ * that number.
+ *
+ * The queue is read through a duplicate of the socket's fd. Both fds are the same socket, but
+ * each has its own readiness in the poller, so the error-queue reader (woken by EPOLLERR) and
+ * the message reader (EPOLLIN) never take each other's wake-ups. The queue is read for as long
+ * as the socket lives: unread entries would count against its receive buffer.
+ */
+import type { Observable } from 'rxjs';
+import { C, LazySubject, MessageBatch, Socket, SocketError, cmsgSpace } from '@rxsock/core';
+import { decodeJ1939ErrQueue, type J1939ErrQueueEvent } from './control.js';
+
+/** Codes of the `SocketError`s this module raises beyond plain system-call errors. */
+export const J1939ErrorCode = {
+  /** The kernel aborted the message's transport session (no receiver, a timeout, the peer's abort); `errno` says why. */
+  ABORTED: 'ERR_RXSOCK_J1939_ABORTED',
+  /** The socket closed before the message's transport session reported its end. */
+  CLOSED: 'ERR_SOCKET_CLOSED',
+} as const;
+
+/** What a tracked `send` reports when its transfer ended. */
+export interface J1939SendResult {
+  /** The message's key on this socket (0 for the first message sent). */
+  readonly id: number;
+  /**
+   * Bytes the kernel reports acknowledged: the whole message for one frame or a TP/ETP transfer
+   * to one node; 0 for a broadcast (BAM), which nobody acknowledges.
+   */
+  readonly bytesAcked: number;
+}
+
+interface Pending {
+  resolve: (r: J1939SendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** @internal Reads a J1939 socket's error queue and settles the sends waiting for their end. */
+export class TransmitTracker {
+  private readonly pending = new Map<number, Pending>();
+  private readonly errSocket: Socket;
+  private readonly events = new LazySubject<J1939ErrQueueEvent>();
+
+  constructor(socket: Socket) {
+    this.errSocket = Socket.fromFd(socket.fileno(), { dup: true });
+    // Referenced only while a send waits: an idle socket does not keep the process alive.
+    this.errSocket.unref();
+    void this.read();
+  }
+
+  /** Every entry, as decoded. */
+  get events$(): Observable<J1939ErrQueueEvent> {
+    return this.events.asObservable();
+  }
+
+  /** Waits for the end of message `id`; call it before the message is sent (one frame can end at once). */
+  expect(id: number): Promise<J1939SendResult> {
+    return new Promise<J1939SendResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.errSocket.ref();
+    });
+  }
+
+  /** Message `id` never reached the kernel: nothing will come for it. */
+  forget(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.errSocket.unref();
+  }
+
+  /** Stops reading; waiting sends reject with `ERR_SOCKET_CLOSED`. */
+  close(): void {
+    this.errSocket.close();
+    const error = new SocketError('the J1939 socket was closed before the message finished', { code: J1939ErrorCode.CLOSED, syscall: 'sendto' });
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.events.complete();
+  }
+
+  private async read(): Promise<void> {
+    const err = this.errSocket;
+    // sock_extended_err, plus room for the timestamp messages the kernel may add.
+    const batch = new MessageBatch(16, 64, { addresses: false, controlSize: cmsgSpace(16) * 4 + cmsgSpace(64) });
+    while (!err.closed) {
+      let n: number;
+      try {
+        n = await err.recvBatch(batch, C.MSG_ERRQUEUE);
+      } catch {
+        return; // closed under the read
+      }
+      for (let i = 0; i < n; i++) {
+        let event: J1939ErrQueueEvent;
+        try {
+          event = decodeJ1939ErrQueue(Uint8Array.prototype.slice.call(batch.data(i)), batch.ancillary(i));
+        } catch {
+          continue; // an entry this code cannot read: the kernel's own, so skip it
+        }
+        this.dispatch(event);
+      }
+    }
+  }
+
+  private dispatch(event: J1939ErrQueueEvent): void {
+    this.events.next(event);
+    if (event.kind !== 'tx-done' && event.kind !== 'tx-abort') return;
+    const p = this.pending.get(event.id);
+    if (!p) return;
+    this.forget(event.id);
+    if (event.kind === 'tx-done') {
+      p.resolve({ id: event.id, bytesAcked: event.bytesAcked ?? 0 });
+      return;
+    }
+    p.reject(new SocketError(`the kernel aborted J1939 message ${event.id}: ${event.code || 'errno ' + event.errno} after ${event.bytesAcked ?? 0} bytes acknowledged`, {
+      code: J1939ErrorCode.ABORTED,
+      errno: event.errno,
+      syscall: 'sendto',
+    }));
+  }
+}
