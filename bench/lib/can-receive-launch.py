@@ -4,7 +4,13 @@ has cangen fill its receive buffer with COUNT frames, resumes it (SIGCONT) and t
 time from wait4()'s rusage minus what it had used when stopped (/proc/PID/stat). Prints one JSON
 line: {"cpu_s": ..., "startup_cpu_s": ..., "exit": ...}.
 
-usage: can-receive-launch.py IFACE COUNT READY(line|rcvlist) -- CMD ARGS...
+With --warm N, the running receiver first gets N frames (cangen, as fast as it goes) and is
+stopped only once it has taken them all and its CPU time has stopped moving: what is measured
+is then a warm receiver, as a long-running one is, with its start-up and first-use costs (for
+node, compiling the hot path) left out, the same for every receiver. The receiver must be told
+to take N + COUNT frames.
+
+usage: can-receive-launch.py IFACE COUNT READY(line|rcvlist) [--warm N] -- CMD ARGS...
 """
 import json
 import os
@@ -14,6 +20,7 @@ import sys
 import time
 
 iface, count, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+warm = int(sys.argv[sys.argv.index('--warm') + 1]) if '--warm' in sys.argv[:sys.argv.index('--')] else 0
 cmd = sys.argv[sys.argv.index('--') + 1:]
 ticks = os.sysconf('SC_CLK_TCK')
 
@@ -42,6 +49,18 @@ else:
         if time.time() > deadline:
             sys.exit('receiver did not bind')
         time.sleep(0.05)
+if warm > 0:
+    subprocess.run(['cangen', iface, '-g', '0', '-n', str(warm), '-I', 'i', '-L', '8', '-D', 'i'], check=True)
+    # taken them all and idle: the CPU time stops moving (ticks are 10 ms; emulation is slow)
+    last, still = -1.0, 0
+    deadline = time.time() + 300
+    while still < 3:
+        if time.time() > deadline:
+            sys.exit('receiver did not go idle after the warm-up')
+        time.sleep(0.5)
+        now = cpu_of(proc.pid)
+        still = still + 1 if now == last else 0
+        last = now
 os.kill(proc.pid, signal.SIGSTOP)
 startup = cpu_of(proc.pid)
 subprocess.run(['cangen', iface, '-g', '0', '-n', str(count), '-I', 'i', '-L', '8', '-D', 'i'], check=True)

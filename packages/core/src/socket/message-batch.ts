@@ -45,6 +45,7 @@ export class MessageBatch {
   // The last decoded sender: consecutive datagrams from one peer share one address object.
   private lastName: Buffer | undefined;
   private lastAddress: SocketAddress | null = null;
+  private controlView: DataView | undefined;
 
   constructor(
     /** Messages per system call. */
@@ -187,17 +188,19 @@ export class MessageBatch {
     const len = this.controlLength(i);
     if (len === 0) return -1;
     const abi = this.abi;
-    const cs = this.controlSize;
-    const base = i * cs;
-    const view = new DataView(this.controls!.buffer, this.controls!.byteOffset + base, Math.min(len, cs));
+    // One view over all control slots, made once; 32-bit reads only (no BigInt per batch).
+    const view = (this.controlView ??= new DataView(this.controls!.buffer, this.controls!.byteOffset, this.controls!.byteLength));
+    const base = i * this.controlSize;
+    const end = base + Math.min(len, this.controlSize);
     const le = abi.littleEndian;
     const lenBytes = abi.cmsghdrSize - 8; // cmsg_len is a size_t (Linux) or socklen_t (BSD)
-    for (let off = 0; off + abi.cmsghdrSize <= view.byteLength; ) {
-      const cmsgLen = lenBytes === 8 ? Number(view.getBigUint64(off, le)) : view.getUint32(off, le);
+    for (let off = base; off + abi.cmsghdrSize <= end; ) {
+      // a size_t cmsg_len: its low half is enough, a control message is far below 4 GiB
+      const cmsgLen = lenBytes === 8 ? view.getUint32(le ? off : off + 4, le) : view.getUint32(off, le);
       if (cmsgLen < abi.cmsghdrSize) return -1;
       const level = view.getInt32(off + lenBytes, le);
       const type = view.getInt32(off + lenBytes + 4, le);
-      if (level === C.SOL_SOCKET && type === C.SO_RXQ_OVFL && off + abi.cmsghdrSize + 4 <= view.byteLength) {
+      if (level === C.SOL_SOCKET && type === C.SO_RXQ_OVFL && off + abi.cmsghdrSize + 4 <= end) {
         return view.getUint32(off + abi.cmsghdrSize, le);
       }
       off += Math.ceil(cmsgLen / abi.cmsgAlign) * abi.cmsgAlign;
