@@ -2,8 +2,8 @@
 // (candump, cansend) on the same vcan interface. Judged on frame content and counts only.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
-import { firstValueFrom, take, toArray } from 'rxjs';
-import { BcmFlag, canFdFrame, canFrame, openCanBcm, type BcmEvent, type CanBcmSocket } from '@rxsock/can';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import { BcmFlag, canFdFrame, canFrame, openCanBcm, openCanRaw, type BcmEvent, type CanBcmSocket, type CanRawSocket } from '@rxsock/can';
 
 /** The probe id a candump started here also receives, to know when it is listening. */
 const PROBE = '7FE';
@@ -69,7 +69,7 @@ async function candump(iface: string, filters: string[] = []): Promise<Dump> {
   return dump;
 }
 
-const open: CanBcmSocket[] = [];
+const open: (CanBcmSocket | CanRawSocket)[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
   for (const d of dumps.splice(0)) d.stop();
@@ -79,6 +79,13 @@ async function bcm(): Promise<CanBcmSocket> {
   open.push(s);
   return s;
 }
+/** A CAN_RAW sender: frames microseconds apart, where cansend takes a process start each. */
+function sender(): CanRawSocket {
+  const s = openCanRaw({ interface: 'vcan0' });
+  open.push(s);
+  return s;
+}
+const dataOf = (e: BcmEvent): number[] | string => (e.type === 'changed' ? [...e.frame.data] : e.type);
 
 describe('CAN_BCM cyclic transmission', () => {
   it('cycles a multiplexed frame set in order and stops on stop()', async () => {
@@ -192,6 +199,76 @@ describe('CAN_BCM content-change receive', () => {
     });
     expect(got.map((e) => e.type)).toEqual(['timeout', 'changed', 'timeout']);
     expect(got[1]!.type === 'changed' && [...got[1]!.frame.data]).toEqual([0xaa]);
+  });
+
+  it('without masks reports every arrival of the id (RX_FILTER_ID), unchanged data included', async () => {
+    const s = await bcm();
+    const events = firstValueFrom(s.watch(0x402).pipe(take(4), toArray()));
+    await settle();
+    await sender().sendMany(['01', '01', '01', '02'].map((d) => canFrame({ id: 0x402, data: [Number.parseInt(d, 16)] })));
+    expect((await events).map(dataOf)).toEqual([[1], [1], [1], [2]]);
+  });
+
+  it('reports a change of length alone (RX_CHECK_DLC) and can be told not to', async () => {
+    const s = await bcm();
+    // A mask of 0x00: no data bit is compared, only the length.
+    const withLength = firstValueFrom(s.watch(0x403, { masks: [[0x00]] }).pipe(take(3), toArray()));
+    const s2 = await bcm();
+    const withoutLength = s2.watch(0x403, { masks: [[0x00]], checkLength: false });
+    const seenWithout: BcmEvent[] = [];
+    const sub = withoutLength.subscribe((e) => seenWithout.push(e));
+    await settle();
+    const frames = [[0x11], [0x22], [0x11, 0x22], [0x33]].map((data) => canFrame({ id: 0x403, data }));
+    await sender().sendMany(frames);
+    expect((await withLength).map(dataOf)).toEqual([[0x11], [0x11, 0x22], [0x33]]);
+    await new Promise((r) => setTimeout(r, 300)); // the other socket's reports, if any, are in
+    sub.unsubscribe();
+    expect(seenWithout.map(dataOf)).toEqual([[0x11]]); // the first frame only
+  });
+
+  it('watches a multiplexed message: the first mask selects the mux, each other mask its bytes', async () => {
+    const s = await bcm();
+    const events = firstValueFrom(s.watch(0x404, { masks: [[0xff, 0x00], [0x01, 0xff], [0x02, 0xff]] }).pipe(take(3), toArray()));
+    await settle();
+    const sent = [[1, 0x10], [1, 0x10], [2, 0x20], [1, 0x11], [2, 0x20], [3, 0x10]];
+    await sender().sendMany(sent.map((data) => canFrame({ id: 0x404, data })));
+    expect((await events).map(dataOf)).toEqual([[1, 0x10], [2, 0x20], [1, 0x11]]);
+  });
+
+  it('throttles changes (ival2): a burst gives few reports, the last one with the latest data', async () => {
+    const s = await bcm();
+    const got: BcmEvent[] = [];
+    const last = firstValueFrom(
+      s.watch(0x405, { masks: [[0xff]], throttleMs: 400 }).pipe(
+        filter((e) => {
+          got.push(e);
+          return e.type === 'changed' && e.frame.data[0] === 19;
+        }),
+      ),
+    );
+    await settle();
+    await sender().sendMany(Array.from({ length: 20 }, (_, i) => canFrame({ id: 0x405, data: [i] })));
+    await last;
+    // 20 changes within microseconds: the first is reported at once, the rest wait out the
+    // throttle and arrive as the latest one (emulation may split the burst over a few periods).
+    expect(got.length).toBeGreaterThanOrEqual(2);
+    expect(got.length).toBeLessThanOrEqual(5);
+    expect(dataOf(got[0]!)).toEqual([0]);
+  });
+
+  it('after a timeout reports the next frame even if unchanged, with announceResume only', async () => {
+    const resume = await bcm();
+    const plain = await bcm();
+    const withResume = firstValueFrom(resume.watch(0x406, { masks: [[0xff]], timeoutMs: 150, announceResume: true }).pipe(take(3), toArray()));
+    const withoutResume = firstValueFrom(plain.watch(0x407, { masks: [[0xff]], timeoutMs: 150 }).pipe(take(3), toArray()));
+    await settle();
+    const tx = sender();
+    await tx.sendMany([canFrame({ id: 0x406, data: [0xaa] }), canFrame({ id: 0x407, data: [0xaa] })]);
+    // both time out, then get the same data again; 0x407 then gets a real change
+    await new Promise((r) => setTimeout(r, 1000));
+    await tx.sendMany([canFrame({ id: 0x406, data: [0xaa] }), canFrame({ id: 0x407, data: [0xaa] }), canFrame({ id: 0x407, data: [0xbb] })]);
+    expect((await withResume).map(dataOf)).toEqual([[0xaa], 'timeout', [0xaa]]);
+    expect((await withoutResume).map(dataOf)).toEqual([[0xaa], 'timeout', [0xbb]]);
   });
 
   it('watches extended ids, and deletes the kernel job on unsubscribe', async () => {
