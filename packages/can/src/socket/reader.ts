@@ -3,8 +3,8 @@
  * queue with an overflow policy, counters including the kernel's drops (SO_RXQ_OVFL), and three
  * ways to consume: an Observable, explicit credit, and `for await`.
  */
-import type { Observable, Subscription } from 'rxjs';
-import { cmsgSpace, DatagramReader, type Socket } from '@rxsock/core';
+import type { Observable } from 'rxjs';
+import { cmsgSpace, creditIterable, DatagramReader, type CreditControl, type Socket } from '@rxsock/core';
 import type { ReceivedCanFrame } from '../codec/frame.js';
 import { CanFrameDecoder } from './receive.js';
 import type { InterfaceNames } from './interface.js';
@@ -40,14 +40,9 @@ export class CanFrameReader extends CanCreditReader<ReceivedCanFrame> {
   }
 }
 
-type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
-const DONE: IteratorResult<never> = { done: true, value: undefined };
-
 /** What {@link framesIterable} needs of a reader: a credit-driven Observable (`frames$`, `request`, `close`). */
-export interface CreditSource<T> {
+export interface CreditSource<T> extends CreditControl {
   readonly frames$: Observable<T>;
-  request(n: number): void;
-  close(): void;
 }
 
 /**
@@ -55,53 +50,5 @@ export interface CreditSource<T> {
  * loop is busy wait in the reader's bounded queue. `break` closes the reader, not the socket.
  */
 export function framesIterable<T = ReceivedCanFrame>(reader: CreditSource<T>): AsyncIterableIterator<T> {
-  const waiters: Waiter<T>[] = [];
-  const ready: T[] = [];
-  let subscription: Subscription | undefined;
-  let finished = false;
-  let failure: { error: unknown } | undefined;
-  const finish = (): void => {
-    finished = true;
-    reader.close();
-    for (const w of waiters.splice(0)) w.resolve(DONE);
-  };
-  const iterator: AsyncIterableIterator<T> = {
-    next() {
-      if (ready.length > 0) return Promise.resolve({ done: false, value: ready.shift()! });
-      if (failure) {
-        const { error } = failure;
-        failure = undefined;
-        return Promise.reject(error);
-      }
-      if (finished) return Promise.resolve(DONE);
-      return new Promise((resolve, reject) => {
-        waiters.push({ resolve, reject });
-        subscription ??= reader.frames$.subscribe({
-          next: (f) => {
-            const w = waiters.shift();
-            if (w) w.resolve({ done: false, value: f });
-            else ready.push(f);
-          },
-          error: (e: unknown) => {
-            const w = waiters.shift();
-            if (w) w.reject(e);
-            else failure = { error: e };
-            finish();
-          },
-          complete: finish,
-        });
-        reader.request(1);
-      });
-    },
-    return() {
-      ready.length = 0;
-      subscription?.unsubscribe();
-      finish();
-      return Promise.resolve(DONE);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return iterator;
+  return creditIterable(reader.frames$, reader);
 }
