@@ -7,7 +7,7 @@ import { invalidArgument } from '@rxsock/core';
 import type { CanTpAddress } from '../codec/address.js';
 import { CAN_EFF_FLAG } from '../codec/frame.js';
 import type { CanInterface } from '../socket/interface.js';
-import type { DatagramReaderOptions } from '@rxsock/core';
+import type { CanReaderOptions } from '../socket/credit-reader.js';
 import { CAN_ISOTP_FRAME_TXTIME_ZERO, ISOTP_FD_TX_DL, IsotpDefault, IsotpFlag } from './constants.js';
 import type { IsotpFcStruct, IsotpLlStruct, IsotpOptionsStruct } from './structs.js';
 import { encodeStMin } from './stmin.js';
@@ -81,7 +81,7 @@ export interface CanIsotpOptions {
   /** Receive buffer per message; default the kernel's largest message (see `isotpMaxMessageSize`). */
   readonly maxMessageSize?: number;
   /** How received messages are queued (batch size, queue limit, overflow policy). */
-  readonly reader?: Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
+  readonly reader?: CanReaderOptions;
 }
 
 /** The kernel's view of a set of {@link CanIsotpOptions}: what to set before `bind`, and the address. */

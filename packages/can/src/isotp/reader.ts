@@ -5,11 +5,12 @@
  * stream.
  */
 import type { Observable } from 'rxjs';
-import { C, DatagramReader, SocketError, type DatagramCounters, type DatagramDecoder, type DatagramReaderOptions, type MessageBatch, type Socket } from '@rxsock/core';
+import { C, DatagramReader, SocketError, type DatagramDecoder, type MessageBatch, type Socket } from '@rxsock/core';
+import { CanCreditReader, type CanReaderOptions } from '../socket/credit-reader.js';
 import { IsotpErrorCode, isIsotpTransferErrno } from './errors.js';
 
 /** Reader options an ISO-TP socket passes through (the slot size is the message size). */
-export type IsotpReaderOptions = Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
+export type IsotpReaderOptions = CanReaderOptions;
 
 /** @internal How an ISO-TP socket's readers are made. */
 export interface IsotpReaderSetup {
@@ -50,8 +51,7 @@ class IsotpMessageDecoder implements DatagramDecoder<Uint8Array> {
  * has already acknowledged them to the sender); those beyond it wait in a queue of `queueLimit`,
  * and the overflow policy decides what is lost when it is full. Every loss is counted.
  */
-export class IsotpMessageReader {
-  private readonly reader: DatagramReader<Uint8Array>;
+export class IsotpMessageReader extends CanCreditReader<Uint8Array> {
   private readonly readers: Set<IsotpMessageReader>;
 
   /** @internal */
@@ -59,39 +59,19 @@ export class IsotpMessageReader {
     // Each slot holds a whole message (66000 bytes on Linux 6.1): a small batch keeps a reader's
     // buffers small; messages are few and large, so a batch of 4 loses nothing of the batching.
     const o = { batchSize: 4, ...setup.defaults, ...options };
-    this.reader = new DatagramReader<Uint8Array>(setup.socket, { ...o, slotSize: setup.maxMessageSize, addresses: false }, new IsotpMessageDecoder(setup));
+    super(new DatagramReader<Uint8Array>(setup.socket, { ...o, slotSize: setup.maxMessageSize, addresses: false }, new IsotpMessageDecoder(setup)));
     this.readers = setup.readers;
     this.readers.add(this);
   }
 
   /** The messages, as granted with {@link IsotpMessageReader.request}. One subscriber at a time. */
   get messages$(): Observable<Uint8Array> {
-    return this.reader.datagrams$;
-  }
-
-  /** Same as {@link IsotpMessageReader.messages$} (the shape `for await` helpers take). */
-  get frames$(): Observable<Uint8Array> {
-    return this.reader.datagrams$;
-  }
-
-  /** A snapshot of the counters: received, delivered, dropped (newest, oldest), kernel drops. */
-  get counters(): DatagramCounters {
-    return this.reader.counters;
-  }
-
-  /** Messages waiting for credit. */
-  get queued(): number {
-    return this.reader.queued;
-  }
-
-  /** Allows `n` more messages (`Infinity`: no limit). */
-  request(n: number): void {
-    this.reader.request(n);
+    return this.frames$;
   }
 
   /** Stops reading and completes the subscriber; the socket stays open. */
-  close(): void {
+  override close(): void {
     this.readers.delete(this);
-    this.reader.close();
+    super.close();
   }
 }

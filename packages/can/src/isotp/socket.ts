@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Observable } from 'rxjs';
-import { C, LazySubject, Socket, SocketError, checkDatagramReaderOptions, errnoValue, hostIsLittleEndian, invalidArgument, rx } from '@rxsock/core';
+import { C, LazySubject, Socket, SocketError, checkDatagramReaderOptions, errnoValue, hostIsLittleEndian, invalidArgument, unlimitedCredit } from '@rxsock/core';
 import { canAddress } from '../codec/address.js';
 import { CANFD_MTU } from '../codec/frame.js';
 import { framesIterable } from '../socket/reader.js';
@@ -164,15 +164,7 @@ export class CanIsotpSocket {
    * {@link CanIsotpSocket.receiveErrors$}. Unsubscribing stops reading and leaves the socket open.
    */
   get messages$(): Observable<Uint8Array> {
-    return (this.messagesObservable ??= new (rx().Observable)<Uint8Array>((subscriber) => {
-      const reader = this.reader();
-      reader.request(Infinity);
-      const inner = reader.messages$.subscribe(subscriber);
-      return () => {
-        reader.close();
-        inner.unsubscribe();
-      };
-    }));
+    return (this.messagesObservable ??= unlimitedCredit(() => this.reader(), (reader) => reader.messages$));
   }
 
   /** A reader with explicit credit and counters, for consumers that process messages asynchronously. */

@@ -6,11 +6,12 @@
  * turns into a result per `send`.
  */
 import type { Observable } from 'rxjs';
-import { C, DatagramReader, Socket, SocketError, cmsgSpace, encodeUint32, errnoValue, rx, type DatagramReaderOptions } from '@rxsock/core';
+import { C, DatagramReader, Socket, SocketError, cmsgSpace, encodeUint32, errnoValue, rx, unlimitedCredit } from '@rxsock/core';
 import { SO_TIMESTAMPING } from '../socket/constants.js';
 import { canUnavailable } from '../socket/errors.js';
 import { InterfaceNames, interfaceIndex, type CanInterface } from '../socket/interface.js';
 import { framesIterable } from '../socket/reader.js';
+import type { CanReaderOptions } from '../socket/credit-reader.js';
 import { checkPgn, isPdu1, j1939Address, type J1939Endpoint } from './address.js';
 import { CAN_J1939, J1939Option, J1939_MAX_ETP_PACKET_SIZE, J1939_MAX_TP_PACKET_SIZE, J1939_NO_ADDR, J1939_PGN_ADDRESS_CLAIMED, SOL_CAN_J1939, SofTimestamping } from './constants.js';
 import type { J1939ErrQueueEvent } from './control.js';
@@ -21,7 +22,7 @@ import { J1939MessageReader } from './reader.js';
 import { TransmitTracker, type J1939SendResult } from './transmit-tracker.js';
 
 /** Reader options a single `reader()`/`messages()` call may override. */
-export type J1939ReaderOptions = Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
+export type J1939ReaderOptions = CanReaderOptions;
 
 /** Options of {@link openCanJ1939}. */
 export interface CanJ1939Options {
@@ -190,15 +191,7 @@ export class CanJ1939Socket {
    * with its own reader; unsubscribing stops reading and leaves the socket open.
    */
   get messages$(): Observable<J1939Message> {
-    return (this.messagesObservable ??= new (rx().Observable)<J1939Message>((subscriber) => {
-      const reader = this.reader();
-      reader.request(Infinity);
-      const inner = reader.frames$.subscribe(subscriber);
-      return () => {
-        reader.close();
-        inner.unsubscribe();
-      };
-    }));
+    return (this.messagesObservable ??= unlimitedCredit(() => this.reader(), (reader) => reader.frames$));
   }
 
   /** A reader with explicit credit and counters, for consumers that process messages asynchronously. */

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { OperatorFunction } from 'rxjs';
 import { Buffer } from 'node:buffer';
-import { FrameError, LineDecoder, rx } from '@rxsock/core';
+import { FrameError, LineDecoder, decodeWith } from '@rxsock/core';
 import { CanLogError } from './errors.js';
 import { parseCandumpLine, type CandumpLogEntry } from './log-line.js';
 
@@ -129,35 +129,11 @@ export async function* readCandumpLog(
  */
 export function candumpLogEntries(options?: CandumpLogDecoderOptions): OperatorFunction<Uint8Array | string, CandumpLogEntry> {
   new CandumpLogDecoder(options);
-  return (source) =>
-    new (rx().Observable)<CandumpLogEntry>((subscriber) => {
-      const decoder = new CandumpLogDecoder(options);
-      let done = false;
-      return source.subscribe({
-        next(chunk) {
-          if (done) return;
-          try {
-            for (const entry of decoder.push(chunk)) subscriber.next(entry);
-          } catch (err) {
-            done = true;
-            subscriber.error(err);
-          }
-        },
-        error(err: unknown) {
-          done = true;
-          subscriber.error(err);
-        },
-        complete() {
-          if (done) return;
-          done = true;
-          try {
-            for (const entry of decoder.end()) subscriber.next(entry);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          subscriber.complete();
-        },
-      });
-    });
+  return decodeWith<Uint8Array | string, CandumpLogEntry>(() => {
+    const decoder = new CandumpLogDecoder(options);
+    return {
+      decode: (chunk, emit) => decoder.push(chunk).forEach((entry) => emit(entry)),
+      end: (emit) => decoder.end().forEach((entry) => emit(entry)),
+    };
+  });
 }

@@ -3,7 +3,8 @@
  * queue that rides out ENOBUFS.
  * @module
  */
-export { openCanRaw, CanRawSocket, type CanReaderOptions } from './raw-socket.js';
+export { openCanRaw, CanRawSocket } from './raw-socket.js';
+export { CanCreditReader, type CanReaderOptions } from './credit-reader.js';
 export { CanFrameReader, framesIterable, type CreditSource } from './reader.js';
 export { CanFrameWriter, type CanWriterOptions, type CanWriterCounters } from './writer.js';
 export { applyCanRawOptions, setCanFilters, setCanErrorMask, type CanRawOptions } from './options.js';

@@ -3,7 +3,8 @@
  * does, so no frame slips past a filter between bind and setsockopt (python-can binds first and
  * races: its issue #1708).
  */
-import { C, encodeUint32, errnoValue, hostIsLittleEndian, invalidArgument, SocketError, type DatagramReaderOptions, type Socket } from '@rxsock/core';
+import { C, encodeUint32, errnoValue, hostIsLittleEndian, invalidArgument, SocketError, type Socket } from '@rxsock/core';
+import type { CanReaderOptions } from './credit-reader.js';
 import { encodeFilters, type CanFilter, type RawCanFilter } from '../codec/filter.js';
 import { CAN_ERR_MASK } from '../codec/frame.js';
 import { CanRawOption, SO_TIMESTAMPING, SOF_TIMESTAMPING, SOL_CAN_RAW } from './constants.js';
@@ -44,7 +45,7 @@ export interface CanRawOptions {
   /** SO_SNDBUF in bytes. */
   sendBufferSize?: number;
   /** The receive side: recvmmsg batch size, queue limit, overflow policy, kernel drop counting. */
-  reader?: Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
+  reader?: CanReaderOptions;
   /** The send side: water marks and back-off. */
   writer?: CanWriterOptions;
 }

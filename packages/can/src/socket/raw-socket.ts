@@ -4,7 +4,7 @@
  * drop count, and sent through a queue that rides out a full device queue.
  */
 import type { Observable } from 'rxjs';
-import { C, Socket, SocketError, errnoValue, rx } from '@rxsock/core';
+import { C, Socket, SocketError, errnoValue, unlimitedCredit } from '@rxsock/core';
 import { canAddress } from '../codec/address.js';
 import { CANFD_MTU, CANXL_MTU, type CanFrame, type ReceivedCanFrame } from '../codec/frame.js';
 import type { CanFilter, RawCanFilter } from '../codec/filter.js';
@@ -14,10 +14,7 @@ import { InterfaceNames, interfaceIndex } from './interface.js';
 import { applyCanRawOptions, setCanErrorMask, setCanFilters, timestampControlSize, type CanRawOptions } from './options.js';
 import { CanFrameReader, framesIterable, type ReaderSetup } from './reader.js';
 import { CanFrameWriter } from './writer.js';
-import type { DatagramReaderOptions } from '@rxsock/core';
-
-/** Reader options a single `reader()`/`frames()` call may override. */
-export type CanReaderOptions = Omit<DatagramReaderOptions, 'slotSize' | 'controlSize' | 'addresses'>;
+import type { CanReaderOptions } from './credit-reader.js';
 
 /**
  * Opens a CAN_RAW socket: creates it, sets every option of `options` (filters, error mask,
@@ -97,15 +94,7 @@ export class CanRawSocket {
    * with its own reader; unsubscribing stops reading and leaves the socket open.
    */
   get frames$(): Observable<ReceivedCanFrame> {
-    return (this.framesObservable ??= new (rx().Observable)<ReceivedCanFrame>((subscriber) => {
-      const reader = this.reader();
-      reader.request(Infinity);
-      const inner = reader.frames$.subscribe(subscriber);
-      return () => {
-        reader.close();
-        inner.unsubscribe();
-      };
-    }));
+    return (this.framesObservable ??= unlimitedCredit(() => this.reader(), (reader) => reader.frames$));
   }
 
   /**

@@ -1,4 +1,5 @@
 export { Socket, type SocketOptions, type ReceivedMsg, type OutgoingMessage, type ShutdownHow } from './socket.js';
+export { ClosesOnce } from './closes-once.js';
 export { SendBatch } from './send-batch.js';
 export { MessageBatch, type MessageBatchOptions, type ReceivedMessage } from './message-batch.js';
 export type { AddressInput } from './address-input.js';

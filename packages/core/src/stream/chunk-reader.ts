@@ -11,6 +11,7 @@ import { QueuedSource } from './queued-source.js';
 import { RecycledBuffers } from './recycled-buffers.js';
 import { tuneAllocatorForStreams } from '../sys/allocator.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
+import { unlimitedCredit } from './credit.js';
 
 /** Options of the byte-stream readers ({@link ChunkReader}, {@link readChunks} and friends). */
 export interface ReadOptions {
@@ -285,15 +286,5 @@ export class ChunkReader implements PumpHost {
  * @param options - Chunk size, read-ahead and fairness.
  */
 export function readChunks(socket: Socket, options?: ReadOptions): Observable<Buffer> {
-  return new (rx().Observable)<Buffer>((subscriber) => {
-    const reader = new ChunkReader(socket, options);
-    // Credit first: granted after subscribing, the reader would read ahead before the first next().
-    reader.request(Infinity);
-    const inner = reader.chunks$.subscribe(subscriber);
-    return () => {
-      // close() first: it gives the read interest back in one step instead of dropping it first.
-      reader.close();
-      inner.unsubscribe();
-    };
-  });
+  return unlimitedCredit(() => new ChunkReader(socket, options), (reader) => reader.chunks$);
 }

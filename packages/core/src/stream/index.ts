@@ -16,7 +16,8 @@ export {
   type ChunkSink,
 } from './chunk-reader.js';
 export { consumeChunks, type ConsumeOptions } from './consume.js';
-export { chunksIterable } from './iterable.js';
+export { chunksIterable, creditIterable } from './iterable.js';
+export { unlimitedCredit, type CreditControl } from './credit.js';
 export {
   DEFAULT_MAX_BUFFERED_FACTOR,
   DEFAULT_WRITE_HIGH_WATER_MARK,

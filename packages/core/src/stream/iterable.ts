@@ -1,14 +1,16 @@
 /**
- * `for await` over a socket's bytes. Each `next()` grants one chunk of credit, so by default the
- * socket is read only while the loop asks: a loop busy elsewhere leaves the data in the kernel.
+ * `for await` over a socket's bytes, or over any credit-driven reader. Each `next()` grants one
+ * item of credit, so by default the socket is read only while the loop asks: a loop busy
+ * elsewhere leaves the data in the kernel (a datagram reader's queue holds what arrives).
  */
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { Socket } from '../socket/socket.js';
 import { ChunkReader, type ReadOptions } from './chunk-reader.js';
+import type { CreditControl } from './credit.js';
 
-type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void };
+type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
 
-const DONE: IteratorResult<Buffer> = { done: true, value: undefined };
+const DONE: IteratorResult<never> = { done: true, value: undefined };
 
 /**
  * The chunks of `socket` as an async iterator. Each `next()` reads (at most one chunk); nothing
@@ -27,24 +29,44 @@ const DONE: IteratorResult<Buffer> = { done: true, value: undefined };
  */
 export function chunksIterable(socket: Socket, options: ReadOptions = {}): AsyncIterableIterator<Buffer> {
   const reader = new ChunkReader(socket, { ...options, highWaterMark: options.highWaterMark ?? 0 });
-  const waiters: Waiter[] = [];
-  const ready: Buffer[] = [];
+  return creditIterable(reader.chunks$, reader);
+}
+
+/**
+ * `for await` over any credit-driven reader: each `next()` grants one item of credit, and
+ * subscribes to `items$` on the first one. Items arriving while the loop is busy wait in the
+ * reader's own bounded queue. `return()` (a `break`) closes the reader, not the socket. An error
+ * of `items$` rejects the pending (or the next) `next()`; after the end, an error or `return()`,
+ * `next()` reports done.
+ *
+ * @param items$ - The reader's items, delivered as granted through `credit`. One subscriber.
+ * @param credit - The same reader's `request` and `close`.
+ *
+ * @example
+ * ```ts
+ * const reader = new DatagramReader(sock);
+ * for await (const d of creditIterable(reader.datagrams$, reader)) handle(d);
+ * ```
+ */
+export function creditIterable<T>(items$: Observable<T>, credit: CreditControl): AsyncIterableIterator<T> {
+  const waiters: Waiter<T>[] = [];
+  const ready: T[] = [];
   let subscription: Subscription | undefined;
   let finished = false;
   let failure: { error: unknown } | undefined;
 
   const finish = (): void => {
     finished = true;
-    reader.close();
+    credit.close();
     for (const w of waiters.splice(0)) w.resolve(DONE);
   };
 
   const start = (): void => {
-    subscription = reader.chunks$.subscribe({
-      next: (chunk) => {
+    subscription = items$.subscribe({
+      next: (item) => {
         const w = waiters.shift();
-        if (w) w.resolve({ done: false, value: chunk });
-        else ready.push(chunk);
+        if (w) w.resolve({ done: false, value: item });
+        else ready.push(item);
       },
       error: (e: unknown) => {
         const w = waiters.shift();
@@ -56,23 +78,22 @@ export function chunksIterable(socket: Socket, options: ReadOptions = {}): Async
     });
   };
 
-  const iterator: AsyncIterableIterator<Buffer> = {
-    next(): Promise<IteratorResult<Buffer>> {
-      const chunk = ready.shift();
-      if (chunk) return Promise.resolve({ done: false, value: chunk });
+  const iterator: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      if (ready.length > 0) return Promise.resolve({ done: false, value: ready.shift()! });
       if (failure) {
         const { error } = failure;
         failure = undefined;
         return Promise.reject(error);
       }
       if (finished) return Promise.resolve(DONE);
-      return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
         waiters.push({ resolve, reject });
         if (!subscription) start();
-        reader.request(1);
+        credit.request(1);
       });
     },
-    return(): Promise<IteratorResult<Buffer>> {
+    return(): Promise<IteratorResult<T>> {
       ready.length = 0;
       failure = undefined;
       subscription?.unsubscribe();

@@ -3,7 +3,7 @@
  * connections are an Observable, with counters and a close that leaves live connections alone.
  */
 import type { Observable } from 'rxjs';
-import { LazySubject, SocketError, rx, type Socket, type SocketAddress } from '@rxsock/core';
+import { ClosesOnce, LazySubject, SocketError, rx, type Socket, type SocketAddress } from '@rxsock/core';
 import { runAcceptLoop, type AcceptLoopOptions, type AcceptSink } from './accept-loop.js';
 
 /** Running totals of a server, for metrics and tests. */
@@ -43,10 +43,10 @@ export interface ServerConnection {
 /**
  * A listening stream socket and its connections. Subscribing to
  * {@link StreamServer.connections$} runs the accept loop (shared by all subscribers); closing the
- * server closes only the listener, so connections already accepted keep working until their own
- * teardown.
+ * server (`close()`: stops listening and closes the listening socket) closes only the listener,
+ * so connections already accepted keep working until their own teardown.
  */
-export class StreamServer<C extends ServerConnection> {
+export class StreamServer<C extends ServerConnection> extends ClosesOnce {
   /** The listening socket. */
   readonly socket: Socket;
   /**
@@ -62,9 +62,6 @@ export class StreamServer<C extends ServerConnection> {
     return this.errors.asObservable();
   }
 
-  /** Resolves once {@link StreamServer.close} ran. */
-  readonly closed: Promise<void>;
-
   private readonly stats: ServerCounters = { accepted: 0, acceptErrors: 0, active: 0 };
   private readonly errors = new LazySubject<unknown>();
   private connectionsObservable: Observable<C> | undefined;
@@ -72,8 +69,6 @@ export class StreamServer<C extends ServerConnection> {
   private readonly loopOptions: AcceptLoopOptions;
   /** One callback shared by every connection's close. */
   private readonly connectionClosed: () => void;
-  private closing = false;
-  private resolveClosed!: () => void;
 
   /**
    * @param socket - A bound, listening socket; the server owns it.
@@ -81,8 +76,8 @@ export class StreamServer<C extends ServerConnection> {
    * @param options - Accept back-off.
    */
   constructor(socket: Socket, wrap: (socket: Socket, peer: SocketAddress) => C, options: AcceptBackoffOptions = {}) {
+    super();
     this.socket = socket;
-    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
     this.connectionClosed = () => {
       this.stats.active--;
     };
@@ -91,7 +86,7 @@ export class StreamServer<C extends ServerConnection> {
       ...(options.acceptBackoff !== undefined ? { initialBackoff: options.acceptBackoff } : {}),
       ...(options.maxAcceptBackoff !== undefined ? { maxBackoff: options.maxAcceptBackoff } : {}),
       onTransientError: (e) => this.noteError(e),
-      isClosing: () => this.closing,
+      isClosing: () => this.isClosed,
     };
   }
 
@@ -172,23 +167,10 @@ export class StreamServer<C extends ServerConnection> {
     return { ...this.stats };
   }
 
-  /** Whether {@link StreamServer.close} ran. */
-  get isClosed(): boolean {
-    return this.closing;
-  }
-
-  /** Stops listening and closes the listening socket; accepted connections stay open. */
-  close(): void {
-    if (this.closing) return;
-    this.closing = true;
+  /** Closes the listening socket and completes `acceptErrors$`. */
+  protected release(): void {
     this.socket.close();
     this.errors.complete();
-    this.resolveClosed();
-  }
-
-  /** `await using server = ...` closes it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
   }
 
   private noteError(error: unknown): void {

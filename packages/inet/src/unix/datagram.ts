@@ -3,7 +3,7 @@
  * (syslog's transport), with descriptors as a message part.
  */
 import type { Observable } from 'rxjs';
-import { C, Socket, type SocketAddress, type UnixAddress } from '@rxsock/core';
+import { C, ClosesOnce, Socket, type SocketAddress, type UnixAddress } from '@rxsock/core';
 import { removeSocketFile, unixAddress, unlinkStaleSocket, type UnixPath } from './address.js';
 import { partsOf, rightsFor, sharedMessages, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
@@ -19,8 +19,11 @@ export interface UnixDatagramOptions {
   receive?: UnixReceiveOptions;
 }
 
-/** A UNIX datagram socket; create it with {@link unixDatagram} or {@link UnixDatagramSocket.pair}. */
-export class UnixDatagramSocket {
+/**
+ * A UNIX datagram socket; create it with {@link unixDatagram} or {@link UnixDatagramSocket.pair}.
+ * `close()` closes the socket and removes its socket file; `messages$` subscribers complete.
+ */
+export class UnixDatagramSocket extends ClosesOnce {
   /** The underlying socket. */
   readonly socket: Socket;
   /**
@@ -31,20 +34,15 @@ export class UnixDatagramSocket {
   get messages$(): Observable<UnixMessage> {
     return (this.messagesObservable ??= sharedMessages(this, { ...this.receive, endOnEmpty: false }));
   }
-  /** Resolves once the socket is closed. */
-  readonly closed: Promise<void>;
-
   private readonly ownPath: string | undefined;
   private readonly receive: UnixReceiveOptions;
   private messagesObservable: Observable<UnixMessage> | undefined;
-  private closing = false;
-  private resolveClosed!: () => void;
 
   /** Wraps an open AF_UNIX SOCK_DGRAM socket. `ownPath` is removed on close. */
   constructor(socket: Socket, receive: UnixReceiveOptions = {}, ownPath?: string) {
+    super();
     this.socket = socket;
     this.ownPath = ownPath;
-    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
     this.receive = receive;
   }
 
@@ -79,23 +77,10 @@ export class UnixDatagramSocket {
     }
   }
 
-  /** Whether {@link UnixDatagramSocket.close} ran. */
-  get isClosed(): boolean {
-    return this.closing;
-  }
-
-  /** Closes the socket (and removes its socket file); `messages$` subscribers complete. */
-  close(): void {
-    if (this.closing) return;
-    this.closing = true;
+  /** Closes the socket and removes its socket file. */
+  protected release(): void {
     this.socket.close();
     if (this.ownPath !== undefined) removeSocketFile(this.ownPath);
-    this.resolveClosed();
-  }
-
-  /** `await using sock = ...` closes it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * arrives whole, in order, with its descriptors. The natural transport for request/response IPC.
  */
 import type { Observable } from 'rxjs';
-import { type Credentials, type Socket, type SocketAddress, formatAddress } from '@rxsock/core';
+import { ClosesOnce, type Credentials, type Socket, type SocketAddress, formatAddress } from '@rxsock/core';
 import { partsOf, receiveMessage, rightsFor, sharedMessages, toUnixMessage, type UnixMessage, type UnixOutgoingMessage, type UnixReceiveOptions } from './messages.js';
 
 /** Options of seqpacket connections. */
@@ -16,9 +16,10 @@ export interface SeqpacketOptions {
  * A connected seqpacket socket. Records are sent with {@link SeqpacketConnection.send} and read
  * with {@link SeqpacketConnection.messages$} or {@link SeqpacketConnection.receive} (one reader
  * at a time). The kernel queues unread records and blocks the sender when its queue is full, so
- * reading one record per `next()` is backpressure end to end.
+ * reading one record per `next()` is backpressure end to end. `close()` closes the connection;
+ * `messages$` subscribers complete.
  */
-export class SeqpacketConnection {
+export class SeqpacketConnection extends ClosesOnce {
   /** The underlying socket. */
   readonly socket: Socket;
   /** This end's address. */
@@ -32,21 +33,16 @@ export class SeqpacketConnection {
   get messages$(): Observable<UnixMessage> {
     return (this.messagesObservable ??= sharedMessages(this, { ...this.receiveOptions, endOnEmpty: true }));
   }
-  /** Resolves once the connection is closed. */
-  readonly closed: Promise<void>;
-
   private readonly receiveOptions: UnixReceiveOptions;
   private messagesObservable: Observable<UnixMessage> | undefined;
-  private closing = false;
-  private resolveClosed!: () => void;
 
   /** Wraps a connected seqpacket socket, which the connection then owns. */
   constructor(socket: Socket, options: SeqpacketOptions = {}) {
+    super();
     this.socket = socket;
     this.localAddress = socket.getsockname();
     this.remoteAddress = socket.getpeername();
     this.receiveOptions = options.receive ?? {};
-    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   }
 
 
@@ -68,29 +64,16 @@ export class SeqpacketConnection {
 
   /** Half-close: the peer's reader sees end of stream; records can still be received. */
   end(): void {
-    if (!this.closing) this.socket.shutdown('write');
+    if (!this.isClosed) this.socket.shutdown('write');
   }
 
-  /** Whether {@link SeqpacketConnection.close} ran. */
-  get isClosed(): boolean {
-    return this.closing;
-  }
-
-  /** Closes the connection; `messages$` subscribers complete. */
-  close(): void {
-    if (this.closing) return;
-    this.closing = true;
+  /** Closes the socket. */
+  protected release(): void {
     this.socket.close();
-    this.resolveClosed();
-  }
-
-  /** `await using conn = ...` closes it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
   }
 
   /** `SeqpacketConnection(/run/app.sock -> (unnamed))`. */
-  toString(): string {
+  override toString(): string {
     return `SeqpacketConnection(${formatAddress(this.localAddress)} -> ${formatAddress(this.remoteAddress)})`;
   }
 }

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { rx } from '../../rx/index.js';
+import { decodeWith } from '../../stream/framing/decode-with.js';
 import { CaptureDecoder, type CaptureDecoderOptions } from './decoder.js';
 import type { CaptureEncoder } from './encoder.js';
 import type { CaptureRecord, CaptureRecordInit } from './records.js';
@@ -14,40 +15,7 @@ import type { CaptureRecord, CaptureRecordInit } from './records.js';
  */
 export function captureRecords(options: CaptureDecoderOptions = {}): OperatorFunction<Uint8Array, CaptureRecord> {
   new CaptureDecoder(options); // bad options throw at pipe time
-  return (source) =>
-    new (rx().Observable)<CaptureRecord>((subscriber) => {
-      const decoder = new CaptureDecoder(options);
-      const emit = (record: CaptureRecord): void => {
-        subscriber.next(record);
-      };
-      let done = false;
-      return source.subscribe({
-        next(chunk) {
-          if (done) return;
-          try {
-            decoder.decode(chunk, emit);
-          } catch (err) {
-            done = true;
-            subscriber.error(err);
-          }
-        },
-        error(err: unknown) {
-          done = true;
-          subscriber.error(err);
-        },
-        complete() {
-          if (done) return;
-          done = true;
-          try {
-            decoder.end();
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          subscriber.complete();
-        },
-      });
-    });
+  return decodeWith(() => new CaptureDecoder(options));
 }
 
 /**

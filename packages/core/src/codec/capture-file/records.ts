@@ -30,8 +30,18 @@ export interface TimestampResolution {
   readonly exponent: number;
 }
 
+/** The text options of a Section Header Block, the same decoded and to encode. */
+export interface CaptureSectionDetails {
+  /** `shb_hardware`. */
+  readonly hardware?: string;
+  /** `shb_os`. */
+  readonly os?: string;
+  /** `shb_userappl`: the application that wrote the section. */
+  readonly userAppl?: string;
+}
+
 /** The start of a file (pcap) or of a pcapng section (Section Header Block). */
-export interface CaptureSection {
+export interface CaptureSection extends CaptureSectionDetails {
   /** Discriminates the record kinds. */
   readonly type: 'section';
   /** The container. */
@@ -44,32 +54,14 @@ export interface CaptureSection {
   readonly minorVersion: number;
   /** pcapng's section length in bytes, -1n when not given (always -1n for pcap). */
   readonly sectionLength: bigint;
-  /** `shb_hardware`. */
-  readonly hardware?: string;
-  /** `shb_os`. */
-  readonly os?: string;
-  /** `shb_userappl`: the application that wrote the section. */
-  readonly userAppl?: string;
   /** `opt_comment` values, in order. */
   readonly comments: readonly string[];
   /** Every option of the block. */
   readonly options: readonly CaptureOption[];
 }
 
-/** An interface (pcapng Interface Description Block; the pcap file header's link type and snap length). */
-export interface CaptureInterface {
-  /** Discriminates the record kinds. */
-  readonly type: 'interface';
-  /** Index of the interface within its section, which packets refer to. */
-  readonly id: number;
-  /** LINKTYPE_ value (1 Ethernet, 101 raw IP, 113 Linux cooked, 227 SocketCAN...). */
-  readonly linkType: number;
-  /** Largest number of bytes captured per packet; 0 means no limit (pcapng). */
-  readonly snapLen: number;
-  /** Units of the packets' {@link CapturePacket.ticks}. */
-  readonly tsResolution: TimestampResolution;
-  /** `if_tsoffset`: seconds added to every timestamp of the interface. 0n when absent. */
-  readonly tsOffset: bigint;
+/** The descriptive options of an Interface Description Block, the same decoded and to encode. */
+export interface CaptureInterfaceDetails {
   /** `if_name`. */
   readonly name?: string;
   /** `if_description`. */
@@ -87,6 +79,22 @@ export interface CaptureInterface {
   readonly fcsLength?: number;
   /** `if_filter` as text, when its first byte says it is a libpcap filter expression (0). */
   readonly filter?: string;
+}
+
+/** An interface (pcapng Interface Description Block; the pcap file header's link type and snap length). */
+export interface CaptureInterface extends CaptureInterfaceDetails {
+  /** Discriminates the record kinds. */
+  readonly type: 'interface';
+  /** Index of the interface within its section, which packets refer to. */
+  readonly id: number;
+  /** LINKTYPE_ value (1 Ethernet, 101 raw IP, 113 Linux cooked, 227 SocketCAN...). */
+  readonly linkType: number;
+  /** Largest number of bytes captured per packet; 0 means no limit (pcapng). */
+  readonly snapLen: number;
+  /** Units of the packets' {@link CapturePacket.ticks}. */
+  readonly tsResolution: TimestampResolution;
+  /** `if_tsoffset`: seconds added to every timestamp of the interface. 0n when absent. */
+  readonly tsOffset: bigint;
   /** `opt_comment` values. */
   readonly comments: readonly string[];
   /** Every option of the block (none for pcap). */
@@ -96,8 +104,20 @@ export interface CaptureInterface {
 /** Which block or record carried a packet. */
 export type PacketBlockKind = 'pcap' | 'epb' | 'spb' | 'pb';
 
+/** The options of an Enhanced Packet Block, the same decoded and to encode (pcapng only). */
+export interface CapturePacketDetails {
+  /** `epb_flags`: direction (bits 0-1: 1 inbound, 2 outbound), reception type (bits 2-4), FCS length (bits 5-8), link-layer errors (bits 16-31). */
+  readonly flags?: number;
+  /** `epb_dropcount`, or the obsolete Packet Block's drops count. */
+  readonly dropCount?: bigint;
+  /** `epb_packetid`. */
+  readonly packetId?: bigint;
+  /** `epb_queue`. */
+  readonly queue?: number;
+}
+
 /** A captured packet. */
-export interface CapturePacket {
+export interface CapturePacket extends CapturePacketDetails {
   /** Discriminates the record kinds. */
   readonly type: 'packet';
   /** The interface it was captured on (0 for pcap and for Simple Packet Blocks). */
@@ -121,30 +141,14 @@ export interface CapturePacket {
   readonly originalLength: number;
   /** The block that carried it. */
   readonly block: PacketBlockKind;
-  /** `epb_flags`: direction (bits 0-1: 1 inbound, 2 outbound), reception type (bits 2-4), FCS length (bits 5-8), link-layer errors (bits 16-31). */
-  readonly flags?: number;
-  /** `epb_dropcount`, or the obsolete Packet Block's drops count. */
-  readonly dropCount?: bigint;
-  /** `epb_packetid`. */
-  readonly packetId?: bigint;
-  /** `epb_queue`. */
-  readonly queue?: number;
   /** `opt_comment` values. */
   readonly comments: readonly string[];
   /** Every option of the block. */
   readonly options: readonly CaptureOption[];
 }
 
-/** pcapng Interface Statistics Block. */
-export interface CaptureStatistics {
-  /** Discriminates the record kinds. */
-  readonly type: 'statistics';
-  /** The interface counted. */
-  readonly interfaceId: number;
-  /** When the counters were taken, in nanoseconds since the epoch (see {@link CapturePacket.timestamp}). */
-  readonly timestamp: bigint;
-  /** {@link CaptureStatistics.timestamp} as stored. */
-  readonly ticks: bigint;
+/** The counters of an Interface Statistics Block, the same decoded and to encode. */
+export interface CaptureStatisticsCounters {
   /** `isb_starttime`, in nanoseconds. */
   readonly startTime?: bigint;
   /** `isb_endtime`, in nanoseconds. */
@@ -159,6 +163,18 @@ export interface CaptureStatistics {
   readonly osDropped?: bigint;
   /** `isb_usrdeliv`: packets delivered to the user. */
   readonly delivered?: bigint;
+}
+
+/** pcapng Interface Statistics Block. */
+export interface CaptureStatistics extends CaptureStatisticsCounters {
+  /** Discriminates the record kinds. */
+  readonly type: 'statistics';
+  /** The interface counted. */
+  readonly interfaceId: number;
+  /** When the counters were taken, in nanoseconds since the epoch (see {@link CapturePacket.timestamp}). */
+  readonly timestamp: bigint;
+  /** {@link CaptureStatistics.timestamp} as stored. */
+  readonly ticks: bigint;
   /** `opt_comment` values. */
   readonly comments: readonly string[];
   /** Every option of the block. */
@@ -184,15 +200,9 @@ export interface CaptureBlock {
 export type CaptureRecord = CaptureSection | CaptureInterface | CapturePacket | CaptureStatistics | CaptureBlock;
 
 /** What an encoder needs to start a section. All fields are optional. */
-export interface CaptureSectionInit {
+export interface CaptureSectionInit extends CaptureSectionDetails {
   /** Discriminates the record kinds. */
   readonly type?: 'section';
-  /** `shb_hardware`. */
-  readonly hardware?: string;
-  /** `shb_os`. */
-  readonly os?: string;
-  /** `shb_userappl`. */
-  readonly userAppl?: string;
   /** `opt_comment` values. */
   readonly comments?: readonly string[];
   /**
@@ -203,7 +213,7 @@ export interface CaptureSectionInit {
 }
 
 /** What an encoder needs to describe an interface. */
-export interface CaptureInterfaceInit {
+export interface CaptureInterfaceInit extends CaptureInterfaceDetails {
   /** Discriminates the record kinds. */
   readonly type?: 'interface';
   /** LINKTYPE_ value. */
@@ -219,28 +229,14 @@ export interface CaptureInterfaceInit {
   readonly tsResolution?: TimestampResolution;
   /** `if_tsoffset` in seconds. */
   readonly tsOffset?: bigint;
-  /** `if_name`. */
-  readonly name?: string;
-  /** `if_description`. */
-  readonly description?: string;
-  /** `if_os`. */
-  readonly os?: string;
-  /** `if_hardware`. */
-  readonly hardware?: string;
-  /** `if_speed` in bits per second. */
-  readonly speed?: bigint;
-  /** `if_fcslen` in bytes. */
-  readonly fcsLength?: number;
-  /** `if_filter` as a libpcap expression. */
-  readonly filter?: string;
   /** `opt_comment` values. */
   readonly comments?: readonly string[];
   /** See {@link CaptureSectionInit.options}. */
   readonly options?: readonly CaptureOption[];
 }
 
-/** What an encoder needs to write a packet. */
-export interface CapturePacketInit {
+/** What an encoder needs to write a packet ({@link CapturePacketDetails} are written to pcapng only). */
+export interface CapturePacketInit extends CapturePacketDetails {
   /** Discriminates the record kinds. */
   readonly type?: 'packet';
   /** The interface it was captured on; default 0. */
@@ -258,14 +254,6 @@ export interface CapturePacketInit {
   readonly data: Uint8Array;
   /** Length on the wire; default `data.length`. Must not be less than `data.length`. */
   readonly originalLength?: number;
-  /** `epb_flags` (see {@link CapturePacket.flags}); pcapng only. */
-  readonly flags?: number;
-  /** `epb_dropcount`; pcapng only. */
-  readonly dropCount?: bigint;
-  /** `epb_packetid`; pcapng only. */
-  readonly packetId?: bigint;
-  /** `epb_queue`; pcapng only. */
-  readonly queue?: number;
   /** `opt_comment` values; pcapng only. */
   readonly comments?: readonly string[];
   /** See {@link CaptureSectionInit.options}; pcapng only. */
@@ -273,7 +261,7 @@ export interface CapturePacketInit {
 }
 
 /** What an encoder needs to write interface statistics (pcapng only; pcap has no place for them). */
-export interface CaptureStatisticsInit {
+export interface CaptureStatisticsInit extends CaptureStatisticsCounters {
   /** Discriminates the record kinds. */
   readonly type?: 'statistics';
   /** The interface counted. */
@@ -282,20 +270,6 @@ export interface CaptureStatisticsInit {
   readonly timestamp: bigint;
   /** The exact stored timestamp, used as {@link CapturePacketInit.ticks} is. */
   readonly ticks?: bigint;
-  /** `isb_starttime`, in nanoseconds. */
-  readonly startTime?: bigint;
-  /** `isb_endtime`, in nanoseconds. */
-  readonly endTime?: bigint;
-  /** `isb_ifrecv`. */
-  readonly received?: bigint;
-  /** `isb_ifdrop`. */
-  readonly interfaceDropped?: bigint;
-  /** `isb_filteraccept`. */
-  readonly filterAccepted?: bigint;
-  /** `isb_osdrop`. */
-  readonly osDropped?: bigint;
-  /** `isb_usrdeliv`. */
-  readonly delivered?: bigint;
   /** `opt_comment` values. */
   readonly comments?: readonly string[];
   /** See {@link CaptureSectionInit.options}. */

@@ -27,6 +27,7 @@ export {
   type DelimitEncodeOptions,
   type LengthPrefixEncodeOptions,
 } from './encoders.js';
+export { decodeWith, type StreamDecoder } from './decode-with.js';
 export {
   decodeFrames,
   delimit,

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { rx } from '../../rx/index.js';
 import { checkLimit } from './bytes.js';
 import type { FrameDecoder } from './decoder.js';
+import { decodeWith } from './decode-with.js';
 import { FrameError, FrameErrorCode } from './errors.js';
 import { type DelimitEncodeOptions, DelimiterEncoder, LengthPrefixEncoder, type LengthPrefixEncodeOptions } from './encoders.js';
 import { type DelimiterOptions, DelimiterDecoder, LineDecoder, type LineOptions } from './delimiter.js';
@@ -21,44 +22,16 @@ import { LengthPrefixedDecoder, type LengthPrefixedOptions } from './length-pref
  * @param createDecoder - Makes the decoder for one subscription.
  */
 export function decodeFrames(createDecoder: () => FrameDecoder): OperatorFunction<Uint8Array, Uint8Array> {
-  return (source) =>
-    new (rx().Observable)<Uint8Array>((subscriber) => {
-      const decoder = createDecoder();
-      const emit = (frame: Uint8Array): void => {
-        subscriber.next(frame);
-      };
-      // A synchronous source keeps calling next() after we fail (it cannot see our subscriber
-      // close until subscribe() returns): ignore it rather than decode on.
-      let done = false;
-      return source.subscribe({
-        next(chunk) {
-          if (done) return;
-          try {
-            decoder.decode(chunk, emit);
-          } catch (err) {
-            done = true;
-            subscriber.error(err);
-          }
-        },
-        error(err: unknown) {
-          done = true;
-          subscriber.error(err);
-        },
-        complete() {
-          if (done) return;
-          done = true;
-          let last: Uint8Array | undefined;
-          try {
-            last = decoder.end();
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          if (last !== undefined) subscriber.next(last);
-          subscriber.complete();
-        },
-      });
-    });
+  return decodeWith<Uint8Array, Uint8Array>(() => {
+    const decoder = createDecoder();
+    return {
+      decode: (chunk, emit) => decoder.decode(chunk, emit),
+      end: (emit) => {
+        const last = decoder.end();
+        if (last !== undefined) emit(last);
+      },
+    };
+  });
 }
 
 /**
