@@ -6,7 +6,7 @@
 import type { Observable } from 'rxjs';
 import { C, Socket, SocketError, errnoValue, unlimitedCredit } from '@rxsock/core';
 import { canAddress } from '../codec/address.js';
-import { CANFD_MTU, CANXL_MTU, type CanFrame, type ReceivedCanFrame } from '../codec/frame.js';
+import { CAN_MTU, CANFD_MTU, CANXL_MTU, type CanFrame, type ReceivedCanFrame } from '../codec/frame.js';
 import type { CanFilter, RawCanFilter } from '../codec/filter.js';
 import { CAN_RAW } from './constants.js';
 import { canUnavailable, frameKindError } from './errors.js';
@@ -81,7 +81,9 @@ export class CanRawSocket {
     this.xlFrames = options.xlFrames ?? false;
     this.setup = {
       socket,
-      slotSize: this.xlFrames ? CANXL_MTU : CANFD_MTU,
+      // The largest structure this socket can be handed: the kernel gives FD and XL frames only to
+      // sockets that asked for them.
+      slotSize: this.xlFrames ? CANXL_MTU : this.fdFrames ? CANFD_MTU : CAN_MTU,
       timestampControl: timestampControlSize(options.timestamps ?? true),
       names,
       defaults: options.reader ?? {},

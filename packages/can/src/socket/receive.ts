@@ -5,7 +5,7 @@
  */
 import { C, cmsgLen, cmsgSpace, hostIsLittleEndian, type DatagramDecoder, type MessageBatch } from '@rxsock/core';
 import { readCanFrame, type PayloadStore } from '../codec/frame-codec.js';
-import type { CanReceiveInfo, ReceivedCanFrame } from '../codec/frame.js';
+import { CANFD_MTU, type CanReceiveInfo, type ReceivedCanFrame } from '../codec/frame.js';
 import type { CanAddress } from '../codec/address.js';
 import { SO_TIMESTAMPING } from './constants.js';
 import { InterfaceNames } from './interface.js';
@@ -37,9 +37,12 @@ export class CanFrameDecoder implements DatagramDecoder<ReceivedCanFrame> {
   }
 
   begin(batch: MessageBatch, count: number): void {
-    let total = 0;
-    for (let i = 0; i < count; i++) total += Math.min(batch.length(i), batch.slotSize);
-    // One allocation for the batch's payloads (at most 64 bytes per FD frame, 8 per classic).
+    // One allocation for the batch's payloads, sized without reading each length: 64 bytes a
+    // frame (an FD frame's most) on an FD socket, 8 (a classic frame's) otherwise; XL frames
+    // (up to 2048) are measured.
+    const perFrame = batch.slotSize > CANFD_MTU ? 0 : batch.slotSize === CANFD_MTU ? 64 : 8;
+    let total = perFrame * count;
+    if (perFrame === 0) for (let i = 0; i < count; i++) total += Math.min(batch.length(i), batch.slotSize);
     this.store.bytes = new Uint8Array(total);
     this.store.used = 0;
     const controls = batch.controlBuffer;

@@ -43,8 +43,12 @@ export class MessageBatch {
   /** Entries the last receive filled (their in/out fields need resetting before the next). */
   private used = 0;
   // The last decoded sender: consecutive datagrams from one peer share one address object.
-  private lastName: Buffer | undefined;
+  private readonly lastName = new Uint8Array(NAME_SIZE);
+  private lastNameSize = -1;
   private lastAddress: SocketAddress | null = null;
+  /** The name slots and the last name as 32-bit words: the same-sender check per message is a few word compares. */
+  private nameWords: Uint32Array | undefined;
+  private readonly lastNameWords = new Uint32Array(this.lastName.buffer);
   private controlView: DataView | undefined;
 
   constructor(
@@ -132,26 +136,24 @@ export class MessageBatch {
     if (this.sameAsLastName(start, size)) return this.lastAddress;
     const name = this.names.subarray(start, start + size);
     this.lastAddress = Object.freeze(decodeSockaddr(name, size));
-    this.lastName = Buffer.from(name);
+    this.lastName.set(name);
+    this.lastNameSize = size;
     return this.lastAddress;
   }
 
-  /**
-   * Whether the sockaddr at `start` equals the last one decoded. Compared in place, byte by
-   * byte: a sockaddr is 16 or 28 bytes, and a view plus a native compare per datagram cost more.
-   */
   private sameAsLastName(start: number, size: number): boolean {
-    const last = this.lastName;
-    if (last === undefined || last.length !== size) return false;
+    if (size !== this.lastNameSize) return false;
     const names = this.names!;
-    for (let k = 0; k < size; k++) if (names[start + k] !== last[k]) return false;
+    // Slots are NAME_SIZE (128) bytes into a buffer of their own: word-aligned.
+    const words = (this.nameWords ??= new Uint32Array(names.buffer, names.byteOffset, names.byteLength >>> 2));
+    const last = this.lastNameWords;
+    const first = start >>> 2;
+    const whole = size >>> 2;
+    for (let k = 0; k < whole; k++) if (words[first + k] !== last[k]) return false;
+    for (let k = whole << 2; k < size; k++) if (names[start + k] !== this.lastName[k]) return false;
     return true;
   }
 
-  /**
-   * The ancillary-data area of the whole batch (message `i`'s starts at `i × controlSlotSize`),
-   * or null without one: for family decoders that read their control messages in place.
-   */
   get controlBuffer(): Buffer | null {
     return this.controls;
   }

@@ -96,6 +96,24 @@ export class QueuedSource<T> {
 
   /** Queues `item` and delivers what the credit allows. */
   push(item: T): void {
+    // The common case, a consumer with credit and nothing waiting: straight through, without the
+    // queue (the datagram readers push every item here, one by one).
+    if (!this.delivering && !this.paused && this.credit > 0 && this.queue.length === 0) {
+      const s = this.consumer;
+      if (s !== undefined) {
+        this.credit--;
+        this.delivered++;
+        this.delivering = true;
+        try {
+          s.next(item);
+        } finally {
+          this.delivering = false;
+        }
+        // whatever next() queued or ended meanwhile
+        if (this.queue.length > 0 || this.ended) this.deliver();
+        return;
+      }
+    }
     this.queue.push(item);
     this.bytes += this.size(item);
     this.deliver();
