@@ -111,9 +111,9 @@ try {
     cold: { rxsock: round3(cold.rxsock), candump: round3(cold.candump), ratio: round3(cold.candump / cold.rxsock) },
     runs,
   };
-  report({ name: 'can-receive', unit: 'us CPU/frame (warm receiver)', rxsock: m.rxsock, peer: m.candump, peerName: 'candump -L', higherIsBetter: false, extra });
-  report({ name: 'can-receive-python-can', unit: 'us CPU/frame (warm receiver)', rxsock: m.rxsock, peer: m['python-can'], peerName: 'python-can Bus.recv()', higherIsBetter: false, extra: { frames: COUNT, warmFrames: WARM, rounds: ROUNDS, pythonRounds: PY_ROUNDS } });
-  report({ name: 'can-receive-cold', unit: 'us CPU/frame (just started)', rxsock: cold.rxsock, peer: cold.candump, peerName: 'candump -L', higherIsBetter: false, extra: { frames: COUNT, rounds: ROUNDS } });
+  report({ name: 'can-receive', unit: 'us CPU/frame (warm receiver)', rxsock: runs.warm.rxsock, peer: runs.warm.candump, peerName: 'candump -L', higherIsBetter: false, extra });
+  report({ name: 'can-receive-python-can', unit: 'us CPU/frame (warm receiver)', rxsock: runs.warm.rxsock, peer: runs.warm['python-can'], peerName: 'python-can Bus.recv()', higherIsBetter: false, extra: { frames: COUNT, warmFrames: WARM, rounds: ROUNDS, pythonRounds: PY_ROUNDS } });
+  report({ name: 'can-receive-cold', unit: 'us CPU/frame (just started)', rxsock: runs.cold.rxsock, peer: runs.cold.candump, peerName: 'candump -L', higherIsBetter: false, extra: { frames: COUNT, rounds: ROUNDS } });
 } finally {
   execFileSync('ip', ['link', 'del', IFACE]);
 }

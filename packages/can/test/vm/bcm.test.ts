@@ -105,6 +105,22 @@ describe('CAN_BCM cyclic transmission', () => {
     after.stop();
   });
 
+  it('closing the socket deletes its jobs, and disposing a job handle stops it', async () => {
+    const s = await bcm();
+    const dump = await candump('vcan0', ['324:7FF', '325:7FF']);
+    await s.startCyclic(canFrame({ id: 0x324, data: [1] }), { intervalMs: 5 });
+    const s2 = await bcm();
+    const job = await s2.startCyclic(canFrame({ id: 0x325, data: [2] }), { intervalMs: 5 });
+    const lines = await dump.lines(6);
+    dump.stop();
+    expect(new Set(lines)).toEqual(new Set(['vcan0 324#01', 'vcan0 325#02']));
+    s.close(); // the kernel deletes the socket's jobs
+    await job[Symbol.asyncDispose](); // `await using job = ...` ends here: TX_DELETE
+    const after = await candump('vcan0', ['324:7FF', '325:7FF']);
+    await expect(after.lines(1, 3000)).rejects.toThrow(/saw 0 of 1/);
+    after.stop();
+  });
+
   it('updates data without restarting the cycle (no STARTTIMER: the initial count keeps running down)', async () => {
     const s = await bcm();
     const dump = await candump('vcan0', ['322:7FF']);
