@@ -22,7 +22,8 @@ const cPeer = buildCPeer('tcp-pingpong');
 const TRIPS = Number(process.env.TRIPS ?? 20000);
 const HOST = '127.0.0.1';
 
-async function socketRound() {
+/** A connected TCP pair on loopback with TCP_NODELAY on both ends: [client, server]. */
+async function loopbackPair() {
   const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
   listener.bind([HOST, 0]);
   listener.listen(1);
@@ -31,6 +32,11 @@ async function socketRound() {
   listener.close();
   client.setOption('TCP_NODELAY', true);
   server.setOption('TCP_NODELAY', true);
+  return [client, server];
+}
+
+async function socketRound() {
+  const [client, server] = await loopbackPair();
   const echo = (async () => {
     // 64 KiB read buffers, as node:net's (libuv reads into 64 KiB).
     const buf = Buffer.alloc(65536);
@@ -108,14 +114,7 @@ function netRound() {
 // The koffi floor (bench/lib/koffi-floor.mjs): one uv_poll_t per end, read/write through koffi,
 // no rxsock code in the loop; what any koffi-driven loop pays above C.
 async function floorRound() {
-  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
-  listener.bind([HOST, 0]);
-  listener.listen(1);
-  const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
-  const [[server]] = await Promise.all([listener.accept(), client.connect([HOST, listener.getsockname().port])]);
-  listener.close();
-  client.setOption('TCP_NODELAY', true);
-  server.setOption('TCP_NODELAY', true);
+  const [client, server] = await loopbackPair();
   return koffiFloorRound(client.detach(), server.detach(), TRIPS);
 }
 
