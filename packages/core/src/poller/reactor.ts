@@ -10,6 +10,7 @@ import { Interest } from './api.js';
 import type { Reactor, ReadySource, RegisterOptions, Registration, Selector } from './api.js';
 import { reportUncaught } from './driver.js';
 import { runPendingJobs } from './run-jobs.js';
+import { closeImmediateProbe, immediateQueuedSince, openImmediateProbe, type ImmediateProbe } from './immediate-probe.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
 import { Flag, SlotTable } from './slots.js';
@@ -128,6 +129,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #keepingAlive = 0;
   #draining = false;
   #closed = false;
+  /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
+  wakeups = 0;
 
   constructor(kind: DriverKind, capacity: number | undefined) {
     const selector = new EpollSelector(capacity);
@@ -241,9 +244,11 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   drain(loaded?: number): void {
     if (this.#draining || this.#closed) return;
     this.#draining = true;
+    let probe: ImmediateProbe | undefined;
     try {
       const selector = this.#selector;
       let n = loaded ?? selector.select(0);
+      if (n > 0) this.wakeups++;
       for (let round = 1; n > 0; round++) {
         this.#dispatch(n);
         // What the handlers queued (promise continuations, nextTicks) runs now, as after any
@@ -256,12 +261,16 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         if (round >= MAX_ROUNDS || this.#closed) break;
         // Select again rather than return to libuv: whatever the dispatch made ready (an answer
         // from an in-process peer, the next datagram) costs one epoll_wait here instead of a loop
-        // turn, libuv's epoll_wait and this one. An empty select ends the drain.
+        // turn, libuv's epoll_wait and this one. Not once an immediate is queued: Node runs
+        // those before it looks at I/O again (see immediate-probe.ts).
+        if (round === 1) probe = openImmediateProbe();
+        if (probe === undefined || immediateQueuedSince(probe)) break;
         n = selector.select(0);
       }
     } catch (error) {
       this.report(error);
     } finally {
+      closeImmediateProbe(probe);
       this.#draining = false;
     }
   }
