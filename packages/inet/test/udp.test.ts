@@ -334,6 +334,32 @@ describe('udpSocket receive options', () => {
     expect(report.leaked).toEqual([]);
   });
 
+  it("reads with batchDelayMs 'auto' by default: a flood into a large buffer is read in batches, a trickle at each edge", async () => {
+    const rx = udpSocket({ host: '127.0.0.1', port: 0, receiveBufferSize: 4 << 20 });
+    const tx = udpSocket({ host: '127.0.0.1', port: 0 });
+    cleanup.push(() => rx.close(), () => tx.close());
+    let got = 0;
+    rx.datagrams$.subscribe(() => got++);
+    const reader = (rx as unknown as { reader: { batching: boolean } }).reader;
+    expect(reader.batching).toBe(false);
+    const to = { host: '127.0.0.1', port: rx.address().port };
+    const burst = Array.from({ length: 64 }, () => ({ data: Buffer.from('flood'), address: to }));
+    let batched = false;
+    for (let i = 0; i < 400; i++) {
+      await tx.sendMany(burst);
+      batched ||= reader.batching;
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => got === 400 * 64, 'the flood');
+    expect(batched).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      await tx.send(Buffer.from('t'), to);
+      await sleep(5);
+    }
+    await waitFor(() => got === 400 * 64 + 10, 'the trickle');
+    expect(reader.batching).toBe(false);
+  });
+
   it('batchDelayMs reaches the reader: a burst after the first datagram arrives together', async () => {
     const rx = udpSocket({ host: '127.0.0.1', port: 0, receive: { batchDelayMs: 30 } });
     const tx = udpSocket({ host: '127.0.0.1', port: 0 });

@@ -8,7 +8,8 @@ export interface DriverHost {
   /**
    * Dispatches readiness. `loaded` is the number of events a driver already selected into the
    * selector's buffer (the thread wait); without it the host selects with timeout 0 itself.
-   * Keeps selecting while the buffer comes back full, up to a bound.
+   * Runs Node's nextTick and promise jobs after each dispatch, and keeps selecting while it finds
+   * events and no immediate is queued, up to a bound.
    */
   drain(loaded?: number): void;
   /** Surfaces an error that has no caller to return to, as an uncaught exception. */

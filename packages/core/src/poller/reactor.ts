@@ -9,6 +9,8 @@ import { uv } from '../sys/index.js';
 import { Interest } from './api.js';
 import type { Reactor, ReadySource, RegisterOptions, Registration, Selector } from './api.js';
 import { reportUncaught } from './driver.js';
+import { runPendingJobs } from './run-jobs.js';
+import { closeImmediateProbe, immediateQueuedSince, openImmediateProbe, type ImmediateProbe } from './immediate-probe.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
 import { Flag, SlotTable } from './slots.js';
@@ -37,8 +39,11 @@ export interface ReactorOptions {
 
 // The waker of the thread driver owns slot 0xFFFFFFFF (see slots.ts).
 const MAX_SLOTS = 0xffff_ffff;
-/** Selects per wake-up while the buffer keeps coming back full: fairness to the rest of the loop. */
-const MAX_ROUNDS = 8;
+/**
+ * Selects per wake-up while they keep finding events: the bound is fairness to the rest of the
+ * loop (timers, Node's own sockets), as libuv bounds its own poll loop.
+ */
+const MAX_ROUNDS = 32;
 const ALL_INTEREST = Interest.READABLE | Interest.WRITABLE | Interest.PRIORITY;
 
 function checkInterest(interest: number): void {
@@ -124,6 +129,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #keepingAlive = 0;
   #draining = false;
   #closed = false;
+  /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
+  wakeups = 0;
 
   constructor(kind: DriverKind, capacity: number | undefined) {
     const selector = new EpollSelector(capacity);
@@ -237,23 +244,33 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   drain(loaded?: number): void {
     if (this.#draining || this.#closed) return;
     this.#draining = true;
+    let probe: ImmediateProbe | undefined;
     try {
       const selector = this.#selector;
       let n = loaded ?? selector.select(0);
-      // Events the pool thread selected are as old as its return: whatever turned ready since
-      // (while this thread was busy) is picked up by one more round, in the same dispatch.
-      let again = loaded !== undefined;
-      for (let round = 1; ; round++) {
+      if (n > 0) this.wakeups++;
+      for (let round = 1; n > 0; round++) {
         this.#dispatch(n);
+        // What the handlers queued (promise continuations, nextTicks) runs now, as after any
+        // callback Node makes; a continuation that writes to a socket of this process makes the
+        // peer ready at once on loopback.
+        runPendingJobs();
         // libuv polls the epoll fd level-triggered: whatever is left makes it call again on the
-        // next loop iteration, so stopping after a few full rounds loses nothing.
-        if ((n < selector.capacity && !again) || round >= MAX_ROUNDS || this.#closed) break;
-        again = false;
+        // next loop iteration, so stopping after a bound loses nothing and keeps timers and
+        // Node's own I/O served.
+        if (round >= MAX_ROUNDS || this.#closed) break;
+        // Select again rather than return to libuv: whatever the dispatch made ready (an answer
+        // from an in-process peer, the next datagram) costs one epoll_wait here instead of a loop
+        // turn, libuv's epoll_wait and this one. Not once an immediate is queued: Node runs
+        // those before it looks at I/O again (see immediate-probe.ts).
+        if (round === 1) probe = openImmediateProbe();
+        if (probe === undefined || immediateQueuedSince(probe)) break;
         n = selector.select(0);
       }
     } catch (error) {
       this.report(error);
     } finally {
+      closeImmediateProbe(probe);
       this.#draining = false;
     }
   }

@@ -60,15 +60,17 @@ export interface DatagramReaderOptions {
   /**
    * How the reader paces its reads after draining the socket.
    *
-   * `'auto'`: adaptive batching (opt-in for now: under bursty load it let the kernel drop more
-   * datagrams than reading at every edge, until it leaves batching when drops appear), like a NIC's adaptive interrupt moderation. While
+   * `'auto'`: adaptive batching, like a NIC's adaptive interrupt moderation (the default of
+   * inet's `udpSocket()`; core's readers default to 0). While
    * traffic is light each datagram is read at its readiness edge, with no added latency. When a
    * stream arrives faster than 50,000 datagrams/s and wake-ups already find more than one
    * datagram each (so not a request/response loop with one datagram in flight), the reader
    * rests 1 ms after each drain, with its read interest dropped, so that datagrams gather into
    * full `recvmmsg` batches: at 200,000/s that halves the CPU per datagram, for up to about 1-2
    * ms of added latency. Batching starts only if the receive buffer (SO_RCVBUF) can hold twice
-   * what one rest gathers, and stops when the rate falls below 20,000/s.
+   * what one rest gathers, and stops when the rate falls below 20,000/s, or at once when the
+   * kernel drops a datagram (SO_RXQ_OVFL; it then stays off for 1 s, doubled at each further
+   * drop, up to a minute). Drops are seen only with `kernelDrops` on (the default).
    *
    * A number: a fixed pause of that many milliseconds after every drain (0, the default: always
    * read at the edge). The receive buffer must hold rate × delay.
@@ -363,6 +365,7 @@ export class DatagramReader<T = Datagram> implements PumpHost {
     const delta = (total - this.lastKernelCount) >>> 0;
     this.lastKernelCount = total;
     if (delta > 0) {
+      this.adaptive?.dropped(delta);
       this.counts.kernelDrops += delta;
       this.drops.next(delta);
     }

@@ -182,6 +182,41 @@ describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) 
     expect(r.code).toBe(0);
   });
 
+  it('runs nextTicks and promise jobs queued in a dispatch before libuv moves on, and surfaces their exceptions', async () => {
+    const r = await runChild(
+      `
+      const errors = [];
+      process.on('uncaughtException', (e) => errors.push(e.message));
+      const order = [];
+      const [a, b] = pair();
+      const buf = Buffer.alloc(16);
+      let n = 0;
+      const reg = P.reactor().register(a, {
+        onReady() {
+          sys().read(a, buf, buf.length);
+          const k = ++n;
+          // Node runs these after any callback it makes itself, before its check phase.
+          setImmediate(() => order.push('immediate ' + k));
+          process.nextTick(() => order.push('tick ' + k));
+          Promise.resolve().then(() => order.push('promise ' + k));
+          if (k === 1) process.nextTick(() => { throw new Error('thrown in a tick'); });
+          if (k === 2) { reg.removeWaiter(); setTimeout(() => say({ order, errors }), 50); }
+          else setTimeout(() => sys().write(b, Buffer.from('x'), 1), 10);
+        },
+      }, { interest: P.Interest.READABLE });
+      reg.addWaiter();
+      sys().write(b, Buffer.from('x'), 1);
+      `,
+      { env },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.messages[0]).toEqual({
+      order: ['tick 1', 'promise 1', 'immediate 1', 'tick 2', 'promise 2', 'immediate 2'],
+      errors: ['thrown in a tick'],
+    });
+    expect(r.code).toBe(0);
+  });
+
   it('an exception in one source reaches uncaughtException; the others and later events still arrive', async () => {
     const r = await runChild(
       `

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { C, Socket } from '../../src/index.js';
 import { DatagramReader, type Datagram } from '../../src/stream/index.js';
-import { AdaptiveBatching, ENTER_RATE, EXIT_RATE, REST_MS, WINDOW_MS } from '../../src/stream/adaptive-batching.js';
+import { AdaptiveBatching, DROP_HOLD_OFF_MS, ENTER_RATE, EXIT_RATE, MAX_HOLD_OFF_MS, REST_MS, WINDOW_MS } from '../../src/stream/adaptive-batching.js';
 import { sleep, udpSocket, waitFor } from './helpers.js';
 
 const open: Socket[] = [];
@@ -73,6 +73,40 @@ describe('AdaptiveBatching (the decision)', () => {
     expect(b.active).toBe(true);
   });
 
+  it('a kernel drop ends batching at once; it stays off for the hold-off, which doubles at each drop', () => {
+    const clock = fakeClock();
+    const a = new AdaptiveBatching(() => 8 << 20);
+    const stream = (ms: number) => drive(a, clock, ms, ms * 80, 2.5); // 200,000/s
+    stream(50);
+    expect(a.active).toBe(true);
+    a.dropped(3);
+    expect(a.active).toBe(false);
+    expect(a.restAfterDrain()).toBe(0);
+    // The same stream goes on: no batching during the hold-off...
+    stream(DROP_HOLD_OFF_MS - 50);
+    expect(a.active).toBe(false);
+    // ...and again after it.
+    stream(100);
+    expect(a.active).toBe(true);
+    a.dropped(1);
+    expect(a.active).toBe(false);
+    stream(DROP_HOLD_OFF_MS + 100);
+    expect(a.active, 'the second hold-off is twice as long').toBe(false);
+    stream(DROP_HOLD_OFF_MS);
+    expect(a.active).toBe(true);
+    expect(MAX_HOLD_OFF_MS).toBeGreaterThan(DROP_HOLD_OFF_MS);
+  });
+
+  it('a window with drops does not start batching', () => {
+    const clock = fakeClock();
+    const a = new AdaptiveBatching(() => 8 << 20);
+    for (let w = 0; w < 5; w++) {
+      a.dropped(1);
+      drive(a, clock, WINDOW_MS, 800, 2.5);
+    }
+    expect(a.active).toBe(false);
+  });
+
   it('a window is at least WINDOW_MS long: one wake-up after a long idle time decides nothing rash', () => {
     const clock = fakeClock();
     const a = new AdaptiveBatching(() => 8 << 20);
@@ -116,7 +150,7 @@ async function flood(sender: Socket, port: number, reader: DatagramReader, burst
   return seen;
 }
 
-describe("DatagramReader batchDelayMs 'auto' (opt-in)", () => {
+describe("DatagramReader batchDelayMs 'auto'", () => {
   it('a request/response loop over real sockets never rests: every request is read at its edge', async () => {
     const [sock, port] = udpSocket();
     const client = Socket.create(C.AF_INET, C.SOCK_DGRAM);
@@ -159,6 +193,34 @@ describe("DatagramReader batchDelayMs 'auto' (opt-in)", () => {
       await sleep(5);
     }
     await waitFor(() => got.length === bursts * 64 + 10, 'the trickle');
+    expect(reader.batching).toBe(false);
+    reader.close();
+  });
+
+  it('a burst the buffer cannot hold while resting: the kernel drops, the reader leaves batching at once', async () => {
+    const { reader, sender, got, port } = setup(4 << 20);
+    const seen = await flood(sender, port, reader, 400);
+    expect(seen).toBe(true);
+    await waitFor(() => got.length === 400 * 64, 'the flood');
+    // Whether the reader still rests when it learns of a drop.
+    const batchingAtDrop: boolean[] = [];
+    reader.kernelDrops$.subscribe(() => batchingAtDrop.push(reader.batching));
+    // Back into batching (the flood's rate), then a burst far above what the buffer holds.
+    const burst = Array.from({ length: 256 }, (_, i) => ({ data: Buffer.from(`b${i}`) }));
+    let sent = 0;
+    while (reader.counters.kernelDrops === 0 && sent < 200_000) {
+      for (let i = 0; i < 8; i++) sent += await sender.sendMany(burst);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(reader.counters.kernelDrops).toBeGreaterThan(0);
+    expect(batchingAtDrop.length).toBeGreaterThan(0);
+    expect(batchingAtDrop.every((b) => !b)).toBe(true);
+    // The kernel's count rides on the next datagram received: a last one, once the burst is read,
+    // carries the final figure.
+    await sleep(50);
+    await sender.send(Buffer.from('last'));
+    sent++;
+    await waitFor(() => got.length + reader.counters.kernelDrops === 400 * 64 + sent, 'every datagram read or counted as dropped');
     expect(reader.batching).toBe(false);
     reader.close();
   });

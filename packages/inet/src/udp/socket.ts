@@ -54,7 +54,12 @@ export interface UdpSocketOptions {
   receiveBufferSize?: number;
   /** `SO_SNDBUF` in bytes. */
   sendBufferSize?: number;
-  /** Receive batching, queue bound and overflow policy (core's DatagramReader). */
+  /**
+   * Receive batching, queue bound and overflow policy (core's DatagramReader). The default
+   * `batchDelayMs` here is `'auto'`: each datagram is read at its edge until a fast stream
+   * arrives, then the reader rests a millisecond between `recvmmsg` batches (and stops at the
+   * first kernel drop); pass `batchDelayMs: 0` to read at every edge whatever the rate.
+   */
   receive?: DatagramReaderOptions;
 }
 
@@ -358,7 +363,7 @@ export function udpSocket(options: UdpSocketOptions = {}): UdpSocket {
     socket.close();
     throw error;
   }
-  const receive: DatagramReaderOptions = { ...options.receive };
+  const receive: DatagramReaderOptions = { batchDelayMs: 'auto', ...options.receive };
   if (options.pktinfo) receive.controlSize = (receive.controlSize ?? 0) + pktinfoControlSize();
   return new UdpSocket(socket, receive);
 }
