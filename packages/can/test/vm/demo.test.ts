@@ -83,7 +83,10 @@ describe('the CAN telemetry demo', () => {
     expect(speed.max).toBeGreaterThan(speed.min);
 
     // Windows of figures were printed while it ran, each with per-signal rate and min/mean/max.
-    expect(summary.windows).toBeGreaterThanOrEqual(DURATION_SEC);
+    // One window a second: the run lasts DURATION_SEC of kernel time (the BCM jobs' counts), but
+    // a window's timer can fire late in the emulated guest on a busy host, so one may be lost
+    // (seen once in a full guest run with other work on the host: 2 windows in 3 s).
+    expect(summary.windows).toBeGreaterThanOrEqual(DURATION_SEC - 1);
     expect(out.match(/window \d+ \(/g)?.length).toBe(summary.windows);
     expect(out).toMatch(/EngineData\.EngineSpeed +[\d.]+\/s +min +[\d.]+ +mean +[\d.]+ +max +[\d.]+ rpm/);
     expect(out).toContain('OK: every frame the ECUs sent');
