@@ -81,6 +81,23 @@ function socketEndpoint(socket: Socket, options: SocketDuplexOptions): ByteStrea
 /** Chunks one `sendmsg` takes (the kernel's IOV_MAX). */
 const MAX_IOV = 1024;
 
+/** Up to this many bytes in several chunks are copied into one buffer for a plain `send()`. */
+const GATHER_LIMIT = 4096;
+
+/**
+ * Several small chunks (an HTTP response's head and body) as one buffer: copying a few hundred
+ * bytes costs less than laying out an iovec array and a msghdr for `sendmsg`. Larger batches
+ * are returned as they are.
+ */
+function gatherSmall(chunks: Buffer[]): Buffer[] {
+  let total = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    total += chunks[i]!.length;
+    if (total > GATHER_LIMIT) return chunks;
+  }
+  return [Buffer.concat(chunks, total)];
+}
+
 /** The reader's consumer: pushes into the Duplex and pauses the reader when the Duplex is full. */
 class DuplexSink implements ChunkSink {
   closed = false;
@@ -359,7 +376,7 @@ export class SocketDuplex extends Duplex {
    */
   private sendNow(chunks: Buffer[], from: number): number {
     const batch = from === 0 && chunks.length <= MAX_IOV ? chunks : chunks.slice(from, from + MAX_IOV);
-    let sent = this.endpoint.socket.trySendv(batch);
+    let sent = this.endpoint.socket.trySendv(batch.length > 1 ? gatherSmall(batch) : batch);
     if (sent <= 0) return from;
     this.written += sent;
     let i = from;

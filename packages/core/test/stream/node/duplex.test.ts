@@ -210,4 +210,39 @@ describe('SocketDuplex', () => {
     paused.destroy();
     c.close();
   });
+  it('small corked writes go out as one send, in order, also when the kernel takes only part of them', async () => {
+    const [a, b] = await tcpPair();
+    a.setOption('SO_SNDBUF', 4096);
+    const duplex = toDuplex(a);
+    const expected: Buffer[] = [];
+    const write = (buf: Buffer) => {
+      expected.push(buf);
+      return duplex.write(buf);
+    };
+    // A head and a body, as node:http writes a response.
+    duplex.cork();
+    write(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n'));
+    write(Buffer.from('hello'));
+    duplex.uncork();
+    // Then enough small corked batches that the send buffer fills while nobody reads: some are
+    // taken in part, the rest queues in the writer.
+    for (let n = 0; n < 400; n++) {
+      duplex.cork();
+      for (let k = 0; k < 3; k++) write(Buffer.alloc(700 + k, (n * 3 + k) % 256));
+      duplex.uncork();
+    }
+    const want = Buffer.concat(expected);
+    const got: Buffer[] = [];
+    let have = 0;
+    const reader = toDuplex(b);
+    reader.on('data', (c: Buffer) => {
+      got.push(Buffer.from(c));
+      have += c.length;
+    });
+    await waitFor(() => have >= want.length, 'all bytes');
+    expect(Buffer.concat(got).equals(want)).toBe(true);
+    expect(duplex.bytesWritten).toBe(want.length);
+    duplex.destroy();
+    reader.destroy();
+  });
 });
