@@ -11,7 +11,12 @@
 // Env: ROUNDS (default 5), DURATION (seconds per measured wrk run, default 5), WARMUP (seconds of
 // the discarded run, default 2), CONNECTIONS (default 50), THREADS (wrk threads, default 1), PIN.
 // Measured 2026-12-03, before warm-up/pinning/pairing, 2 cores at load average 17-22, two runs:
-// ratio 1.64 and 0.30; the spread within a run was larger than the difference.
+// ratio 1.64 and 0.30; the spread within a run was larger than the difference. With them, at
+// load 1.9-3.2 (other work on both cores): defaults (5 rounds of 5 s) rxsock 11930 req/s vs
+// node:net 11812, ratio 1.01 (paired 0.76-1.30), server CPU 52.9 vs 56.1 us/request, 1.06
+// (paired 0.98-1.15); ROUNDS=6 DURATION=3: 1.27 (0.79-2.43) and CPU 1.23 (0.97-1.32). Both
+// servers spend most of a request in the same send and recv system calls (--cpu-prof: trySendv
+// 37%, tryRecvInto 7-13% of the rxsock server), so the paired CPU ratio is the steadier number.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
