@@ -49,7 +49,9 @@ export interface SocketDuplexOptions {
    * given, as `node:tls` does for a stream that is not a `net.Socket` (its JS stream wrapper
    * copies each chunk into OpenSSL's input buffer): a bulk transfer then reuses a few read
    * buffers instead of leaving one 64 KiB buffer per read to the garbage collector. Chunks read
-   * with `read()` or queued while the consumer was busy stay valid. Default `false`.
+   * with `read()` or queued while the consumer was busy stay valid. The price: a connection that
+   * has read in bulk keeps one free read buffer (the reader's chunk size) until it closes, where
+   * a plain one keeps none. Default `false`.
    */
   lendChunks?: boolean;
   /** For a bare {@link Socket}: reader options (chunk size). */
