@@ -3,14 +3,22 @@
 // (inet connectTls/tlsServer, through core's SocketDuplex) against node:net under node:tls, in
 // the same run. Reports MB/s measured at the receiver (first decrypted byte to EOF), median of
 // ROUNDS with the spread (min-max), and each side's CPU time per GiB.
-// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5).
-// Measured 2026-12-03, 2 cores at load average 17-19 (other builds and a qemu guest), ROUNDS=3:
-// rxsock 50 MB/s (47-63) vs node:net 83 MB/s (67-92), ratio 0.60; CPU per GiB receiver 2.02 vs
-// 1.70 s, sender 2.32 vs 1.32 s. node:tls drives a non-net.Socket through its JSStreamSocket
-// (JS writes, one setImmediate per write completion), node:net through its native handle.
+// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5). Rounds
+// alternate which side goes first; the JSON lines carry the paired per-round ratios, and two more
+// lines compare each side's CPU per GiB.
+// Measured 2026-12-03, 2 cores at load average 2.9-3.0, ROUNDS=5: rxsock 417 MB/s (396-583) vs
+// node:net 619 MB/s (440-689), ratio 0.67 (paired 0.64-0.95); CPU per GiB receiver 1.87 vs
+// 1.41 s (0.76), sender 1.64 vs 1.03 s (0.62). (At load 17-19 before the receiver reused its
+// read buffers: 0.60.) node:tls drives a stream that is not a net.Socket through its
+// JSStreamSocket: each encrypted write is copied into a new buffer (JSStream::DoWrite), passes
+// JS stream layers and completes one setImmediate later; each read is handed to OpenSSL by copy.
+// The receiver's read buffers are reused (SocketDuplex lendChunks); the sender's cost is in
+// those Node layers: batching the writes (a 1 MiB TLS highWaterMark, 6x fewer sends) made the
+// sender slower, not faster (TLSWrap concatenates a batch into one new vector).
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/ipc.mjs';
 import { makeCert } from './lib/test-cert.mjs';
+import { loadavg } from 'node:os';
 import { median, report } from './report.mjs';
 
 const BYTES = Number(process.env.BYTES ?? 2 ** 30);
@@ -37,6 +45,7 @@ async function round(impl) {
 }
 
 const results = { rxsock: [], net: [] };
+const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 try {
   for (let i = 0; i < ROUNDS; i++) {
     for (const impl of i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']) results[impl].push(await round(impl));
@@ -65,8 +74,8 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 report({
   name: 'tls-throughput',
   unit: 'MB/s',
-  rxsock: rx.mbps,
-  peer: nt.mbps,
+  rxsock: results.rxsock.map((r) => r.mbps),
+  peer: results.net.map((r) => r.mbps),
   peerName: 'node:net + node:tls',
   higherIsBetter: true,
   extra: {
@@ -77,6 +86,18 @@ report({
     rxsockCpuPerGiB: { receiverS: r3(rx.recvCpuPerGiB), senderS: r3(rx.sendCpuPerGiB) },
     peerCpuPerGiB: { receiverS: r3(nt.recvCpuPerGiB), senderS: r3(nt.sendCpuPerGiB) },
     protocol: results.rxsock[0].protocol,
-    loadAverage: (await import('node:os')).loadavg().map((x) => r3(x)),
+    loadAverage: { before: loadBefore, after: loadavg().map((x) => r3(x)) },
   },
 });
+// CPU per GiB of each side, paired by round as above (lower is better).
+for (const side of ['recv', 'send']) {
+  const key = side === 'recv' ? 'recvCpuS' : 'sendCpuS';
+  report({
+    name: `tls-throughput-cpu-${side === 'recv' ? 'receiver' : 'sender'}`,
+    unit: 'CPU s/GiB',
+    rxsock: results.rxsock.map((r) => r[key] / gib),
+    peer: results.net.map((r) => r[key] / gib),
+    peerName: 'node:net + node:tls',
+    higherIsBetter: false,
+  });
+}

@@ -50,7 +50,7 @@ export async function connectTls(host: string, port: number, options: TlsConnect
     ...(timeout !== undefined ? { timeout } : {}),
     ...(signal !== undefined ? { signal } : tcp?.signal !== undefined ? { signal: tcp.signal } : {}),
   });
-  const duplex = toDuplex(transport, { allowHalfOpen: true });
+  const duplex = toDuplex(transport, { allowHalfOpen: true, lendChunks: true });
   const servername = tlsOptions.servername ?? (isIP(host) ? undefined : host);
   const tlsSocket = tlsConnect({ ...tlsOptions, socket: duplex, ...(servername !== undefined ? { servername } : {}) });
   return completeHandshake(tlsSocket, duplex, transport, 'secureConnect', {

@@ -73,7 +73,7 @@ export function completeHandshake(
 
 /** @internal A server-side TLS socket over an accepted connection. */
 export function serverTlsSocket(transport: Connection, options: TLSSocketOptions): { tlsSocket: TLSSocket; duplex: SocketDuplex } {
-  const duplex = toDuplex(transport, { allowHalfOpen: true });
+  const duplex = toDuplex(transport, { allowHalfOpen: true, lendChunks: true });
   const tlsSocket = new TLSSocket(duplex, { ...options, isServer: true });
   return { tlsSocket, duplex };
 }

@@ -42,6 +42,18 @@ export interface SocketDuplexOptions {
    * side too. `true`: it stays writable after the peer's end (half-open).
    */
   allowHalfOpen?: boolean;
+  /**
+   * `true`: a chunk that goes straight to the `'data'` listeners (nothing queued in the Duplex)
+   * is valid only while they run; afterwards its memory is taken back for the next read (it
+   * reads as empty from then on, never as other bytes). For a consumer that copies what it is
+   * given, as `node:tls` does for a stream that is not a `net.Socket` (its JS stream wrapper
+   * copies each chunk into OpenSSL's input buffer): a bulk transfer then reuses a few read
+   * buffers instead of leaving one 64 KiB buffer per read to the garbage collector. Chunks read
+   * with `read()` or queued while the consumer was busy stay valid. The price: a connection that
+   * has read in bulk keeps one free read buffer (the reader's chunk size) until it closes, where
+   * a plain one keeps none. Default `false`.
+   */
+  lendChunks?: boolean;
   /** For a bare {@link Socket}: reader options (chunk size). */
   read?: ReadOptions;
   /**
@@ -70,6 +82,23 @@ function socketEndpoint(socket: Socket, options: SocketDuplexOptions): ByteStrea
 
 /** Chunks one `sendmsg` takes (the kernel's IOV_MAX). */
 const MAX_IOV = 1024;
+
+/** Up to this many bytes in several chunks are copied into one buffer for a plain `send()`. */
+const GATHER_LIMIT = 4096;
+
+/**
+ * Several small chunks (an HTTP response's head and body) as one buffer: copying a few hundred
+ * bytes costs less than laying out an iovec array and a msghdr for `sendmsg`. Larger batches
+ * are returned as they are.
+ */
+function gatherSmall(chunks: Buffer[]): Buffer[] {
+  let total = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    total += chunks[i]!.length;
+    if (total > GATHER_LIMIT) return chunks;
+  }
+  return [Buffer.concat(chunks, total)];
+}
 
 /** The reader's consumer: pushes into the Duplex and pauses the reader when the Duplex is full. */
 class DuplexSink implements ChunkSink {
@@ -123,6 +152,7 @@ export class SocketDuplex extends Duplex {
   private remote: SocketAddress | undefined;
   private local: SocketAddress | undefined;
   private readonly budget = new TurnBudget();
+  private readonly lendChunks: boolean;
   private readonly resumeReader = (): void => {
     if (!this.readerPaused || this.destroyed) return;
     this.readerPaused = false;
@@ -144,6 +174,8 @@ export class SocketDuplex extends Duplex {
       autoDestroy: true,
     });
     this.endpoint = endpoint;
+    this.lendChunks = options.lendChunks === true;
+    if (this.lendChunks) endpoint.reader.enableRecycling();
     // A writer that fails between writes (EPIPE, ECONNRESET while flushing) fails the stream.
     endpoint.writer.closed.catch((error: unknown) => {
       drainTicksSoon();
@@ -259,7 +291,12 @@ export class SocketDuplex extends Duplex {
     drainTicksSoon();
     this.bytesRead += chunk.length;
     this.touch();
-    if (!this.push(chunk) && !this.readerPaused) {
+    // Emitted at once (flowing, nothing queued before it): the listeners have seen it by the
+    // time push() returns.
+    const lent = this.lendChunks && this.readableFlowing === true && this.readableLength === 0;
+    const more = this.push(chunk);
+    if (lent && this.readableLength === 0) this.endpoint.reader.recycle(chunk);
+    if (!more && !this.readerPaused) {
       // Stops reading at once: the read loop sees the pause before its next recv.
       this.readerPaused = true;
       this.endpoint.reader.pause();
@@ -341,7 +378,7 @@ export class SocketDuplex extends Duplex {
    */
   private sendNow(chunks: Buffer[], from: number): number {
     const batch = from === 0 && chunks.length <= MAX_IOV ? chunks : chunks.slice(from, from + MAX_IOV);
-    let sent = this.endpoint.socket.trySendv(batch);
+    let sent = this.endpoint.socket.trySendv(batch.length > 1 ? gatherSmall(batch) : batch);
     if (sent <= 0) return from;
     this.written += sent;
     let i = from;

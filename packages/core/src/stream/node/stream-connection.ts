@@ -155,6 +155,7 @@ export class StreamWriter implements PipeTarget {
   private readonly writable = new LazySubject<boolean>({ initial: true });
   private pendingWrites = 0;
   private readonly flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private readonly drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private failure: unknown;
   private ending: Promise<void> | undefined;
   private readonly written = (error?: Error | null): void => {
@@ -167,7 +168,10 @@ export class StreamWriter implements PipeTarget {
     this.highWaterMark = stream.writableHighWaterMark;
     this.maxBuffered = DEFAULT_MAX_BUFFERED_FACTOR * this.highWaterMark;
     this.closed = new Promise<void>((resolve, reject) => {
-      stream.on('drain', () => this.writable.next(true));
+      stream.on('drain', () => {
+        this.writable.next(true);
+        this.settleDrain();
+      });
       stream.on('finish', () => {
         this.writable.complete();
         resolve();
@@ -176,14 +180,17 @@ export class StreamWriter implements PipeTarget {
         this.failure = error;
         this.writable.error(error);
         for (const w of this.flushWaiters.splice(0)) w.reject(error);
+        this.settleDrain();
         reject(error);
       });
       stream.on('close', () => {
-        if (this.failure !== undefined) return;
-        this.failure = streamError(StreamErrorCode.WRITER_DESTROYED, 'the stream was closed');
-        for (const w of this.flushWaiters.splice(0)) w.reject(this.failure);
-        this.writable.complete();
-        resolve();
+        if (this.failure === undefined) {
+          this.failure = streamError(StreamErrorCode.WRITER_DESTROYED, 'the stream was closed');
+          for (const w of this.flushWaiters.splice(0)) w.reject(this.failure);
+          this.writable.complete();
+          resolve();
+        }
+        this.settleDrain();
       });
     });
     this.closed.catch(() => {});
@@ -222,20 +229,20 @@ export class StreamWriter implements PipeTarget {
   drain(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (!this.stream.writableNeedDrain) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown) => {
-        this.stream.off('drain', ok);
-        this.stream.off('close', ok);
-        this.stream.off('error', done);
-        if (error !== undefined) reject(error);
-        else if (this.failure !== undefined) reject(this.failure);
-        else resolve();
-      };
-      const ok = () => done();
-      this.stream.once('drain', ok);
-      this.stream.once('close', ok);
-      this.stream.once('error', done);
-    });
+    // One waiter list settled by the listeners the constructor added: a bulk writer waits for
+    // 'drain' once per high-water mark, and three listeners added and removed each time cost
+    // more than the write they wait for.
+    return new Promise<void>((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Settles the {@link StreamWriter.drain} waiters: resolved at 'drain', rejected once failed or closed. */
+  private settleDrain(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters.splice(0);
+    for (const w of waiters) {
+      if (this.failure !== undefined) w.reject(this.failure);
+      else w.resolve();
+    }
   }
 
   /** Resolves once every write so far has been handed on by the stream. */
