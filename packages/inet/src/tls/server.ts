@@ -112,7 +112,9 @@ export class TlsServer {
     const o = this.options;
     // Accepted connections are emitted from the poller's callback, which koffi runs outside
     // Node's callback scope; a TLSSocket made there never answers the ClientHello (measured: an
-    // openssl s_client handshake stalled every time). One immediate puts it in Node's scope.
+    // openssl s_client handshake stalled every time, and still does now that the reactor runs
+    // the tick and promise queues after each dispatch, so the cause is elsewhere in node:tls's
+    // native side). One immediate puts it in Node's scope.
     await nodeScope();
     if (!transport.isOpen) throw new SocketError('the client left before its TLS handshake began', { code: TlsErrorCode.HANDSHAKE_CLOSED, syscall: 'handshake' });
     const { tlsSocket, duplex } = serverTlsSocket(transport, {

@@ -10,7 +10,6 @@ import { formatAddress, type SocketAddress } from '../../codec/address.js';
 import { Socket } from '../../socket/socket.js';
 import { ChunkReader, DEFAULT_CHUNK_SIZE, type ChunkSink, type ReadOptions } from '../chunk-reader.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
-import { drainTicksSoon } from './tick-drain.js';
 import { TurnBudget } from './turn-budget.js';
 
 /**
@@ -110,7 +109,6 @@ class DuplexSink implements ChunkSink {
   error(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    drainTicksSoon();
     this.duplex.destroy(error as Error);
   }
   complete(): void {
@@ -178,7 +176,6 @@ export class SocketDuplex extends Duplex {
     if (this.lendChunks) endpoint.reader.enableRecycling();
     // A writer that fails between writes (EPIPE, ECONNRESET while flushing) fails the stream.
     endpoint.writer.closed.catch((error: unknown) => {
-      drainTicksSoon();
       this.destroy(error as Error);
     });
   }
@@ -288,7 +285,6 @@ export class SocketDuplex extends Duplex {
 
   /** @internal A chunk from the reader. */
   received(chunk: Buffer): void {
-    drainTicksSoon();
     this.bytesRead += chunk.length;
     this.touch();
     // Emitted at once (flowing, nothing queued before it): the listeners have seen it by the
@@ -305,7 +301,6 @@ export class SocketDuplex extends Duplex {
 
   /** @internal The peer finished sending. */
   readEnded(): void {
-    drainTicksSoon();
     this.push(null);
   }
 
@@ -334,11 +329,9 @@ export class SocketDuplex extends Duplex {
           // Above the high mark: the rest (and Node's own queue) waits for the writer's drain.
           writer.drain().then(
             () => {
-              drainTicksSoon();
               this.writeAll(chunks, i + 1, callback);
             },
             (e: unknown) => {
-              drainTicksSoon();
               callback(e as Error);
             },
           );
@@ -355,11 +348,9 @@ export class SocketDuplex extends Duplex {
       // (its writable$ turning true), so 'drain' means what writable$ means.
       writer.drain().then(
         () => {
-          drainTicksSoon();
           callback();
         },
         (e: unknown) => {
-          drainTicksSoon();
           callback(e as Error);
         },
       );
@@ -392,11 +383,9 @@ export class SocketDuplex extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     this.endpoint.end().then(
       () => {
-        drainTicksSoon();
         callback();
       },
       (e: unknown) => {
-        drainTicksSoon();
         callback(e as Error);
       },
     );

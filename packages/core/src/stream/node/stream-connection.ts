@@ -14,7 +14,6 @@ import type { ChunkSink } from '../chunk-reader.js';
 import { DEFAULT_MAX_BUFFERED_FACTOR } from '../writer.js';
 import { StreamErrorCode, streamError } from '../errors.js';
 import { pipeSocket, type PipeTarget } from '../pipe.js';
-import { drainTicksSoon } from './tick-drain.js';
 
 /**
  * Credit-driven chunks from a Node Readable: the same interface as a {@link ChunkReader}
@@ -105,8 +104,6 @@ export class StreamReader {
   private flow(): void {
     const wants = this.sink !== undefined && !this.sink.closed && !this.isPaused && this.credit > 0 && !this.done;
     if (wants && this.stream.isPaused()) {
-      // resume() goes through process.nextTick; see tick-drain.ts
-      drainTicksSoon();
       this.stream.resume();
     }
     else if (!wants && !this.stream.isPaused()) this.stream.pause();

@@ -10,7 +10,6 @@ import { Socket } from '../../socket/socket.js';
 import { DEFAULT_CHUNK_SIZE } from '../chunk-reader.js';
 import { ReadPump, type PumpHost, type ReadStep } from '../source.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
-import { drainTicksSoon } from './tick-drain.js';
 import { TurnBudget } from './turn-budget.js';
 
 /**
@@ -85,7 +84,6 @@ class ByteSource implements PumpHost {
   }
 
   readOnce(): ReadStep {
-    drainTicksSoon();
     const request = this.controller.byobRequest!;
     const view = request.view!;
     const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
