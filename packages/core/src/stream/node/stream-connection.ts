@@ -103,9 +103,7 @@ export class StreamReader {
 
   private flow(): void {
     const wants = this.sink !== undefined && !this.sink.closed && !this.isPaused && this.credit > 0 && !this.done;
-    if (wants && this.stream.isPaused()) {
-      this.stream.resume();
-    }
+    if (wants && this.stream.isPaused()) this.stream.resume();
     else if (!wants && !this.stream.isPaused()) this.stream.pause();
   }
 
