@@ -97,10 +97,18 @@ export class RingPcapWriter {
         this.writeAll(out, pos);
         pos = 0;
       }
-      view.setUint32(pos, u32[w + L.HDR_SEC / 4]!, le);
-      view.setUint32(pos + 4, u32[w + L.HDR_NSEC / 4]!, le);
-      view.setUint32(pos + 8, recorded, le);
-      view.setUint32(pos + 12, u32[w + L.HDR_LEN / 4]! + tag, le);
+      if ((pos & 3) === 0) {
+        const q = pos >>> 2;
+        out32[q] = u32[w + L.HDR_SEC / 4]!;
+        out32[q + 1] = u32[w + L.HDR_NSEC / 4]!;
+        out32[q + 2] = recorded;
+        out32[q + 3] = u32[w + L.HDR_LEN / 4]! + tag;
+      } else {
+        view.setUint32(pos, u32[w + L.HDR_SEC / 4]!, le);
+        view.setUint32(pos + 4, u32[w + L.HDR_NSEC / 4]!, le);
+        view.setUint32(pos + 8, recorded, le);
+        view.setUint32(pos + 12, u32[w + L.HDR_LEN / 4]! + tag, le);
+      }
       pos += 16;
       if (!vlan) {
         copy(ring, u32, start, out, out32, pos, recorded);
