@@ -8,6 +8,7 @@ import type { Observable, Subscriber } from 'rxjs';
 import { C, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
 import { IcmpType, Icmpv6Type, type IcmpView, type Icmpv6View } from '../codec/icmp.js';
 import { quotedPacket } from '../codec/packet.js';
+import type { IcmpErrorReport } from './error-queue.js';
 import { icmpSocket, type IcmpMessage, type IcmpSocket, type IcmpSocketKind } from './icmp-socket.js';
 
 /** Options of {@link ping}; the letters are ping(8)'s. */
@@ -67,8 +68,8 @@ export interface PingReply {
 
 /**
  * An ICMP error about one of our requests (unreachable, TTL exceeded...), matched by the request
- * it quotes. Raw sockets only: a ping socket passes errors through its error queue
- * (IP_RECVERR), which is not read here, so over a ping socket such requests count as lost.
+ * it quotes: read as a message on a raw socket, from the error queue (IP_RECVERR /
+ * IPV6_RECVERR) on a ping socket, which never sees ICMP errors as messages.
  */
 export interface PingError {
   type: 'error';
@@ -227,6 +228,7 @@ class PingRun {
   private readonly size: number;
   private readonly timed: boolean;
   private messagesSubscription: { unsubscribe(): void } | undefined;
+  private errorsSubscription: { unsubscribe(): void } | undefined;
   private readonly onAbort = (): void => this.stop(true);
 
   constructor(
@@ -246,12 +248,19 @@ class PingRun {
       this.v6 = family === 'inet6';
       // Small slots: a reply is the request's size plus headers; an error quotes at most 1280 bytes.
       const receive = { batchSize: 8, slotSize: Math.max(1500, this.size + 128) };
-      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, errors: true, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
       this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
       this.messagesSubscription = socket.messages$.subscribe({
         next: (m) => this.onMessage(m),
         error: (error: unknown) => this.fail(error),
       });
+      // A raw socket sees ICMP errors as messages (above); the queue would give each one twice.
+      if (socket.kind === 'dgram') {
+        this.errorsSubscription = socket.errors$.subscribe({
+          next: (e) => this.onQueuedError(e),
+          error: (error: unknown) => this.fail(error),
+        });
+      }
       this.subscriber.next({ type: 'start', host: this.host, address, family, size: this.size, socket: socket.kind });
       if (this.options.signal?.aborted) return this.stop(true);
       this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -329,6 +338,17 @@ class PingRun {
     this.checkDone();
   }
 
+  /** An ICMP error from a ping socket's error queue: the kernel quotes our request itself. */
+  private onQueuedError(e: IcmpErrorReport): void {
+    if (this.finished || e.origin === 'local' || !e.quoted) return;
+    const text = errorText(this.v6, e.icmpType, e.icmpCode, e.info);
+    const echo = e.quoted;
+    if (text === undefined || echo.type !== (this.v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest) || !this.sentAt.has(echo.seq)) return;
+    this.errors++;
+    this.subscriber.next({ type: 'error', seq: echo.seq, from: e.from ?? '', icmpType: e.icmpType, icmpCode: e.icmpCode, text });
+    this.checkDone();
+  }
+
   /** The sequence number of our echo request quoted in an ICMP error, if it is ours. */
   private quotedSeq(icmp: IcmpView | Icmpv6View): number | undefined {
     const quoted = quotedPacket(icmp);
@@ -356,6 +376,7 @@ class PingRun {
     this.timers.clear();
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.messagesSubscription?.unsubscribe();
+    this.errorsSubscription?.unsubscribe();
     this.socket?.close();
   }
 

@@ -112,6 +112,25 @@ process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(ho
     expect(summary(events).rtt).toBeUndefined();
   });
 
+  it.each(['v4', 'v6'] as const)('ping socket (no CAP_NET_RAW needed): TTL 1 errors come from the error queue (IP_RECVERR), %s', (v) => {
+    const events = pingFromClient(v === 'v4' ? line.serverV4 : line.serverV6, { count: 2, intervalMs: 50, ttl: 1, timeoutMs: 1000, socket: 'dgram' });
+    expect(events[0]).toMatchObject({ type: 'start', socket: 'dgram' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([1, 2].map((seq) => ({
+      type: 'error', seq, from: v === 'v4' ? line.routerV4 : line.routerV6, icmpType: v === 'v4' ? 11 : 3, icmpCode: 0, text: v === 'v4' ? 'Time to live exceeded' : 'Time exceeded: Hop limit',
+    })));
+    expect(summary(events)).toMatchObject({ transmitted: 2, received: 0, errors: 2, lossPercent: 100 });
+  });
+
+  it('ping socket: Destination Host Unreachable from the router, through the error queue; replies still come on the same socket', () => {
+    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000, socket: 'dgram' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([
+      { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
+    ]);
+    expect(summary(events)).toMatchObject({ transmitted: 1, received: 0, errors: 1 });
+    const ok = pingFromClient(line.serverV4, { count: 2, intervalMs: 50, socket: 'dgram' });
+    expect(replies(ok).map((x) => x.seq)).toEqual([1, 2]);
+  }, 15_000);
+
   it('nobody at the address: the router reports Destination Host Unreachable', () => {
     const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000 });
     expect(events.filter((e) => e.type === 'error')).toEqual([

@@ -44,6 +44,8 @@ export function createLine(): Line {
     addr(server, `${b}p`, `10.${n}.2.2/24`, `fd00:${n}:2::2/64`);
     router.exec('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
     router.exec('sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
+    // ping sockets (SOCK_DGRAM ICMP) for every group, root included: a per-namespace sysctl
+    client.exec('sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647');
     client.exec('ip', 'route', 'add', 'default', 'via', `10.${n}.1.2`);
     client.exec('ip', '-6', 'route', 'add', 'default', 'via', `fd00:${n}:1::2`);
     server.exec('ip', 'route', 'add', 'default', 'via', `10.${n}.2.1`);
