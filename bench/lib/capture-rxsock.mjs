@@ -1,5 +1,5 @@
 // capture benchmark receiver: @rxsock/raw's TPACKET_V3 ring, every block written to a pcap file
-// (RingPcapWriter: one writev per 1024 pieces, frames straight from the ring). Blocks retire
+// (RingPcapWriter: the block's records copied into one buffer, one write per block). Blocks retire
 // after RETIRE_MS (default 100; tcpdump's libpcap ring waits its 1000 ms timeout). Prints "ready"
 // once bound, and its counts on SIGTERM.
 // usage: capture-rxsock.mjs IFNAME FILE RINGBYTES
