@@ -142,11 +142,15 @@ export class IcmpSocket extends DatagramSocket<IcmpMessage> {
 
   /** Sends an echo request to `host` (ICMP type 8, or ICMPv6 type 128). */
   sendEcho(request: EchoRequest, host: string): Promise<number> {
+    return this.send(this.echoRequest(request), host);
+  }
+
+  /** The echo request {@link IcmpSocket.sendEcho} sends, built (to time the send itself, or reuse it). */
+  echoRequest(request: EchoRequest): Uint8Array {
     const v6 = this.family === 'inet6';
-    const message = buildPacket([{ layer: v6 ? 'icmpv6' : 'icmp', type: v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest, id: request.id, seq: request.seq }], request.data);
     // The kernel computes the ICMPv6 checksum (it needs the source address it picks) on raw
     // and ping sockets alike; ping sockets recompute the ICMP one after writing their id.
-    return this.send(message, host);
+    return buildPacket([{ layer: v6 ? 'icmpv6' : 'icmp', type: v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest, id: request.id, seq: request.seq }], request.data);
   }
 
   protected convert(d: Datagram): IcmpMessage | undefined {

@@ -10,6 +10,7 @@ import { IcmpType, Icmpv6Type, type IcmpView, type Icmpv6View } from '../codec/i
 import { quotedPacket } from '../codec/packet.js';
 import type { IcmpErrorReport } from './error-queue.js';
 import { icmpSocket, type IcmpMessage, type IcmpSocket, type IcmpSocketKind } from './icmp-socket.js';
+import { realtimeNanoseconds } from './realtime-clock.js';
 
 /** Options of {@link ping}; the letters are ping(8)'s. */
 export interface PingOptions {
@@ -139,14 +140,13 @@ function errorText(v6: boolean, type: number, code: number, rest: number): strin
   }
 }
 
-/** The pattern ping(8) sends: a timeval, then each byte its own offset. */
-function echoData(size: number, timed: boolean): Buffer {
+/** The pattern ping(8) sends: a timeval (the send time, `now` in ns), then each byte its own offset. */
+function echoData(size: number, timed: boolean, now: bigint): Buffer {
   const data = Buffer.alloc(size);
   for (let i = timed ? 16 : 0; i < size; i++) data[i] = i & 0xff;
   if (timed) {
-    const now = Date.now();
-    data.writeBigInt64LE(BigInt(Math.floor(now / 1000)), 0);
-    data.writeBigInt64LE(BigInt((now % 1000) * 1000), 8);
+    data.writeBigInt64LE(now / 1_000_000_000n, 0);
+    data.writeBigInt64LE((now % 1_000_000_000n) / 1000n, 8);
   }
   return data;
 }
@@ -211,7 +211,10 @@ export function ping(host: string, options: PingOptions = {}): Observable<PingEv
 class PingRun {
   private socket: IcmpSocket | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Send times, `process.hrtime.bigint()`. */
+  /**
+   * Send times: CLOCK_REALTIME nanoseconds, the clock of the kernel's arrival stamps, read just
+   * before the request is built and sent (as iputils stamps its timeval).
+   */
   private readonly sentAt = new Map<number, bigint>();
   private readonly answered = new Set<number>();
   private address = '';
@@ -248,7 +251,7 @@ class PingRun {
       this.v6 = family === 'inet6';
       // Small slots: a reply is the request's size plus headers; an error quotes at most 1280 bytes.
       const receive = { batchSize: 8, slotSize: Math.max(1500, this.size + 128) };
-      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, errors: true, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, errors: true, timestamps: true, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
       this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
       this.messagesSubscription = socket.messages$.subscribe({
         next: (m) => this.onMessage(m),
@@ -264,6 +267,9 @@ class PingRun {
       this.subscriber.next({ type: 'start', host: this.host, address, family, size: this.size, socket: socket.kind });
       if (this.options.signal?.aborted) return this.stop(true);
       this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+      // Builds (and drops) one request first: the codec's first run compiles it, a one-time
+      // cost of this process that is no part of a round trip (iputils has none to pay).
+      socket.echoRequest({ id: this.echoId, seq: 0, data: echoData(this.size, this.timed, realtimeNanoseconds()) });
       this.startedAt = process.hrtime.bigint();
       if (this.options.deadlineMs !== undefined) this.after(this.options.deadlineMs, () => this.stop(true));
       this.sendNext();
@@ -285,11 +291,12 @@ class PingRun {
     const { count } = this.options;
     this.seq = this.seq >= 0xffff ? 1 : this.seq + 1;
     const seq = this.seq;
-    const data = echoData(this.size, this.timed);
+    const message = this.socket.echoRequest({ id: this.echoId, seq, data: echoData(this.size, this.timed, realtimeNanoseconds()) });
     this.answered.delete(seq);
     this.transmitted++;
-    this.sentAt.set(seq, process.hrtime.bigint());
-    this.socket.sendEcho({ id: this.echoId, seq, data }, this.address).catch((error: unknown) => this.fail(error));
+    // stamped after the request is built, right before it is handed to the kernel
+    this.sentAt.set(seq, realtimeNanoseconds());
+    this.socket.send(message, this.address).catch((error: unknown) => this.fail(error));
     if (count !== undefined && this.transmitted >= count) {
       if (this.options.deadlineMs === undefined) this.lingerAfterLast();
       return;
@@ -315,10 +322,11 @@ class PingRun {
       const sentAt = this.sentAt.get(icmp.seq);
       if (sentAt === undefined) return;
       const duplicate = this.answered.has(icmp.seq);
-      // From send to the moment JavaScript read the reply: the first one carries the receive
-      // path's warm-up. (Kernel arrival stamps are CLOCK_REALTIME, which JavaScript cannot read
-      // to the microsecond to stamp the send with.)
-      const timeMs = this.timed ? Number(m.receivedAt - sentAt) / 1e6 : undefined;
+      // From the send stamp to the kernel's arrival stamp of the reply, as iputils times it: the
+      // time this process takes to wake up and read the reply is not the network's. A clock set
+      // back in between gives 0, as iputils does ("Time of day goes back").
+      const arrived = m.kernelTime ?? realtimeNanoseconds();
+      const timeMs = this.timed ? Math.max(0, Number(arrived - sentAt) / 1e6) : undefined;
       if (duplicate) this.duplicates++;
       else {
         this.answered.add(icmp.seq);

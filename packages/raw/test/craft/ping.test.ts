@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
-import { ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
+import { icmpSocket, ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
 import { RAW_DIST, requireBuilt, runChild } from './support/netns.js';
 import { createLine, type Line } from './support/topology.js';
 
@@ -34,6 +34,34 @@ describe('ping on loopback', () => {
     expect(s.rtt?.avg).toBeCloseTo(times.reduce((a, b) => a + b, 0) / 4, 9);
     // Three intervals at least between the first request and the last reply.
     expect(s.timeMs).toBeGreaterThanOrEqual(90);
+  });
+
+  it('the request carries its send time as iputils writes it: a timeval of CLOCK_REALTIME to the microsecond', async () => {
+    const watcher = icmpSocket({ kind: 'raw' });
+    const requests: Buffer[] = [];
+    const sub = watcher.messages$.subscribe((m) => {
+      if (m.icmp.type === 8 && m.from === '127.0.0.1') requests.push(Buffer.from(m.icmp.payload));
+    });
+    try {
+      const before = Date.now();
+      const events = await run('127.0.0.1', { count: 5, intervalMs: 7, socket: 'raw' });
+      const after = Date.now();
+      expect(replies(events)).toHaveLength(5);
+      expect(requests).toHaveLength(5);
+      const stamps = requests.map((d) => ({ sec: Number(d.readBigInt64LE(0)), usec: Number(d.readBigInt64LE(8)) }));
+      for (const { sec, usec } of stamps) {
+        expect(usec).toBeGreaterThanOrEqual(0);
+        expect(usec).toBeLessThan(1_000_000);
+        const ms = sec * 1000 + usec / 1000;
+        expect(ms).toBeGreaterThanOrEqual(before - 1);
+        expect(ms).toBeLessThanOrEqual(after + 1);
+      }
+      // microseconds, not milliseconds times 1000 (five of those in a row: 1 in 10^15)
+      expect(stamps.some(({ usec }) => usec % 1000 !== 0)).toBe(true);
+    } finally {
+      sub.unsubscribe();
+      watcher.close();
+    }
   });
 
   it('-s below 16 sends no timestamp: replies are untimed and there is no rtt line', async () => {
