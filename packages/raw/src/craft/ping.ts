@@ -22,7 +22,11 @@ export interface PingOptions {
   size?: number;
   /** `-t`: TTL / hop limit of the requests (0..255; the kernel refuses 0 with EINVAL). */
   ttl?: number;
-  /** `-w`: stop after this many milliseconds whatever was sent or received. */
+  /**
+   * `-w`: stop after this many milliseconds whatever was sent or received. As in ping(8), a
+   * deadline keeps requests going past `count` until `count` are answered, and the first ICMP
+   * error ends the run.
+   */
   deadlineMs?: number;
   /** `-W`: after the last request, how long to wait when nothing was answered at all. Default 10000. */
   timeoutMs?: number;
@@ -103,6 +107,8 @@ export interface PingSummary {
   timeMs: number;
   /** Round-trip statistics in milliseconds, when a timed reply came. */
   rtt: { min: number; avg: number; max: number; mdev: number } | undefined;
+  /** Most requests ever outstanding when an answer (reply or error) came: ping(8)'s `pipe N`, printed when above 1. */
+  pipe: number;
 }
 
 /** What {@link ping} emits: a start, replies and errors as they come, then a summary. */
@@ -227,6 +233,8 @@ class PingRun {
   private errors = 0;
   private startedAt = 0n;
   private rtts: number[] = [];
+  private pipe = 0;
+  private doneCheck: NodeJS.Immediate | undefined;
   private finished = false;
   private readonly size: number;
   private readonly timed: boolean;
@@ -297,8 +305,9 @@ class PingRun {
     // stamped after the request is built, right before it is handed to the kernel
     this.sentAt.set(seq, realtimeNanoseconds());
     this.socket.send(message, this.address).catch((error: unknown) => this.fail(error));
-    if (count !== undefined && this.transmitted >= count) {
-      if (this.options.deadlineMs === undefined) this.lingerAfterLast();
+    // With a deadline, requests go on until `count` are answered (or an error or the deadline ends it).
+    if (count !== undefined && this.transmitted >= count && this.options.deadlineMs === undefined) {
+      this.lingerAfterLast();
       return;
     }
     this.after(this.options.intervalMs ?? 1000, () => this.sendNext());
@@ -322,6 +331,7 @@ class PingRun {
       const sentAt = this.sentAt.get(icmp.seq);
       if (sentAt === undefined) return;
       const duplicate = this.answered.has(icmp.seq);
+      this.acknowledge(icmp.seq);
       // From the send stamp to the kernel's arrival stamp of the reply, as iputils times it: the
       // time this process takes to wake up and read the reply is not the network's. A clock set
       // back in between gives 0, as iputils does ("Time of day goes back").
@@ -341,6 +351,7 @@ class PingRun {
     if (text === undefined) return; // not an error message (our own requests, seen by a raw socket on loopback)
     const about = this.quotedSeq(icmp);
     if (about === undefined) return;
+    this.acknowledge(about);
     this.errors++;
     this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text });
     this.checkDone();
@@ -352,6 +363,7 @@ class PingRun {
     const text = errorText(this.v6, e.icmpType, e.icmpCode, e.info);
     const echo = e.quoted;
     if (text === undefined || echo.type !== (this.v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest) || !this.sentAt.has(echo.seq)) return;
+    this.acknowledge(echo.seq);
     this.errors++;
     this.subscriber.next({ type: 'error', seq: echo.seq, from: e.from ?? '', icmpType: e.icmpType, icmpCode: e.icmpCode, text });
     this.checkDone();
@@ -367,9 +379,24 @@ class PingRun {
     return this.sentAt.has(echo.seq) ? echo.seq : undefined;
   }
 
+  /** How many requests were outstanding when `seq` was answered (ping_common.c's acknowledge()). */
+  private acknowledge(seq: number): void {
+    const outstanding = (this.seq - seq) & 0xffff;
+    if (outstanding <= 0x7fff) this.pipe = Math.max(this.pipe, outstanding + 1);
+  }
+
+  /**
+   * Ends the run once `count` requests are answered, or (with a deadline) at the first error;
+   * checked after the answers that came together are all read, as ping(8) reads a wake-up's
+   * messages before it looks.
+   */
   private checkDone(): void {
-    const { count } = this.options;
-    if (count !== undefined && this.received + this.errors >= count) this.stop(true);
+    if (this.doneCheck) return;
+    this.doneCheck = setImmediate(() => {
+      this.doneCheck = undefined;
+      const { count } = this.options;
+      if ((count !== undefined && this.received + this.errors >= count) || (this.options.deadlineMs !== undefined && this.errors > 0)) this.stop(true);
+    });
   }
 
   private fail(error: unknown): void {
@@ -382,6 +409,7 @@ class PingRun {
     this.finished = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    if (this.doneCheck) clearImmediate(this.doneCheck);
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.messagesSubscription?.unsubscribe();
     this.errorsSubscription?.unsubscribe();
@@ -413,6 +441,7 @@ class PingRun {
       lossPercent: this.transmitted ? ((this.transmitted - this.received) * 100) / this.transmitted : 0,
       timeMs: elapsedMs,
       rtt,
+      pipe: this.pipe,
     });
     this.subscriber.complete();
   }

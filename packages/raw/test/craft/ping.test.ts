@@ -150,7 +150,7 @@ process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(ho
   });
 
   it('ping socket: Destination Host Unreachable from the router, through the error queue; replies still come on the same socket', () => {
-    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000, socket: 'dgram' });
+    const events = pingFromClient(line.absentV4, { count: 1, timeoutMs: 6000, socket: 'dgram' });
     expect(events.filter((e) => e.type === 'error')).toEqual([
       { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
     ]);
@@ -159,8 +159,20 @@ process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(ho
     expect(replies(ok).map((x) => x.seq)).toEqual([1, 2]);
   }, 15_000);
 
+  it.each(['raw', 'dgram'] as const)('-w keeps sending past -c until answered, and the first errors end it; pipe counts the overlap (%s)', (socket) => {
+    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 15_000, intervalMs: 300, socket });
+    const s = summary(events);
+    const errors = events.filter((e) => e.type === 'error');
+    // the router gives up on ARP after about 3 s: several requests went out meanwhile
+    expect(s.transmitted).toBeGreaterThan(2);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(s).toMatchObject({ received: 0, errors: errors.length });
+    expect(s.timeMs).toBeLessThan(10_000);
+    expect(s.pipe).toBeGreaterThan(2);
+  }, 25_000);
+
   it('nobody at the address: the router reports Destination Host Unreachable', () => {
-    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000 });
+    const events = pingFromClient(line.absentV4, { count: 1, timeoutMs: 6000 });
     expect(events.filter((e) => e.type === 'error')).toEqual([
       { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
     ]);
