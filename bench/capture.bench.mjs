@@ -216,7 +216,13 @@ try {
     report({ name: 'capture-loss-free-rate', unit: 'packets/s', rxsock: best.rxsock, peer: best.tcpdump, peerName: 'tcpdump -w', higherIsBetter: true, extra: { rates: RATES, lossSeen, senderLimited: !lossSeen.rxsock || !lossSeen.tcpdump } });
   }
   if (RATES.length && best.rxsock !== undefined && best.cap !== undefined) {
-    report({ name: 'capture-loss-free-rate-vs-cap', unit: 'packets/s', rxsock: best.rxsock, peer: best.cap, peerName: 'npm cap', higherIsBetter: true, extra: { rates: RATES } });
+    if (best.cap > 0) report({ name: 'capture-loss-free-rate-vs-cap', unit: 'packets/s', rxsock: best.rxsock, peer: best.cap, peerName: 'npm cap', higherIsBetter: true, extra: { rates: RATES } });
+    else {
+      // no loss-free rate among those tried: say so rather than divide by zero
+      const why = `npm cap lost frames at the lowest rate tried (${RATES[0]}/s)`;
+      console.log(`capture-loss-free-rate-vs-cap: rxsock ${best.rxsock} packets/s; ${why}`);
+      console.log(JSON.stringify({ name: 'capture-loss-free-rate-vs-cap', unit: 'packets/s', rxsock: best.rxsock, peer: null, peerName: 'npm cap', ratio: null, error: why, rates: RATES }));
+    }
   }
   for (const [side, why] of Object.entries(crashed)) {
     console.log(JSON.stringify({ name: `capture-cpu-per-packet-vs-${side}`, unit: 'ns/packet', rxsock: main.rxsock ? Math.round(median(perPacket('rxsock'))) : null, peer: null, peerName: side === 'cap' ? 'npm cap' : side, ratio: null, error: why, ...extra }));
