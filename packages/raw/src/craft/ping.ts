@@ -5,7 +5,7 @@
  * after the last request, or an abort).
  */
 import type { Observable, Subscriber } from 'rxjs';
-import { C, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
+import { C, Socket, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
 import { IcmpType, Icmpv6Type, type IcmpView, type Icmpv6View } from '../codec/icmp.js';
 import { quotedPacket } from '../codec/packet.js';
 import type { IcmpErrorReport } from './error-queue.js';
@@ -157,6 +157,20 @@ function echoData(size: number, timed: boolean, now: bigint): Buffer {
   return data;
 }
 
+/**
+ * iputils' first step: a UDP socket connected to the destination (port 1025, nothing is sent)
+ * makes the kernel look the route up, so an unroutable address (an `unreachable` or `blackhole`
+ * route) fails as `connect` (EHOSTUNREACH, EINVAL) before the run starts, as ping(8) reports it.
+ */
+async function routeProbe(address: string, family: 'inet' | 'inet6'): Promise<void> {
+  const probe = Socket.create(family === 'inet' ? C.AF_INET : C.AF_INET6, C.SOCK_DGRAM);
+  try {
+    await probe.connect([address, 1025]);
+  } finally {
+    probe.close();
+  }
+}
+
 function checkCount(value: number | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
@@ -260,6 +274,8 @@ class PingRun {
       // Small slots: a reply is the request's size plus headers; an error quotes at most 1280 bytes.
       const receive = { batchSize: 8, slotSize: Math.max(1500, this.size + 128) };
       const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, errors: true, timestamps: true, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      await routeProbe(address, family);
+      if (this.finished) return;
       this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
       this.messagesSubscription = socket.messages$.subscribe({
         next: (m) => this.onMessage(m),

@@ -122,6 +122,19 @@ describe('rxsock-raw ping vs iputils ping through namespaces', () => {
     expect(ours.status).toBe(theirs.status);
     expect(ours.status).toBe(status);
   }, 20_000);
+
+  it.each([
+    ['an unreachable route', (l: Line) => l.unroutableV4, 'ping: connect: No route to host\n'],
+    ['a blackhole route', (l: Line) => l.blackholeV4, 'ping: connect: Invalid argument\n'],
+  ] as const)('%s: refused before the run starts, the same message and status 2', (_name, host, message) => {
+    const a = ['-c', '1', '-W', '1', host(line)];
+    const ours = ourPingIn(line.client.name, a);
+    const theirs = realPing(a, line.client.name);
+    expect(theirs.stderr).toBe(message);
+    expect(ours.stderr).toBe(theirs.stderr);
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect([ours.status, theirs.status]).toEqual([2, 2]);
+  }, 20_000);
 });
 
 describe('rxsock-raw ping vs iputils ping without CAP_NET_RAW (ping sockets, errors from the error queue)', () => {
