@@ -105,6 +105,9 @@ describe('rxsock-raw ping vs iputils ping through namespaces', () => {
   beforeAll(() => {
     requireBuilt();
     line = createLine();
+    // Neighbour discovery on the fresh links delays whichever runs first by up to a second (its
+    // first reply then comes after the second request: "pipe 2"): both run with warm caches.
+    for (const host of [line.serverV4, line.serverV6]) realPing(['-c', '1', '-W', '3', host], line.client.name);
   });
   afterAll(() => line?.remove());
 
@@ -149,6 +152,7 @@ describe('rxsock-raw ping vs iputils ping without CAP_NET_RAW (ping sockets, err
     plainPing = join(dir, 'ping');
     copyFileSync(execFileSync('sh', ['-c', 'command -v ping'], { encoding: 'utf8' }).trim(), plainPing);
     chmodSync(plainPing, 0o755);
+    for (const host of [line.serverV4, line.serverV6]) realPing(['-c', '1', '-W', '3', host], line.client.name); // warm neighbour caches, as above
   });
   afterAll(() => {
     line?.remove();
