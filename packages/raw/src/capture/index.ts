@@ -10,5 +10,5 @@ export { PacketSocket, type PacketSocketOptions, type PacketStatistics } from '.
 export { PacketRing, type RingOptions } from './ring/packet-ring.js';
 export { PacketBlock } from './ring/block.js';
 export { PacketCursor } from './ring/packet-cursor.js';
-export { RingPcapWriter } from './ring/pcap-writer.js';
+export { RingPcapWriter, type RingPcapWriterOptions } from './ring/pcap-writer.js';
 export * from './filter/index.js';

@@ -49,9 +49,13 @@ export function formatSummary(e: PingSummary): string {
   if (e.errors) text += `, +${e.errors} errors`;
   if (e.transmitted) text += `, ${percent(e.lossPercent)}% packet loss`;
   text += `, time ${Math.floor(e.timeMs)}ms\n`;
+  // iputils: the rtt figures, then ", pipe N" (or "pipe N" alone) when requests overlapped, then the newline
+  let comma = '';
   if (e.rtt && e.received) {
     const us = (ms: number): string => usText(Math.round(ms * 1000));
-    text += `rtt min/avg/max/mdev = ${us(e.rtt.min)}/${us(e.rtt.avg)}/${us(e.rtt.max)}/${us(e.rtt.mdev)} ms\n`;
-  } else text += '\n';
-  return text;
+    text += `rtt min/avg/max/mdev = ${us(e.rtt.min)}/${us(e.rtt.avg)}/${us(e.rtt.max)}/${us(e.rtt.mdev)} ms`;
+    comma = ', ';
+  }
+  if (e.pipe > 1) text += `${comma}pipe ${e.pipe}`;
+  return `${text}\n`;
 }

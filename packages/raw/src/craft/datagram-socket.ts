@@ -15,7 +15,7 @@ export abstract class DatagramSocket<T> {
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
   private readonly receiveOptions: DatagramReaderOptions;
-  private reader: DatagramReader | undefined;
+  private reader: DatagramReader<T | undefined> | undefined;
   private observable: Observable<T> | undefined;
   private isClosed = false;
   private resolveClosed!: () => void;
@@ -31,6 +31,15 @@ export abstract class DatagramSocket<T> {
   protected abstract convert(datagram: Datagram): T | undefined;
 
   /**
+   * Whether a failed receive call should leave the stream open: true for the socket's pending
+   * error when the subclass reads errors elsewhere (the error queue), since it says nothing
+   * about the datagrams still queued. Default false: the error fails the stream.
+   */
+  protected recoverable(_error: unknown): boolean {
+    return false;
+  }
+
+  /**
    * What arrives, while subscribed (shared by all subscribers; the kernel buffers and then drops
    * while nobody is). Completes on close.
    */
@@ -40,10 +49,12 @@ export abstract class DatagramSocket<T> {
         subscriber.complete();
         return undefined;
       }
-      const reader = (this.reader ??= new DatagramReader(this.socket, this.receiveOptions));
+      const reader = (this.reader ??= new DatagramReader<T | undefined>(this.socket, this.receiveOptions, {
+        decode: (batch, i) => this.convert({ data: Buffer.from(batch.data(i)), address: batch.address(i), ancillary: batch.ancillary(i), flags: batch.flags(i) }),
+        recover: (error) => this.recoverable(error),
+      }));
       const inner = reader.datagrams$.subscribe({
-        next: (d) => {
-          const value = this.convert(d);
+        next: (value) => {
           if (value !== undefined) subscriber.next(value);
         },
         error: (error: unknown) => subscriber.error(error),

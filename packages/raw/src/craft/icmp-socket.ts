@@ -12,6 +12,8 @@ import {
   decodeTimespec,
   decodeUint32,
   invalidArgument,
+  rx,
+  SocketError,
   type Datagram,
   type DatagramReaderOptions,
   type Socket,
@@ -22,6 +24,7 @@ import { IcmpType, Icmpv6Type, IcmpView, Icmpv6View } from '../codec/icmp.js';
 import { Ipv4View } from '../codec/ipv4.js';
 import { PacketDecodeError } from '../codec/errors.js';
 import { DatagramSocket } from './datagram-socket.js';
+import { errorQueue$, type IcmpErrorReport } from './error-queue.js';
 import { PrivilegeError, openPrivilegedSocket } from './privilege.js';
 
 /** `'raw'` (SOCK_RAW), `'dgram'` (a ping socket), or `'auto'`: raw when permitted, else a ping socket. */
@@ -43,6 +46,12 @@ export interface IcmpSocketOptions {
   timestamps?: boolean;
   /** Receive batching, queue bound and overflow policy (core's DatagramReader). */
   receive?: DatagramReaderOptions;
+  /**
+   * Queue ICMP errors about what this socket sent, and the errors the stack raises itself, on
+   * the socket's error queue (IP_RECVERR / IPV6_RECVERR), read as {@link IcmpSocket.errors$}.
+   * A ping socket learns of unreachable hosts and expired TTLs only this way.
+   */
+  errors?: boolean;
 }
 
 /** One ICMP or ICMPv6 message received. */
@@ -76,10 +85,35 @@ export class IcmpSocket extends DatagramSocket<IcmpMessage> {
   /** The kind opened (`'auto'` resolved). */
   readonly kind: 'raw' | 'dgram';
 
+  private errorReports: Observable<IcmpErrorReport> | undefined;
+
   /** @internal */
-  constructor(socket: Socket, kind: 'raw' | 'dgram', receive: DatagramReaderOptions) {
+  constructor(
+    socket: Socket,
+    kind: 'raw' | 'dgram',
+    receive: DatagramReaderOptions,
+    private readonly queuesErrors = false,
+  ) {
     super(socket, receive);
     this.kind = kind;
+  }
+
+  /**
+   * With IP_RECVERR the kernel also sets the socket's pending error for each ICMP error, and a
+   * receive call returns it once (iputils ping then reads the error queue). The queue has the
+   * error itself, with the request it is about; the messages behind it are still to be read.
+   */
+  protected override recoverable(error: unknown): boolean {
+    return this.queuesErrors && error instanceof SocketError && error.syscall === 'recvmmsg' && error.code !== 'EBADF' && error.errno !== undefined;
+  }
+
+  /**
+   * The socket's error queue, while subscribed (opened with `errors: true`): ICMP errors about
+   * its messages (with the message quoted) and local errors. Completes on close.
+   */
+  get errors$(): Observable<IcmpErrorReport> {
+    const r = rx();
+    return (this.errorReports ??= errorQueue$(this.socket, this.family).pipe(r.takeUntil(r.from(this.closed)), r.share()));
   }
 
   /**
@@ -108,11 +142,15 @@ export class IcmpSocket extends DatagramSocket<IcmpMessage> {
 
   /** Sends an echo request to `host` (ICMP type 8, or ICMPv6 type 128). */
   sendEcho(request: EchoRequest, host: string): Promise<number> {
+    return this.send(this.echoRequest(request), host);
+  }
+
+  /** The echo request {@link IcmpSocket.sendEcho} sends, built (to time the send itself, or reuse it). */
+  echoRequest(request: EchoRequest): Uint8Array {
     const v6 = this.family === 'inet6';
-    const message = buildPacket([{ layer: v6 ? 'icmpv6' : 'icmp', type: v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest, id: request.id, seq: request.seq }], request.data);
     // The kernel computes the ICMPv6 checksum (it needs the source address it picks) on raw
     // and ping sockets alike; ping sockets recompute the ICMP one after writing their id.
-    return this.send(message, host);
+    return buildPacket([{ layer: v6 ? 'icmpv6' : 'icmp', type: v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest, id: request.id, seq: request.seq }], request.data);
   }
 
   protected convert(d: Datagram): IcmpMessage | undefined {
@@ -186,6 +224,10 @@ export function icmpSocket(options: IcmpSocketOptions = {}): IcmpSocket {
       socket.setOption('IPV6_RECVHOPLIMIT', true);
       receive.controlSize = (receive.controlSize ?? 0) + cmsgSpace(4);
     }
+    if (options.errors) {
+      if (family === 'inet') socket.setOption(C.SOL_IP, C.IP_RECVERR, 1);
+      else socket.setOption(C.SOL_IPV6, C.IPV6_RECVERR, 1);
+    }
     if (options.timestamps) {
       socket.setOption(C.SOL_SOCKET, C.SO_TIMESTAMPNS, 1);
       receive.controlSize = (receive.controlSize ?? 0) + cmsgSpace(16);
@@ -195,5 +237,5 @@ export function icmpSocket(options: IcmpSocketOptions = {}): IcmpSocket {
     socket.close();
     throw error;
   }
-  return new IcmpSocket(socket, opened, receive);
+  return new IcmpSocket(socket, opened, receive, options.errors === true);
 }

@@ -5,10 +5,12 @@
  * after the last request, or an abort).
  */
 import type { Observable, Subscriber } from 'rxjs';
-import { C, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
+import { C, Socket, SocketError, getaddrinfo, invalidArgument, isIPv4, isIPv6, rx } from '@rxsock/core';
 import { IcmpType, Icmpv6Type, type IcmpView, type Icmpv6View } from '../codec/icmp.js';
 import { quotedPacket } from '../codec/packet.js';
+import type { IcmpErrorReport } from './error-queue.js';
 import { icmpSocket, type IcmpMessage, type IcmpSocket, type IcmpSocketKind } from './icmp-socket.js';
+import { realtimeNanoseconds } from './realtime-clock.js';
 
 /** Options of {@link ping}; the letters are ping(8)'s. */
 export interface PingOptions {
@@ -20,7 +22,11 @@ export interface PingOptions {
   size?: number;
   /** `-t`: TTL / hop limit of the requests (0..255; the kernel refuses 0 with EINVAL). */
   ttl?: number;
-  /** `-w`: stop after this many milliseconds whatever was sent or received. */
+  /**
+   * `-w`: stop after this many milliseconds whatever was sent or received. As in ping(8), a
+   * deadline keeps requests going past `count` until `count` are answered, and the first ICMP
+   * error ends the run.
+   */
   deadlineMs?: number;
   /** `-W`: after the last request, how long to wait when nothing was answered at all. Default 10000. */
   timeoutMs?: number;
@@ -67,8 +73,8 @@ export interface PingReply {
 
 /**
  * An ICMP error about one of our requests (unreachable, TTL exceeded...), matched by the request
- * it quotes. Raw sockets only: a ping socket passes errors through its error queue
- * (IP_RECVERR), which is not read here, so over a ping socket such requests count as lost.
+ * it quotes: read as a message on a raw socket, from the error queue (IP_RECVERR /
+ * IPV6_RECVERR) on a ping socket, which never sees ICMP errors as messages.
  */
 export interface PingError {
   type: 'error';
@@ -101,6 +107,8 @@ export interface PingSummary {
   timeMs: number;
   /** Round-trip statistics in milliseconds, when a timed reply came. */
   rtt: { min: number; avg: number; max: number; mdev: number } | undefined;
+  /** Most requests ever outstanding when an answer (reply or error) came: ping(8)'s `pipe N`, printed when above 1. */
+  pipe: number;
 }
 
 /** What {@link ping} emits: a start, replies and errors as they come, then a summary. */
@@ -138,16 +146,29 @@ function errorText(v6: boolean, type: number, code: number, rest: number): strin
   }
 }
 
-/** The pattern ping(8) sends: a timeval, then each byte its own offset. */
-function echoData(size: number, timed: boolean): Buffer {
+/** The pattern ping(8) sends: a timeval (the send time, `now` in ns), then each byte its own offset. */
+function echoData(size: number, timed: boolean, now: bigint): Buffer {
   const data = Buffer.alloc(size);
   for (let i = timed ? 16 : 0; i < size; i++) data[i] = i & 0xff;
   if (timed) {
-    const now = Date.now();
-    data.writeBigInt64LE(BigInt(Math.floor(now / 1000)), 0);
-    data.writeBigInt64LE(BigInt((now % 1000) * 1000), 8);
+    data.writeBigInt64LE(now / 1_000_000_000n, 0);
+    data.writeBigInt64LE((now % 1_000_000_000n) / 1000n, 8);
   }
   return data;
+}
+
+/**
+ * iputils' first step: a UDP socket connected to the destination (port 1025, nothing is sent)
+ * makes the kernel look the route up, so an unroutable address (an `unreachable` or `blackhole`
+ * route) fails as `connect` (EHOSTUNREACH, EINVAL) before the run starts, as ping(8) reports it.
+ */
+async function routeProbe(address: string, family: 'inet' | 'inet6'): Promise<void> {
+  const probe = Socket.create(family === 'inet' ? C.AF_INET : C.AF_INET6, C.SOCK_DGRAM);
+  try {
+    await probe.connect([address, 1025]);
+  } finally {
+    probe.close();
+  }
 }
 
 function checkCount(value: number | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -210,7 +231,10 @@ export function ping(host: string, options: PingOptions = {}): Observable<PingEv
 class PingRun {
   private socket: IcmpSocket | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Send times, `process.hrtime.bigint()`. */
+  /**
+   * Send times: CLOCK_REALTIME nanoseconds, the clock of the kernel's arrival stamps, read just
+   * before the request is built and sent (as iputils stamps its timeval).
+   */
   private readonly sentAt = new Map<number, bigint>();
   private readonly answered = new Set<number>();
   private address = '';
@@ -223,10 +247,13 @@ class PingRun {
   private errors = 0;
   private startedAt = 0n;
   private rtts: number[] = [];
+  private pipe = 0;
+  private doneCheck: NodeJS.Immediate | undefined;
   private finished = false;
   private readonly size: number;
   private readonly timed: boolean;
   private messagesSubscription: { unsubscribe(): void } | undefined;
+  private errorsSubscription: { unsubscribe(): void } | undefined;
   private readonly onAbort = (): void => this.stop(true);
 
   constructor(
@@ -246,15 +273,27 @@ class PingRun {
       this.v6 = family === 'inet6';
       // Small slots: a reply is the request's size plus headers; an error quotes at most 1280 bytes.
       const receive = { batchSize: 8, slotSize: Math.max(1500, this.size + 128) };
-      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      const socket = (this.socket = icmpSocket({ family, kind: this.options.socket ?? 'auto', receive, errors: true, timestamps: true, ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}) }));
+      await routeProbe(address, family);
+      if (this.finished) return;
       this.echoId = this.options.id ?? Math.floor(Math.random() * 0x10000);
       this.messagesSubscription = socket.messages$.subscribe({
         next: (m) => this.onMessage(m),
         error: (error: unknown) => this.fail(error),
       });
+      // A raw socket sees ICMP errors as messages (above); the queue would give each one twice.
+      if (socket.kind === 'dgram') {
+        this.errorsSubscription = socket.errors$.subscribe({
+          next: (e) => this.onQueuedError(e),
+          error: (error: unknown) => this.fail(error),
+        });
+      }
       this.subscriber.next({ type: 'start', host: this.host, address, family, size: this.size, socket: socket.kind });
       if (this.options.signal?.aborted) return this.stop(true);
       this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+      // Builds (and drops) one request first: the codec's first run compiles it, a one-time
+      // cost of this process that is no part of a round trip (iputils has none to pay).
+      socket.echoRequest({ id: this.echoId, seq: 0, data: echoData(this.size, this.timed, realtimeNanoseconds()) });
       this.startedAt = process.hrtime.bigint();
       if (this.options.deadlineMs !== undefined) this.after(this.options.deadlineMs, () => this.stop(true));
       this.sendNext();
@@ -276,13 +315,15 @@ class PingRun {
     const { count } = this.options;
     this.seq = this.seq >= 0xffff ? 1 : this.seq + 1;
     const seq = this.seq;
-    const data = echoData(this.size, this.timed);
+    const message = this.socket.echoRequest({ id: this.echoId, seq, data: echoData(this.size, this.timed, realtimeNanoseconds()) });
     this.answered.delete(seq);
     this.transmitted++;
-    this.sentAt.set(seq, process.hrtime.bigint());
-    this.socket.sendEcho({ id: this.echoId, seq, data }, this.address).catch((error: unknown) => this.fail(error));
-    if (count !== undefined && this.transmitted >= count) {
-      if (this.options.deadlineMs === undefined) this.lingerAfterLast();
+    // stamped after the request is built, right before it is handed to the kernel
+    this.sentAt.set(seq, realtimeNanoseconds());
+    this.socket.send(message, this.address).catch((error: unknown) => this.fail(error));
+    // With a deadline, requests go on until `count` are answered (or an error or the deadline ends it).
+    if (count !== undefined && this.transmitted >= count && this.options.deadlineMs === undefined) {
+      this.lingerAfterLast();
       return;
     }
     this.after(this.options.intervalMs ?? 1000, () => this.sendNext());
@@ -306,10 +347,12 @@ class PingRun {
       const sentAt = this.sentAt.get(icmp.seq);
       if (sentAt === undefined) return;
       const duplicate = this.answered.has(icmp.seq);
-      // From send to the moment JavaScript read the reply: the first one carries the receive
-      // path's warm-up. (Kernel arrival stamps are CLOCK_REALTIME, which JavaScript cannot read
-      // to the microsecond to stamp the send with.)
-      const timeMs = this.timed ? Number(m.receivedAt - sentAt) / 1e6 : undefined;
+      this.acknowledge(icmp.seq);
+      // From the send stamp to the kernel's arrival stamp of the reply, as iputils times it: the
+      // time this process takes to wake up and read the reply is not the network's. A clock set
+      // back in between gives 0, as iputils does ("Time of day goes back").
+      const arrived = m.kernelTime ?? realtimeNanoseconds();
+      const timeMs = this.timed ? Math.max(0, Number(arrived - sentAt) / 1e6) : undefined;
       if (duplicate) this.duplicates++;
       else {
         this.answered.add(icmp.seq);
@@ -324,8 +367,21 @@ class PingRun {
     if (text === undefined) return; // not an error message (our own requests, seen by a raw socket on loopback)
     const about = this.quotedSeq(icmp);
     if (about === undefined) return;
+    this.acknowledge(about);
     this.errors++;
     this.subscriber.next({ type: 'error', seq: about, from: m.from, icmpType: icmp.type, icmpCode: icmp.code, text });
+    this.checkDone();
+  }
+
+  /** An ICMP error from a ping socket's error queue: the kernel quotes our request itself. */
+  private onQueuedError(e: IcmpErrorReport): void {
+    if (this.finished || e.origin === 'local' || !e.quoted) return;
+    const text = errorText(this.v6, e.icmpType, e.icmpCode, e.info);
+    const echo = e.quoted;
+    if (text === undefined || echo.type !== (this.v6 ? Icmpv6Type.EchoRequest : IcmpType.EchoRequest) || !this.sentAt.has(echo.seq)) return;
+    this.acknowledge(echo.seq);
+    this.errors++;
+    this.subscriber.next({ type: 'error', seq: echo.seq, from: e.from ?? '', icmpType: e.icmpType, icmpCode: e.icmpCode, text });
     this.checkDone();
   }
 
@@ -339,9 +395,24 @@ class PingRun {
     return this.sentAt.has(echo.seq) ? echo.seq : undefined;
   }
 
+  /** How many requests were outstanding when `seq` was answered (ping_common.c's acknowledge()). */
+  private acknowledge(seq: number): void {
+    const outstanding = (this.seq - seq) & 0xffff;
+    if (outstanding <= 0x7fff) this.pipe = Math.max(this.pipe, outstanding + 1);
+  }
+
+  /**
+   * Ends the run once `count` requests are answered, or (with a deadline) at the first error;
+   * checked after the answers that came together are all read, as ping(8) reads a wake-up's
+   * messages before it looks.
+   */
   private checkDone(): void {
-    const { count } = this.options;
-    if (count !== undefined && this.received + this.errors >= count) this.stop(true);
+    if (this.doneCheck) return;
+    this.doneCheck = setImmediate(() => {
+      this.doneCheck = undefined;
+      const { count } = this.options;
+      if ((count !== undefined && this.received + this.errors >= count) || (this.options.deadlineMs !== undefined && this.errors > 0)) this.stop(true);
+    });
   }
 
   private fail(error: unknown): void {
@@ -354,8 +425,10 @@ class PingRun {
     this.finished = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    if (this.doneCheck) clearImmediate(this.doneCheck);
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.messagesSubscription?.unsubscribe();
+    this.errorsSubscription?.unsubscribe();
     this.socket?.close();
   }
 
@@ -384,6 +457,7 @@ class PingRun {
       lossPercent: this.transmitted ? ((this.transmitted - this.received) * 100) / this.transmitted : 0,
       timeMs: elapsedMs,
       rtt,
+      pipe: this.pipe,
     });
     this.subscriber.complete();
   }

@@ -187,39 +187,71 @@ describe('TPACKET_V3 ring', () => {
     expect(() => lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockCount: 0 } }))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
-  it('RingPcapWriter writes every block to a pcap file that core and tcpdump read back byte for byte, VLAN tags restored', async () => {
+  it('RingPcapWriter writes every block to a pcap file that core and tcpdump read back byte for byte, VLAN tags restored, any frame length and snap length', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rxsock-ringpcap-'));
     const file = join(dir, 'ring.pcap');
     const capture = lab.inside(() => PacketSocket.open({ interface: lab.ifname, protocol: 0x88b5, ring: { blockSize: 1 << 16, blockCount: 4, retireTimeoutMs: 1 } }));
     // the sends below keep this thread busy: blocks must not all retire (retireTimeoutMs x blockCount) before it reads
     const all = lab.inside(() => PacketSocket.open({ interface: lab.ifname, ring: { blockSize: 1 << 20, blockCount: 8, retireTimeoutMs: 50 } }));
-    const writer = new RingPcapWriter(file);
+    // every alignment of frame and record (odd lengths shift the records after them), frames
+    // copied word by word and with one native copy (over 256 bytes); a small output buffer makes
+    // writes inside a block; snap lengths cut frames, one of them inside the VLAN tag
+    const writer = new RingPcapWriter(file, { bufferSize: 4096 });
+    const snaps = [100, 14, 61].map((snapLength) => ({ snapLength, path: join(dir, `snap${snapLength}.pcap`) }));
+    const cut = snaps.map((o) => new RingPcapWriter(o.path, o));
     try {
-      const sub = all.ring!.blocks$.subscribe((block) => writer.writeBlock(block));
-      const frames = numbered(0, 1500, 64);
-      const tagged = ethernetFrame(lab.mac, lab.peerMac, 0x88b5, Buffer.alloc(80, 7), { tci: 0x0123 });
+      const sub = all.ring!.blocks$.subscribe((block) => {
+        writer.writeBlock(block);
+        for (const w of cut) w.writeBlock(block);
+      });
+      const sizes = [64, 61, 62, 63, 65, 99, 255, 257, 300, 1514, 60];
+      const frames = Array.from({ length: 1500 }, (_, i) => numbered(i, 1, sizes[i % sizes.length])[0]!);
+      const tagged = ethernetFrame(lab.mac, lab.peerMac, 0x88b5, Buffer.alloc(81, 7), { tci: 0x0123 });
       await sender.sendFrames(frames.slice(0, 700));
       await sender.send(tagged);
       await sender.sendFrames(frames.slice(700));
       await wait(300);
       sub.unsubscribe();
       writer.close();
-      const packets = parseCapture(readFileSync(file)).filter((r) => r.type === 'packet') as { data: Uint8Array; originalLength: number; timestamp: bigint }[];
+      for (const w of cut) w.close();
+      const records = (path: string) => parseCapture(readFileSync(path)).filter((r) => r.type === 'packet') as { data: Uint8Array; originalLength: number; timestamp: bigint }[];
+      const packets = records(file);
       const sent = [...frames.slice(0, 700), tagged, ...frames.slice(700)];
       expect(all.statistics()).toMatchObject({ received: sent.length, dropped: 0 });
       expect(packets).toHaveLength(sent.length);
       packets.forEach((p, i) => expect(Buffer.from(p.data).equals(sent[i]!), `record ${i}`).toBe(true));
+      packets.forEach((p, i) => expect(p.originalLength, `record ${i}`).toBe(sent[i]!.length));
       expect(packets[700]!.originalLength).toBe(tagged.length);
       expect(writer.packets).toBe(sent.length);
+      for (const { snapLength, path } of snaps) {
+        const short = records(path);
+        expect(short).toHaveLength(sent.length);
+        short.forEach((p, i) => {
+          expect(Buffer.from(p.data).equals(sent[i]!.subarray(0, snapLength)), `snap ${snapLength} record ${i}`).toBe(true);
+          expect(p.originalLength).toBe(sent[i]!.length);
+          expect(p.timestamp).toBe(packets[i]!.timestamp);
+        });
+      }
       // one line per packet (tcpdump adds hex-dump lines for an unknown EtherType)
-      const text = execFileSync('tcpdump', ['-n', '-e', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').filter((l) => /^\d\d:/.test(l));
+      const text = execFileSync('tcpdump', ['-n', '-e', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).trim().split('\n').filter((l) => /^\d\d:/.test(l));
       expect(text).toHaveLength(sent.length);
       expect(text[700]).toContain('vlan 291');
     } finally {
       writer.close();
+      for (const w of cut) w.close();
       capture.close();
       all.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('RingPcapWriter refuses a snap length libpcap would not write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxsock-ringpcap-'));
+    try {
+      for (const snapLength of [0, 262145, 1.5]) expect(() => new RingPcapWriter(join(dir, 'x.pcap'), { snapLength })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
 });

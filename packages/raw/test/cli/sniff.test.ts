@@ -154,9 +154,12 @@ describe('rxsock-raw sniff against tcpdump in one namespace', () => {
     const reference = live.stdout().trim().split('\n');
     expectSameCapture(read(pcap), reference);
     expectSameCapture(read(pcapng), reference);
-    const frames = execFileSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.len', '-e', 'eth.type'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const frames = execFileSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.len', '-e', 'eth.type', '-e', 'frame.interface_name', '-e', 'frame.packet_flags_direction'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').map((l) => l.split('\t'));
     expect(frames).toHaveLength(reference.length);
-    expect(frames.some((f) => f.endsWith('0x0806'))).toBe(true);
+    expect(frames.some((f) => f[1] === '0x0806')).toBe(true);
+    // the pcapng interface block names the interface, and each packet says its direction
+    for (const f of frames) expect(f[2]).toBe(lab.ifname);
+    expect(new Set(frames.map((f) => Number(f[3])))).toEqual(new Set([1, 2]));
   });
 
   it('rejects bad input with the usage text and a non-zero status, never a stack trace', () => {

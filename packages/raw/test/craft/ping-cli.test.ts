@@ -2,7 +2,10 @@
  * `rxsock-raw ping` against iputils' `ping` (Debian's iputils-ping) run the same way: the same
  * lines once times are masked, the same error messages, the same exit statuses.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPing, type PingIo } from '../../src/cli/ping.js';
 import { RAW_BIN, requireBuilt } from './support/netns.js';
@@ -102,6 +105,9 @@ describe('rxsock-raw ping vs iputils ping through namespaces', () => {
   beforeAll(() => {
     requireBuilt();
     line = createLine();
+    // Neighbour discovery on the fresh links delays whichever runs first by up to a second (its
+    // first reply then comes after the second request: "pipe 2"): both run with warm caches.
+    for (const host of [line.serverV4, line.serverV6]) realPing(['-c', '1', '-W', '3', host], line.client.name);
   });
   afterAll(() => line?.remove());
 
@@ -119,6 +125,73 @@ describe('rxsock-raw ping vs iputils ping through namespaces', () => {
     expect(ours.status).toBe(theirs.status);
     expect(ours.status).toBe(status);
   }, 20_000);
+
+  it.each([
+    ['an unreachable route', (l: Line) => l.unroutableV4, 'ping: connect: No route to host\n'],
+    ['a blackhole route', (l: Line) => l.blackholeV4, 'ping: connect: Invalid argument\n'],
+  ] as const)('%s: refused before the run starts, the same message and status 2', (_name, host, message) => {
+    const a = ['-c', '1', '-W', '1', host(line)];
+    const ours = ourPingIn(line.client.name, a);
+    const theirs = realPing(a, line.client.name);
+    expect(theirs.stderr).toBe(message);
+    expect(ours.stderr).toBe(theirs.stderr);
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect([ours.status, theirs.status]).toEqual([2, 2]);
+  }, 20_000);
+});
+
+describe('rxsock-raw ping vs iputils ping without CAP_NET_RAW (ping sockets, errors from the error queue)', () => {
+  let line: Line;
+  let dir: string;
+  /** iputils' ping without its file capability (cap_net_raw=ep), which would fail the exec outside the bounding set. */
+  let plainPing: string;
+  beforeAll(() => {
+    requireBuilt();
+    line = createLine();
+    dir = mkdtempSync(join(tmpdir(), 'rxsock-ping-'));
+    plainPing = join(dir, 'ping');
+    copyFileSync(execFileSync('sh', ['-c', 'command -v ping'], { encoding: 'utf8' }).trim(), plainPing);
+    chmodSync(plainPing, 0o755);
+    for (const host of [line.serverV4, line.serverV6]) realPing(['-c', '1', '-W', '3', host], line.client.name); // warm neighbour caches, as above
+  });
+  afterAll(() => {
+    line?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `argv` in the client namespace with CAP_NET_RAW dropped from the bounding set: root then gets no raw socket either. */
+  function withoutRaw(argv: string[]): Run {
+    const r = spawnSync('ip', ['netns', 'exec', line.client.name, 'capsh', '--drop=cap_net_raw', '--', '-c', 'exec "$@"', 'sh', ...argv], { encoding: 'utf8', timeout: 20_000 });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('capsh is missing: apt-get install libcap2-bin');
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it.each([
+    ['a peer one hop away', (l: Line) => ['-c', '2', '-i', '0.2', l.serverV4], 0],
+    ['TTL exceeded at the router', (l: Line) => ['-c', '2', '-i', '0.2', '-t', '1', '-W', '1', l.serverV4], 1],
+    ['TTL exceeded at the router (IPv6)', (l: Line) => ['-c', '2', '-i', '0.2', '-t', '1', '-W', '1', l.serverV6], 1],
+    ['Destination Host Unreachable from the router', (l: Line) => ['-c', '1', '-W', '5', l.absentV4], 1],
+  ] as const)('%s: same lines, same status', (_name, args, status) => {
+    const a = args(line);
+    const ours = withoutRaw([process.execPath, RAW_BIN, 'ping', ...a]);
+    const theirs = withoutRaw([plainPing, ...a]);
+    expect(shape(ours.stdout), ours.stderr).toEqual(shape(theirs.stdout));
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.status).toBe(status);
+  }, 20_000);
+
+  it('-w with nobody there: requests go on past -c until the errors come, then the statistics end with pipe N (counts masked: they follow the router\'s ARP timer)', () => {
+    const a = ['-c', '1', '-w', '8', '-i', '0.5', line.absentV4];
+    const counted = (text: string): string[] =>
+      shape(text)
+        .map((l) => l.replace(/icmp_seq=\d+/, 'icmp_seq=N').replace(/\d+ packets transmitted/, 'X packets transmitted').replace(/\+\d+ errors/, '+E errors').replace(/pipe \d+/, 'pipe P'))
+        .filter((l, i, all) => !(l.startsWith('From ') && all[i - 1] === l));
+    const ours = withoutRaw([process.execPath, RAW_BIN, 'ping', ...a]);
+    const theirs = withoutRaw([plainPing, ...a]);
+    expect(counted(ours.stdout), ours.stderr).toEqual(counted(theirs.stdout));
+    expect(ours.stdout).toMatch(/\npipe [2-9]\d*\n$/);
+    expect(ours.status).toBe(theirs.status);
+  }, 30_000);
 });
 
 describe('rxsock-raw ping on Ctrl-C', () => {

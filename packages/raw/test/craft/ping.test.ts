@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
-import { ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
+import { icmpSocket, ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
 import { RAW_DIST, requireBuilt, runChild } from './support/netns.js';
 import { createLine, type Line } from './support/topology.js';
 
@@ -34,6 +34,34 @@ describe('ping on loopback', () => {
     expect(s.rtt?.avg).toBeCloseTo(times.reduce((a, b) => a + b, 0) / 4, 9);
     // Three intervals at least between the first request and the last reply.
     expect(s.timeMs).toBeGreaterThanOrEqual(90);
+  });
+
+  it('the request carries its send time as iputils writes it: a timeval of CLOCK_REALTIME to the microsecond', async () => {
+    const watcher = icmpSocket({ kind: 'raw' });
+    const requests: Buffer[] = [];
+    const sub = watcher.messages$.subscribe((m) => {
+      if (m.icmp.type === 8 && m.from === '127.0.0.1') requests.push(Buffer.from(m.icmp.payload));
+    });
+    try {
+      const before = Date.now();
+      const events = await run('127.0.0.1', { count: 5, intervalMs: 7, socket: 'raw' });
+      const after = Date.now();
+      expect(replies(events)).toHaveLength(5);
+      expect(requests).toHaveLength(5);
+      const stamps = requests.map((d) => ({ sec: Number(d.readBigInt64LE(0)), usec: Number(d.readBigInt64LE(8)) }));
+      for (const { sec, usec } of stamps) {
+        expect(usec).toBeGreaterThanOrEqual(0);
+        expect(usec).toBeLessThan(1_000_000);
+        const ms = sec * 1000 + usec / 1000;
+        expect(ms).toBeGreaterThanOrEqual(before - 1);
+        expect(ms).toBeLessThanOrEqual(after + 1);
+      }
+      // microseconds, not milliseconds times 1000 (five of those in a row: 1 in 10^15)
+      expect(stamps.some(({ usec }) => usec % 1000 !== 0)).toBe(true);
+    } finally {
+      sub.unsubscribe();
+      watcher.close();
+    }
   });
 
   it('-s below 16 sends no timestamp: replies are untimed and there is no rtt line', async () => {
@@ -112,8 +140,39 @@ process.stdout.write(JSON.stringify(await lastValueFrom(ping(${JSON.stringify(ho
     expect(summary(events).rtt).toBeUndefined();
   });
 
+  it.each(['v4', 'v6'] as const)('ping socket (no CAP_NET_RAW needed): TTL 1 errors come from the error queue (IP_RECVERR), %s', (v) => {
+    const events = pingFromClient(v === 'v4' ? line.serverV4 : line.serverV6, { count: 2, intervalMs: 50, ttl: 1, timeoutMs: 1000, socket: 'dgram' });
+    expect(events[0]).toMatchObject({ type: 'start', socket: 'dgram' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([1, 2].map((seq) => ({
+      type: 'error', seq, from: v === 'v4' ? line.routerV4 : line.routerV6, icmpType: v === 'v4' ? 11 : 3, icmpCode: 0, text: v === 'v4' ? 'Time to live exceeded' : 'Time exceeded: Hop limit',
+    })));
+    expect(summary(events)).toMatchObject({ transmitted: 2, received: 0, errors: 2, lossPercent: 100 });
+  });
+
+  it('ping socket: Destination Host Unreachable from the router, through the error queue; replies still come on the same socket', () => {
+    const events = pingFromClient(line.absentV4, { count: 1, timeoutMs: 6000, socket: 'dgram' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([
+      { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
+    ]);
+    expect(summary(events)).toMatchObject({ transmitted: 1, received: 0, errors: 1 });
+    const ok = pingFromClient(line.serverV4, { count: 2, intervalMs: 50, socket: 'dgram' });
+    expect(replies(ok).map((x) => x.seq)).toEqual([1, 2]);
+  }, 15_000);
+
+  it.each(['raw', 'dgram'] as const)('-w keeps sending past -c until answered, and the first errors end it; pipe counts the overlap (%s)', (socket) => {
+    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 15_000, intervalMs: 300, socket });
+    const s = summary(events);
+    const errors = events.filter((e) => e.type === 'error');
+    // the router gives up on ARP after about 3 s: several requests went out meanwhile
+    expect(s.transmitted).toBeGreaterThan(2);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(s).toMatchObject({ received: 0, errors: errors.length });
+    expect(s.timeMs).toBeLessThan(10_000);
+    expect(s.pipe).toBeGreaterThan(2);
+  }, 25_000);
+
   it('nobody at the address: the router reports Destination Host Unreachable', () => {
-    const events = pingFromClient(line.absentV4, { count: 1, deadlineMs: 6000 });
+    const events = pingFromClient(line.absentV4, { count: 1, timeoutMs: 6000 });
     expect(events.filter((e) => e.type === 'error')).toEqual([
       { type: 'error', seq: 1, from: line.routerV4, icmpType: 3, icmpCode: 1, text: 'Destination Host Unreachable' },
     ]);

@@ -3,8 +3,9 @@
  * One summary line per packet on stdout (or the packets into a pcap/pcapng file with -w), and
  * tcpdump's three-line report on stderr at the end (-c reached, SIGINT or SIGTERM).
  */
-import { createCaptureFile, ifNameToIndex, SocketError, type CaptureFileWriter } from '@rxsock/core';
+import { ifNameToIndex, SocketError } from '@rxsock/core';
 import { PacketSocket } from '../../capture/socket.js';
+import { createPacketCaptureFile, type PacketCaptureWriter } from '../../file/packet-file.js';
 import { parseSniffArgs, SNIFF_USAGE, UsageError, type SniffArgs } from './args.js';
 import { PacketSummary } from './summary.js';
 
@@ -59,14 +60,18 @@ async function capture(args: SniffArgs, io: SniffIo): Promise<number> {
     snapLength: args.snapLength,
     ring: { blockSize: 1 << 18, blockCount: 16, retireTimeoutMs: 10 },
   });
-  let file: CaptureFileWriter | undefined;
+  let file: PacketCaptureWriter | undefined;
   let captured = 0;
   const summary = new PacketSummary();
   try {
     if (args.writeFile !== undefined) {
-      const format = args.writeFile.endsWith('.pcapng') ? 'pcapng' : 'pcap';
-      file = createCaptureFile(args.writeFile, format === 'pcap' ? { format, linkType: 1, snapLen: args.snapLength } : { format });
-      if (format === 'pcapng') file.write({ type: 'interface', linkType: 1, snapLen: args.snapLength, name: args.interface });
+      // pcap or pcapng by the file name; pcapng also records the interface's name, the filter
+      // and each packet's direction
+      file = createPacketCaptureFile(args.writeFile, {
+        snapLen: args.snapLength,
+        interfaceName: args.interface,
+        ...(args.expression !== undefined ? { filter: args.expression } : {}),
+      });
       io.stderr.write(`rxsock-raw: listening on ${args.interface}, link-type EN10MB (Ethernet), snapshot length ${args.snapLength} bytes\n`);
     } else {
       io.stderr.write(`rxsock-raw: verbose output suppressed, use tcpdump -v for full protocol decode\nlistening on ${args.interface}, link-type EN10MB (Ethernet), snapshot length ${args.snapLength} bytes\n`);
@@ -81,15 +86,21 @@ async function capture(args: SniffArgs, io: SniffIo): Promise<number> {
       // The first blocks may be handed over inside subscribe(), before `sub` is assigned.
       const sub = socket.ring!.blocks$.subscribe({
         next: (block) => {
+          let full = false;
           block.forEach((p) => {
             if (captured >= limit) return;
             if (p.packetTypeNumber === OUTGOING && p.interfaceIndex === loopback) return;
             captured++;
             const data = p.data;
             const length = p.length + (p.vlan === null ? 0 : 4);
-            if (file) file.write({ type: 'packet', timestamp: p.timestamp, data, originalLength: length });
+            if (file) full = !file.write({ timestamp: p.timestamp, data, length, packetType: p.packetType }) || full;
             else lines += summary.line(p.timestamp, data, length) + '\n';
           });
+          // a disk slower than the traffic holds the ring: the kernel drops and counts, as it does for tcpdump
+          if (full && file) {
+            block.hold();
+            void file.drain().then(() => block.release());
+          }
           if (lines !== '') {
             io.stdout.write(lines);
             lines = '';

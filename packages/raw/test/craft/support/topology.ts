@@ -16,6 +16,9 @@ export interface Line {
   serverV6: string;
   /** An address on the server's link where nobody answers. */
   absentV4: string;
+  /** Addresses the client routes to an `unreachable` and a `blackhole` route: refused before anything is sent. */
+  unroutableV4: string;
+  blackholeV4: string;
   remove(): void;
 }
 
@@ -44,8 +47,12 @@ export function createLine(): Line {
     addr(server, `${b}p`, `10.${n}.2.2/24`, `fd00:${n}:2::2/64`);
     router.exec('sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
     router.exec('sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
+    // ping sockets (SOCK_DGRAM ICMP) for every group, root included: a per-namespace sysctl
+    client.exec('sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647');
     client.exec('ip', 'route', 'add', 'default', 'via', `10.${n}.1.2`);
     client.exec('ip', '-6', 'route', 'add', 'default', 'via', `fd00:${n}:1::2`);
+    client.exec('ip', 'route', 'add', 'unreachable', `10.${n}.250.0/24`);
+    client.exec('ip', 'route', 'add', 'blackhole', `10.${n}.251.0/24`);
     server.exec('ip', 'route', 'add', 'default', 'via', `10.${n}.2.1`);
     server.exec('ip', '-6', 'route', 'add', 'default', 'via', `fd00:${n}:2::1`);
   } catch (error) {
@@ -61,6 +68,8 @@ export function createLine(): Line {
     serverV4: `10.${n}.2.2`,
     serverV6: `fd00:${n}:2::2`,
     absentV4: `10.${n}.2.99`,
+    unroutableV4: `10.${n}.250.1`,
+    blackholeV4: `10.${n}.251.1`,
     remove() {
       for (const ns of [client, router, server]) ns.remove();
     },
