@@ -64,7 +64,7 @@ for (const s of sides) {
   const c = s.consumer;
   const p = s.producer;
   console.log(
-    `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(11)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples); ` +
+    `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(11)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples; at the peak: V8 heap ${mib(c.rss.atPeak.heapTotal).toFixed(1)} (used ${mib(c.rss.atPeak.heapUsed).toFixed(1)}), Buffers ${mib(c.rss.atPeak.arrayBuffers).toFixed(1)} MiB); ` +
       `consumed ${(c.bytes / 2 ** 30).toFixed(3)} GiB in ${c.seconds.toFixed(1)} s = ${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s in ${c.chunks} chunks; ` +
       `peak user-space queue ${(c.peakQueued / 1024).toFixed(0)} KiB; ${s.producerImpl === 'net' ? 'node:net' : s.producerImpl} producer blocked ${p.blockedSeconds.toFixed(1)} of ${p.seconds.toFixed(1)} s (${p.waits} waits, its write queue peaked at ${(p.peakBuffered / 1024).toFixed(0)} KiB); ` +
       `peaks of all rounds ${peaks(s.impl).map((x) => x.toFixed(1)).join(', ')} MiB; sha256 ${s.intact ? 'match, every byte in order' : `MISMATCH (consumer ${c.bytes} bytes ${c.sha256.slice(0, 12)}, producer ${p.bytes} bytes ${p.sha256.slice(0, 12)})`}; api: ${s.api}`,

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { C, Socket } from '@rxsock/core';
 import { connect, tcpServer } from '@rxsock/inet';
 import { buildCPeer } from './lib/c-peer.mjs';
-import { koffiFloorRound } from './lib/koffi-floor.mjs';
+import { koffiFloorRound, koffiSyncFloorRound } from './lib/koffi-floor.mjs';
 import { report } from './report.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -118,6 +118,13 @@ async function floorRound() {
   return koffiFloorRound(client.detach(), server.detach(), TRIPS);
 }
 
+// The synchronous floor (bench/lib/koffi-floor.mjs): C's loop written in JavaScript, each
+// system call through koffi, no event loop at all: the least any koffi-based design can cost.
+async function syncFloorRound() {
+  const [client, server] = await loopbackPair();
+  return koffiSyncFloorRound(client.detach(), server.detach(), TRIPS);
+}
+
 function cRound() {
   return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
 }
@@ -138,7 +145,9 @@ const conn = [];
 const peer = [];
 const c = [];
 const floor = [];
+const syncFloor = [];
 await floorRound(); // warm-up
+await syncFloorRound();
 await socketRound();
 await connectionRound();
 await netRound();
@@ -149,9 +158,10 @@ for (let r = 0; r < ROUNDS; r++) {
   await timed(netRound, peer, cpu.peer);
   c.push(cRound());
   floor.push(await floorRound());
+  syncFloor.push(await syncFloorRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
 console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
@@ -161,6 +171,7 @@ report({ name: 'tcp-pingpong-connection', unit: 'us/roundtrip', rxsock: conn, pe
 report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: SOCKET_API, goal: 'within 1.1x of C (ratio >= 0.909)' } });
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
+report({ name: 'tcp-pingpong-koffi-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: syncFloor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-floor.mjs koffiSyncFloorRound in the rxsock column: C's loop in synchronous JavaScript, its six system calls through koffi, no event loop: what no koffi-based design can beat" } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
 report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
 report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });

@@ -79,3 +79,53 @@ export function koffiFloorRound(clientFd, serverFd, trips) {
     write(clientFd, ping, 1);
   });
 }
+
+const epollCreate = libc.func('int epoll_create1(int flags)');
+const epollCtl = libc.func('int epoll_ctl(int epfd, int op, int fd, void *event)');
+const epollWait = libc.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
+const EPOLL_CTL_ADD = 1;
+const EPOLLIN = 1;
+// glibc's struct epoll_event is packed on x86-64: 4 bytes of events, 8 of data.
+const EVENT_SIZE = 12;
+
+/**
+ * The floor under any design that calls the kernel through koffi, event loop or not: the same
+ * ping-pong as the C peer in a synchronous JavaScript loop (one epoll set, a blocking
+ * `epoll_wait`, `read`/`write`), so each round trip costs exactly the C program's six system
+ * calls plus six koffi calls and the few lines of JavaScript around them. No libuv, no callback,
+ * no promise. Blocks the thread for the whole round; closes both fds; returns microseconds per
+ * round trip.
+ */
+export function koffiSyncFloorRound(clientFd, serverFd, trips) {
+  const ep = epollCreate(0);
+  if (ep < 0) throw new Error('epoll_create1 failed');
+  try {
+    const event = Buffer.alloc(EVENT_SIZE);
+    for (const fd of [clientFd, serverFd]) {
+      event.writeUInt32LE(EPOLLIN, 0);
+      event.writeUInt32LE(fd, 4);
+      if (epollCtl(ep, EPOLL_CTL_ADD, fd, event) < 0) throw new Error('epoll_ctl failed');
+    }
+    const events = Buffer.alloc(EVENT_SIZE * 8);
+    const buf = Buffer.alloc(65536);
+    const ping = Buffer.from('x');
+    const t0 = process.hrtime.bigint();
+    write(clientFd, ping, 1);
+    let done = 0;
+    while (done < trips) {
+      const n = epollWait(ep, events, 8, -1);
+      for (let i = 0; i < n; i++) {
+        const fd = events.readUInt32LE(EVENT_SIZE * i + 4);
+        const got = read(fd, buf, buf.length);
+        if (got <= 0) continue;
+        if (fd === serverFd) write(serverFd, buf, got);
+        else if (++done < trips) write(clientFd, ping, 1);
+      }
+    }
+    return Number(process.hrtime.bigint() - t0) / 1000 / trips;
+  } finally {
+    close(ep);
+    close(clientFd);
+    close(serverFd);
+  }
+}

@@ -13,7 +13,12 @@ export class RssSampler {
   sample() {
     const rss = memoryUsage.rss();
     this.samples.push(rss);
-    if (rss > this.peak) this.peak = rss;
+    if (rss > this.peak) {
+      this.peak = rss;
+      // What the peak is made of (V8's heap, Buffers' memory outside it), for the report.
+      const m = memoryUsage();
+      this.atPeak = { heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+    }
     return rss;
   }
 
@@ -24,11 +29,11 @@ export class RssSampler {
     return this;
   }
 
-  /** Stops sampling (after one last sample) and returns {peak, last, count, median}. */
+  /** Stops sampling (after one last sample) and returns {peak, atPeak, last, count, median}. */
   stop() {
     clearInterval(this.timer);
     this.sample();
     const sorted = [...this.samples].sort((a, b) => a - b);
-    return { peak: this.peak, last: this.samples.at(-1), count: this.samples.length, median: sorted[Math.floor(sorted.length / 2)] };
+    return { peak: this.peak, atPeak: this.atPeak, last: this.samples.at(-1), count: this.samples.length, median: sorted[Math.floor(sorted.length / 2)] };
   }
 }
