@@ -7,7 +7,14 @@
 // Connection.input$ → write(), connect() with the client driven by its input$ — the same
 // event-driven shape as the node:net side ('data' → write()).
 // Goals (issue 10): core Socket within 1.1x of C (ratio vs C >= 0.91), Connection.input$ within
-// 1.2x (>= 0.83).
+// 1.2x (>= 0.83). Two floors run beside them: the koffi floor (a uv_poll_t per end on Node's
+// loop, read/write through koffi, no rxsock code) and the synchronous koffi floor (C's own loop
+// in JavaScript: blocking epoll_wait, read, write, all through koffi; no event loop, no callback,
+// no promise). Measured 2026-12-03 (7 rounds, 2 shared cores): C 18.1 us, synchronous floor 20.3
+// (0.89 of C), koffi floor 25.0 (0.72), rxsock Connection 25.6 (0.71), Socket 27.5 (0.66),
+// node:net 31.5 (0.57). The synchronous floor is the least any koffi-based design can cost: its
+// six koffi calls per round trip (about 0.2 us each with a Buffer argument, measured against the
+// same calls from C) and the few lines of JavaScript around them already miss the 1.1x goal.
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
