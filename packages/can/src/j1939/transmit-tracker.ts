@@ -4,13 +4,11 @@
  * they reach it, and reports each one's completion (`tx-done`) or abort (`tx-abort`) under
  * that number.
  *
- * The queue is read through a duplicate of the socket's fd. Both fds are the same socket, but
- * each has its own readiness in the poller, so the error-queue reader (woken by EPOLLERR) and
- * the message reader (EPOLLIN) never take each other's wake-ups. The queue is read for as long
- * as the socket lives: unread entries would count against its receive buffer.
+ * Read with core's ErrorQueueReader, for as long as the socket lives (unread entries would count
+ * against its receive buffer).
  */
 import type { Observable } from 'rxjs';
-import { C, LazySubject, MessageBatch, Socket, SocketError, cmsgSpace } from '@rxsock/core';
+import { ErrorQueueReader, LazySubject, MessageBatch, SocketError, cmsgSpace, type Socket } from '@rxsock/core';
 import { decodeJ1939ErrQueue, type J1939ErrQueueEvent } from './control.js';
 
 /** Codes of the `SocketError`s this module raises beyond plain system-call errors. */
@@ -40,14 +38,16 @@ interface Pending {
 /** @internal Reads a J1939 socket's error queue and settles the sends waiting for their end. */
 export class TransmitTracker {
   private readonly pending = new Map<number, Pending>();
-  private readonly errSocket: Socket;
+  private readonly queue: ErrorQueueReader;
   private readonly events = new LazySubject<J1939ErrQueueEvent>();
 
   constructor(socket: Socket) {
-    this.errSocket = Socket.fromFd(socket.fileno(), { dup: true });
+    // sock_extended_err, plus room for the timestamp messages the kernel may add.
+    const batch = new MessageBatch(16, 64, { addresses: false, controlSize: cmsgSpace(16) * 4 + cmsgSpace(64) });
+    // A read that fails means the socket closed under it: close() settles what waits.
+    this.queue = new ErrorQueueReader(socket, batch, { entries: (b, n) => this.decode(b, n) });
     // Referenced only while a send waits: an idle socket does not keep the process alive.
-    this.errSocket.unref();
-    void this.read();
+    this.queue.unref();
   }
 
   /** Every entry, as decoded. */
@@ -59,45 +59,34 @@ export class TransmitTracker {
   expect(id: number): Promise<J1939SendResult> {
     return new Promise<J1939SendResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.errSocket.ref();
+      this.queue.ref();
     });
   }
 
   /** Message `id` never reached the kernel: nothing will come for it. */
   forget(id: number): void {
     this.pending.delete(id);
-    if (this.pending.size === 0) this.errSocket.unref();
+    if (this.pending.size === 0) this.queue.unref();
   }
 
   /** Stops reading; waiting sends reject with `ERR_SOCKET_CLOSED`. */
   close(): void {
-    this.errSocket.close();
+    this.queue.close();
     const error = new SocketError('the J1939 socket was closed before the message finished', { code: J1939ErrorCode.CLOSED, syscall: 'sendto' });
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.events.complete();
   }
 
-  private async read(): Promise<void> {
-    const err = this.errSocket;
-    // sock_extended_err, plus room for the timestamp messages the kernel may add.
-    const batch = new MessageBatch(16, 64, { addresses: false, controlSize: cmsgSpace(16) * 4 + cmsgSpace(64) });
-    while (!err.closed) {
-      let n: number;
+  private decode(batch: MessageBatch, count: number): void {
+    for (let i = 0; i < count; i++) {
+      let event: J1939ErrQueueEvent;
       try {
-        n = await err.recvBatch(batch, C.MSG_ERRQUEUE);
+        event = decodeJ1939ErrQueue(Uint8Array.prototype.slice.call(batch.data(i)), batch.ancillary(i));
       } catch {
-        return; // closed under the read
+        continue; // an entry this code cannot read: the kernel's own, so skip it
       }
-      for (let i = 0; i < n; i++) {
-        let event: J1939ErrQueueEvent;
-        try {
-          event = decodeJ1939ErrQueue(Uint8Array.prototype.slice.call(batch.data(i)), batch.ancillary(i));
-        } catch {
-          continue; // an entry this code cannot read: the kernel's own, so skip it
-        }
-        this.dispatch(event);
-      }
+      this.dispatch(event);
     }
   }
 

@@ -2,6 +2,7 @@ export { Socket, type SocketOptions, type ReceivedMsg, type OutgoingMessage, typ
 export { ClosesOnce } from './closes-once.js';
 export { SendBatch } from './send-batch.js';
 export { MessageBatch, type MessageBatchOptions, type ReceivedMessage } from './message-batch.js';
+export { ErrorQueueReader, type ErrorQueueHandlers } from './error-queue-reader.js';
 export type { AddressInput } from './address-input.js';
 export type { OperationOptions } from './deadline.js';
 export type { ReadableListener, ReadListener } from './io-state.js';

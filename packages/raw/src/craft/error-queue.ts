@@ -2,13 +2,11 @@
  * ICMP errors from a socket's error queue (IP_RECVERR / IPV6_RECVERR): what a ping socket gets
  * instead of the ICMP error messages a raw socket sees, and, on any socket, the errors the
  * kernel raised itself (a route that refuses, a message over the MTU).
- *
- * The queue is read through a duplicate of the socket's fd: both are the same socket, but each
- * has its own readiness in the poller, so this reader (woken by EPOLLERR) and the message
- * reader (EPOLLIN) never take each other's wake-ups.
+ * Read with core's ErrorQueueReader (through a duplicate fd, so the message reader and this
+ * one never take each other's wake-ups).
  */
 import type { Observable } from 'rxjs';
-import { C, MessageBatch, Socket, cmsgSpace, decodeSockExtendedErr, decodeSockaddr, errnoName, rx, type SocketAddress } from '@rxsock/core';
+import { C, ErrorQueueReader, MessageBatch, cmsgSpace, decodeSockExtendedErr, decodeSockaddr, errnoName, rx, type Socket, type SocketAddress } from '@rxsock/core';
 import { IcmpView, Icmpv6View } from '../codec/icmp.js';
 import { PacketDecodeError } from '../codec/errors.js';
 
@@ -37,44 +35,43 @@ export interface IcmpErrorReport {
 /** @internal Reads the error queue of `socket` (which has IP_RECVERR or IPV6_RECVERR set). */
 export function errorQueue$(socket: Socket, family: 'inet' | 'inet6'): Observable<IcmpErrorReport> {
   return new (rx().Observable)<IcmpErrorReport>((subscriber) => {
-    const err = Socket.fromFd(socket.fileno(), { dup: true });
-    // sock_extended_err and the offender's sockaddr_in6; the quoted message is at most 576/1280 bytes
-    const batch = new MessageBatch(8, 1280, { addresses: false, controlSize: cmsgSpace(16 + 28) * 2 });
     const level = family === 'inet' ? C.SOL_IP : C.SOL_IPV6;
     const type = family === 'inet' ? C.IP_RECVERR : C.IPV6_RECVERR;
-    void (async () => {
-      while (!err.closed) {
-        let n: number;
-        try {
-          n = await err.recvBatch(batch, C.MSG_ERRQUEUE);
-        } catch (error) {
-          if (!err.closed) subscriber.error(error);
-          return;
-        }
+    // sock_extended_err and the offender's sockaddr_in6; the quoted message is at most 576/1280 bytes
+    const batch = new MessageBatch(8, 1280, { addresses: false, controlSize: cmsgSpace(16 + 28) * 2 });
+    const reader = new ErrorQueueReader(socket, batch, {
+      entries: (b, n) => {
         for (let i = 0; i < n; i++) {
-          const m = batch.ancillary(i).find((c) => c.level === level && c.type === type);
-          if (!m || !(m.data instanceof Uint8Array)) continue;
-          const e = decodeSockExtendedErr(m);
-          const offender = m.data.subarray(16);
-          let from: string | undefined;
-          try {
-            // SO_EE_OFFENDER: a sockaddr after the struct (family AF_UNSPEC when there is none)
-            const address = offender.length >= 2 ? (decodeSockaddr(offender, offender.length) as SocketAddress & { host?: string }) : undefined;
-            from = address?.host;
-          } catch {
-            from = undefined;
-          }
-          let quoted: IcmpView | Icmpv6View | undefined;
-          const bytes = Uint8Array.prototype.slice.call(batch.data(i));
-          try {
-            quoted = family === 'inet' ? new IcmpView(bytes) : new Icmpv6View(bytes);
-          } catch (error) {
-            if (!(error instanceof PacketDecodeError)) throw error;
-          }
-          subscriber.next({ origin: ORIGINS[e.origin] ?? 'other', code: errnoName(e.errno), errno: e.errno, icmpType: e.type, icmpCode: e.code, info: e.info, from, quoted });
+          const report = decodeReport(b, i, level, type, family);
+          if (report) subscriber.next(report);
         }
-      }
-    })();
-    return () => err.close();
+      },
+      error: (error) => subscriber.error(error),
+    });
+    return () => reader.close();
   });
+}
+
+/** Entry `i` of `batch` as a report, or undefined when it carries no extended error of this family. */
+function decodeReport(batch: MessageBatch, i: number, level: number, type: number, family: 'inet' | 'inet6'): IcmpErrorReport | undefined {
+  const m = batch.ancillary(i).find((c) => c.level === level && c.type === type);
+  if (!m || !(m.data instanceof Uint8Array)) return undefined;
+  const e = decodeSockExtendedErr(m);
+  const offender = m.data.subarray(16);
+  let from: string | undefined;
+  try {
+    // SO_EE_OFFENDER: a sockaddr after the struct (family AF_UNSPEC when there is none)
+    const address = offender.length >= 2 ? (decodeSockaddr(offender, offender.length) as SocketAddress & { host?: string }) : undefined;
+    from = address?.host;
+  } catch {
+    from = undefined;
+  }
+  let quoted: IcmpView | Icmpv6View | undefined;
+  const bytes = Uint8Array.prototype.slice.call(batch.data(i));
+  try {
+    quoted = family === 'inet' ? new IcmpView(bytes) : new Icmpv6View(bytes);
+  } catch (error) {
+    if (!(error instanceof PacketDecodeError)) throw error;
+  }
+  return { origin: ORIGINS[e.origin] ?? 'other', code: errnoName(e.errno), errno: e.errno, icmpType: e.type, icmpCode: e.code, info: e.info, from, quoted };
 }
