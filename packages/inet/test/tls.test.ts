@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
-import { C, Socket, SocketError } from '@rxsock/core';
+import { TLSSocket, createSecureContext } from 'node:tls';
+import { C, Socket, SocketError, toDuplex } from '@rxsock/core';
 import { checkFdLeak } from '@rxsock/testing';
-import { connect, connectTls, tlsServer, type TlsConnection, type TlsServer } from '../src/index.js';
+import { connect, connectTls, tcpServer, tlsServer, type TlsConnection, type TlsServer } from '../src/index.js';
 import { makeTestCerts, type TestCerts } from './support/certs.js';
 import { freePort, python, run, sleep, stop, waitFor } from './support/helpers.js';
 
@@ -212,6 +213,30 @@ with socket.create_connection(('127.0.0.1', int(sys.argv[4]))) as raw:
     expect(got.digest('hex')).toBe(want.digest('hex'));
     server.close();
   });
+});
+
+describe('node:tls over toDuplex, made where the connection arrives', () => {
+  // Inside the poller's callback Node runs ticks in the middle of TLSSocket's constructor; a
+  // Duplex that read at once would hand the ClientHello over before node:tls listens for it.
+  for (const where of ['in the connections$ subscriber', 'after await accept()'] as const) {
+    it(`a server-side TLSSocket made ${where} answers openssl s_client`, async () => {
+      const server = tcpServer({ host: '127.0.0.1', port: 0 });
+      const secureContext = createSecureContext({ key: certs.key, cert: certs.cert });
+      const serve = (conn: Parameters<typeof toDuplex>[0]): void => {
+        const tlsSocket = new TLSSocket(toDuplex(conn), { isServer: true, secureContext });
+        tlsSocket.on('error', () => tlsSocket.destroy());
+        tlsSocket.pipe(tlsSocket); // echo
+      };
+      if (where === 'in the connections$ subscriber') server.connections$.subscribe(serve);
+      else void server.accept().then(serve);
+      const client = run('openssl', ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', certs.caPath, '-servername', 'localhost', '-quiet', '-verify_return_error']);
+      client.proc.stdin!.write('hello over a bare TLSSocket\n');
+      await client.line(/hello over a bare TLSSocket/);
+      client.proc.stdin!.end();
+      await stop(client);
+      server.close();
+    });
+  }
 });
 
 describe('connectTls', () => {

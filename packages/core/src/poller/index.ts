@@ -7,3 +7,4 @@ export type { Reactor, ReadySource, Registration, RegisterOptions, Selector } fr
 export { reactor, createReactor, defaultDriverKind } from './reactor.js';
 export type { DriverKind, OwnedReactor, ReactorOptions } from './reactor.js';
 export { EpollSelector, DEFAULT_EPOLL_CAPACITY } from './epoll.js';
+export { afterDispatch, insidePollerCallback } from './callback-scope.js';

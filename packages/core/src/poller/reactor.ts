@@ -10,6 +10,7 @@ import { Interest } from './api.js';
 import type { Reactor, ReadySource, RegisterOptions, Registration, Selector } from './api.js';
 import { reportUncaught } from './driver.js';
 import { runPendingJobs } from './run-jobs.js';
+import { enterPollerCallback, leavePollerCallback, runAfterDispatch } from './callback-scope.js';
 import { closeImmediateProbe, immediateQueuedSince, openImmediateProbe, type ImmediateProbe } from './immediate-probe.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
@@ -243,6 +244,15 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
 
   drain(loaded?: number): void {
     if (this.#draining || this.#closed) return;
+    enterPollerCallback();
+    try {
+      this.#drain(loaded);
+    } finally {
+      leavePollerCallback();
+    }
+  }
+
+  #drain(loaded: number | undefined): void {
     this.#draining = true;
     let probe: ImmediateProbe | undefined;
     try {
@@ -255,6 +265,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         // callback Node makes; a continuation that writes to a socket of this process makes the
         // peer ready at once on loopback.
         runPendingJobs();
+        // Work held until no JavaScript above is half done (callback-scope.ts), and its jobs.
+        if (runAfterDispatch()) runPendingJobs();
         // libuv polls the epoll fd level-triggered: whatever is left makes it call again on the
         // next loop iteration, so stopping after a bound loses nothing and keeps timers and
         // Node's own I/O served.

@@ -217,6 +217,44 @@ describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) 
     expect(r.code).toBe(0);
   });
 
+  it('afterDispatch runs work after the dispatch and its jobs, in the same wake-up; outside a dispatch at once', async () => {
+    const r = await runChild(
+      `
+      const order = [];
+      P.afterDispatch(() => order.push('outside, at once'));
+      order.push('after the call');
+      const [a, b] = pair();
+      const buf = Buffer.alloc(16);
+      const reg = P.reactor().register(a, {
+        onReady() {
+          sys().read(a, buf, buf.length);
+          reg.removeWaiter();
+          order.push('inside: ' + P.insidePollerCallback());
+          setImmediate(() => {
+            order.push('immediate, inside: ' + P.insidePollerCallback());
+            say({ order });
+          });
+          P.afterDispatch(() => order.push('after dispatch, inside: ' + P.insidePollerCallback()));
+          process.nextTick(() => order.push('tick'));
+          Promise.resolve().then(() => order.push('promise'));
+          order.push('handler returns');
+        },
+      }, { interest: P.Interest.READABLE });
+      reg.addWaiter();
+      sys().write(b, Buffer.from('x'), 1);
+      `,
+      { env },
+    );
+    expect(r.stderr).toBe('');
+    // The thread driver's callback comes through a koffi thread-safe call; there the promise
+    // job runs only once that callback returns, after the work held for the dispatch's end.
+    const settled = driver === 'thread' ? ['tick', 'after dispatch, inside: true', 'promise'] : ['tick', 'promise', 'after dispatch, inside: true'];
+    expect(r.messages[0]).toEqual({
+      order: ['outside, at once', 'after the call', 'inside: true', 'handler returns', ...settled, 'immediate, inside: false'],
+    });
+    expect(r.code).toBe(0);
+  });
+
   it('an exception in one source reaches uncaughtException; the others and later events still arrive', async () => {
     const r = await runChild(
       `

@@ -31,12 +31,8 @@ export interface ConnectionSource {
 export function serveHttp(httpServer: HttpServer, source: ConnectionSource, options: SocketDuplexOptions = {}): () => void {
   const subscription = source.connections$.subscribe({
     next: (conn) => {
-      // Out of the poller's callback and into Node's callback scope first (see tlsServer).
-      setImmediate(() => {
-        if (!conn.isOpen) return;
-        const socket = conn instanceof StreamConnection ? conn.stream : toDuplex(conn, options);
-        httpServer.emit('connection', socket);
-      });
+      const socket = conn instanceof StreamConnection ? conn.stream : toDuplex(conn, options);
+      httpServer.emit('connection', socket);
     },
     error: (error: unknown) => httpServer.emit('error', error),
   });

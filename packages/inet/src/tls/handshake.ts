@@ -77,11 +77,3 @@ export function serverTlsSocket(transport: Connection, options: TLSSocketOptions
   const tlsSocket = new TLSSocket(duplex, { ...options, isServer: true });
   return { tlsSocket, duplex };
 }
-
-/**
- * @internal Resolves in a `setImmediate` callback, inside Node's own callback scope: where
- * `node:tls` and `node:http` objects must be made when the caller runs in the poller's callback.
- */
-export function nodeScope(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}

@@ -9,7 +9,7 @@ import type { ServerCounters } from '../common/stream-server.js';
 import type { Connection } from '../tcp/connection.js';
 import { tcpServer, type ListenOptions, type TcpServer } from '../tcp/server.js';
 import type { TlsConnection } from './connection.js';
-import { completeHandshake, nodeScope, serverTlsSocket, TlsErrorCode } from './handshake.js';
+import { completeHandshake, serverTlsSocket, TlsErrorCode } from './handshake.js';
 
 /** Options of {@link tlsServer}: `node:tls` server options plus rxsock's listen options. */
 export interface TlsServerOptions extends ListenOptions, Pick<TlsOptions, 'key' | 'cert' | 'ca' | 'pfx' | 'passphrase' | 'ciphers' | 'minVersion' | 'maxVersion' | 'requestCert' | 'rejectUnauthorized' | 'ALPNProtocols' | 'SNICallback' | 'ecdhCurve' | 'dhparam' | 'sessionTimeout' | 'ticketKeys' | 'secureOptions' | 'honorCipherOrder' | 'crl' | 'sigalgs'> {
@@ -110,12 +110,6 @@ export class TlsServer {
   /** Wraps one accepted connection in a server-side TLSSocket and waits for its handshake. */
   async handshake(transport: Connection): Promise<TlsConnection> {
     const o = this.options;
-    // Accepted connections are emitted from the poller's callback, which koffi runs outside
-    // Node's callback scope; a TLSSocket made there never answers the ClientHello (measured: an
-    // openssl s_client handshake stalled every time, and still does now that the reactor runs
-    // the tick and promise queues after each dispatch, so the cause is elsewhere in node:tls's
-    // native side). One immediate puts it in Node's scope.
-    await nodeScope();
     if (!transport.isOpen) throw new SocketError('the client left before its TLS handshake began', { code: TlsErrorCode.HANDSHAKE_CLOSED, syscall: 'handshake' });
     const { tlsSocket, duplex } = serverTlsSocket(transport, {
       secureContext: this.secureContext,

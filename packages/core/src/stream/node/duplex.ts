@@ -11,6 +11,7 @@ import { Socket } from '../../socket/socket.js';
 import { ChunkReader, DEFAULT_CHUNK_SIZE, type ChunkSink, type ReadOptions } from '../chunk-reader.js';
 import { SocketWriter, type WriterOptions } from '../writer.js';
 import { TurnBudget } from './turn-budget.js';
+import { afterDispatch } from '../../poller/callback-scope.js';
 
 /**
  * What {@link SocketDuplex} needs of a connection: its socket, one credit reader, one writer,
@@ -270,9 +271,11 @@ export class SocketDuplex extends Duplex {
   override _read(): void {
     if (!this.attached) {
       this.attached = true;
-      this.sink = new DuplexSink(this);
-      this.detach = this.endpoint.reader.attachSink(this.sink);
-      this.endpoint.reader.request(Infinity);
+      // Inside the poller's callback, Node runs ticks in the middle of its own constructors
+      // (see poller/callback-scope.ts): read at once and `new TLSSocket(duplex)` would see the
+      // first bytes before it has put its TLS layer on the stream, and lose them. So the first
+      // read waits for the end of the current dispatch.
+      afterDispatch(() => this.startReading());
       return;
     }
     if (this.readerPaused) {
@@ -281,6 +284,14 @@ export class SocketDuplex extends Duplex {
       if (this.budget.take()) this.resumeReader();
       else this.budget.nextTurn(this.resumeReader);
     }
+  }
+
+  /** @internal Subscribes to the reader (the first `_read`). */
+  startReading(): void {
+    if (this.destroyed) return;
+    this.sink = new DuplexSink(this);
+    this.detach = this.endpoint.reader.attachSink(this.sink);
+    this.endpoint.reader.request(Infinity);
   }
 
   /** @internal A chunk from the reader. */
