@@ -3,10 +3,12 @@
  * ICMP errors with IP_RECVERR, transmit status with SO_TIMESTAMPING or SO_J1939_ERRQUEUE,
  * zero-copy completions.
  *
- * The queue is read through a duplicate of the socket's fd. Both fds are the same socket, but
- * each has its own readiness in the poller, so this reader (woken by EPOLLERR) and the socket's
- * message reader (EPOLLIN) never take each other's wake-ups. Unread entries count against the
- * socket's receive buffer, which is why the reader keeps reading until it is closed.
+ * The queue is read through a duplicate of the socket's fd: both fds are the same socket, but
+ * each has its own registration in the poller and its own waiter, so this reader can wait while
+ * the socket's own reader waits for messages. (The kernel reports EPOLLERR to both; the message
+ * side may then see the socket's pending error once, as ECONNREFUSED on a UDP socket, whatever
+ * reads the queue.) Unread entries count against the socket's receive buffer, which is why the
+ * reader keeps reading until it is closed.
  */
 import { C } from '../sys/index.js';
 import type { MessageBatch } from './message-batch.js';

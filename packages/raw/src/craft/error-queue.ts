@@ -2,8 +2,8 @@
  * ICMP errors from a socket's error queue (IP_RECVERR / IPV6_RECVERR): what a ping socket gets
  * instead of the ICMP error messages a raw socket sees, and, on any socket, the errors the
  * kernel raised itself (a route that refuses, a message over the MTU).
- * Read with core's ErrorQueueReader (through a duplicate fd, so the message reader and this
- * one never take each other's wake-ups).
+ * Read with core's ErrorQueueReader (through a duplicate fd, with a waiter of its own beside
+ * the message reader's).
  */
 import type { Observable } from 'rxjs';
 import { C, ErrorQueueReader, MessageBatch, cmsgSpace, decodeSockExtendedErr, decodeSockaddr, errnoName, rx, type Socket, type SocketAddress } from '@rxsock/core';
