@@ -28,12 +28,23 @@ export function afterDispatch(task: () => void): void {
   else deferred.push(task);
 }
 
-/** @internal Runs the tasks {@link afterDispatch} held; returns whether there were any. */
-export function runAfterDispatch(): boolean {
+/**
+ * @internal Runs the tasks {@link afterDispatch} held (and those they hold in turn); a task that
+ * throws goes to `report` and the others still run. Returns whether there were any.
+ */
+export function runAfterDispatch(report: (error: unknown) => void): boolean {
   if (deferred.length === 0) return false;
-  const tasks = deferred;
-  deferred = [];
-  for (const task of tasks) task();
+  while (deferred.length > 0) {
+    const tasks = deferred;
+    deferred = [];
+    for (const task of tasks) {
+      try {
+        task();
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
   return true;
 }
 

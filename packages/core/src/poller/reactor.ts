@@ -266,7 +266,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         // peer ready at once on loopback.
         runPendingJobs();
         // Work held until no JavaScript above is half done (callback-scope.ts), and its jobs.
-        if (runAfterDispatch()) runPendingJobs();
+        while (runAfterDispatch(this.reportError)) runPendingJobs();
         // libuv polls the epoll fd level-triggered: whatever is left makes it call again on the
         // next loop iteration, so stopping after a bound loses nothing and keeps timers and
         // Node's own I/O served.
@@ -281,11 +281,19 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
       }
     } catch (error) {
       this.report(error);
+      // A dispatch that failed part-way may have held work: it must not wait for the next wake-up.
+      try {
+        while (runAfterDispatch(this.reportError)) runPendingJobs();
+      } catch (e) {
+        this.report(e);
+      }
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
     }
   }
+
+  private readonly reportError = (error: unknown): void => this.report(error);
 
   report(error: unknown): void {
     reportUncaught(error);

@@ -217,10 +217,12 @@ describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) 
     expect(r.code).toBe(0);
   });
 
-  it('afterDispatch runs work after the dispatch and its jobs, in the same wake-up; outside a dispatch at once', async () => {
+  it('afterDispatch runs work after the dispatch and its jobs, in the same wake-up (a throw is reported, the rest runs); outside a dispatch at once', async () => {
     const r = await runChild(
       `
       const order = [];
+      const errors = [];
+      process.on('uncaughtException', (e) => errors.push(e.message));
       P.afterDispatch(() => order.push('outside, at once'));
       order.push('after the call');
       const [a, b] = pair();
@@ -232,8 +234,9 @@ describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) 
           order.push('inside: ' + P.insidePollerCallback());
           setImmediate(() => {
             order.push('immediate, inside: ' + P.insidePollerCallback());
-            say({ order });
+            setTimeout(() => say({ order, errors }), 30);
           });
+          P.afterDispatch(() => { throw new Error('thrown after dispatch'); });
           P.afterDispatch(() => order.push('after dispatch, inside: ' + P.insidePollerCallback()));
           process.nextTick(() => order.push('tick'));
           Promise.resolve().then(() => order.push('promise'));
@@ -251,6 +254,8 @@ describe.each(DRIVERS)('process lifetime and cost with the %s driver', (driver) 
     const settled = driver === 'thread' ? ['tick', 'after dispatch, inside: true', 'promise'] : ['tick', 'promise', 'after dispatch, inside: true'];
     expect(r.messages[0]).toEqual({
       order: ['outside, at once', 'after the call', 'inside: true', 'handler returns', ...settled, 'immediate, inside: false'],
+      // a held task that throws is reported; the next one still runs
+      errors: ['thrown after dispatch'],
     });
     expect(r.code).toBe(0);
   });
