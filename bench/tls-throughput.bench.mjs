@@ -44,11 +44,17 @@ async function round(impl) {
   }
 }
 
-const results = { rxsock: [], net: [] };
+const IMPLS = ['rxsock', 'net', 'jsstream'];
+const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream' };
+const results = { rxsock: [], net: [], jsstream: [] };
 const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 try {
   for (let i = 0; i < ROUNDS; i++) {
-    for (const impl of i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']) results[impl].push(await round(impl));
+    // Each round rotates which contender goes first.
+    for (let k = 0; k < IMPLS.length; k++) {
+      const impl = IMPLS[(i + k) % IMPLS.length];
+      results[impl].push(await round(impl));
+    }
   }
 } finally {
   cert.remove();
@@ -61,43 +67,54 @@ const summary = (rs) => ({
   recvCpuPerGiB: median(rs.map((r) => r.recvCpuS)) / gib,
   sendCpuPerGiB: median(rs.map((r) => r.sendCpuS)) / gib,
 });
-const rx = summary(results.rxsock);
-const nt = summary(results.net);
-for (const [name, s, rs] of [['rxsock', rx, results.rxsock], ['node:net', nt, results.net]]) {
+const sums = Object.fromEntries(IMPLS.map((impl) => [impl, summary(results[impl])]));
+for (const impl of IMPLS) {
+  const s = sums[impl];
+  const rs = results[impl];
   console.log(
-    `  ${name.padEnd(8)} ${s.mbps.toFixed(0)} MB/s (median of ${ROUNDS}, min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}: ${rs.map((r) => r.mbps.toFixed(0)).join(', ')}), ` +
+    `  ${LABEL[impl].padEnd(9)} ${s.mbps.toFixed(0)} MB/s (median of ${ROUNDS}, min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}: ${rs.map((r) => r.mbps.toFixed(0)).join(', ')}), ` +
       `CPU per GiB: receiver ${s.recvCpuPerGiB.toFixed(2)} s, sender ${s.sendCpuPerGiB.toFixed(2)} s; ${rs[0].protocol}`,
   );
 }
 console.log(`  rxsock used: receiver ${results.rxsock[0].recvApi}; sender ${results.rxsock[0].sendApi}`);
+console.log(`  js-stream used: receiver ${results.jsstream[0].recvApi}; sender ${results.jsstream[0].sendApi}`);
 const r3 = (x) => Math.round(x * 1000) / 1000;
-report({
-  name: 'tls-throughput',
-  unit: 'MB/s',
-  rxsock: results.rxsock.map((r) => r.mbps),
-  peer: results.net.map((r) => r.mbps),
-  peerName: 'node:net + node:tls',
-  higherIsBetter: true,
-  extra: {
-    bytes: BYTES,
-    chunk: CHUNK,
-    rounds: ROUNDS,
-    spread: { rxsock: [r3(rx.min), r3(rx.max)], peer: [r3(nt.min), r3(nt.max)] },
-    rxsockCpuPerGiB: { receiverS: r3(rx.recvCpuPerGiB), senderS: r3(rx.sendCpuPerGiB) },
-    peerCpuPerGiB: { receiverS: r3(nt.recvCpuPerGiB), senderS: r3(nt.sendCpuPerGiB) },
-    protocol: results.rxsock[0].protocol,
-    loadAverage: { before: loadBefore, after: loadavg().map((x) => r3(x)) },
-  },
-});
-// CPU per GiB of each side, paired by round as above (lower is better).
-for (const side of ['recv', 'send']) {
-  const key = side === 'recv' ? 'recvCpuS' : 'sendCpuS';
+const PEER = {
+  net: { suffix: '', peerName: 'node:net + node:tls' },
+  jsstream: { suffix: '-vs-js-stream', peerName: 'node:tls over a minimal JS stream.Duplex wrapping node:net (the JSStreamSocket floor)' },
+};
+for (const peer of ['net', 'jsstream']) {
+  const rx = sums.rxsock;
+  const pr = sums[peer];
+  const { suffix, peerName } = PEER[peer];
   report({
-    name: `tls-throughput-cpu-${side === 'recv' ? 'receiver' : 'sender'}`,
-    unit: 'CPU s/GiB',
-    rxsock: results.rxsock.map((r) => r[key] / gib),
-    peer: results.net.map((r) => r[key] / gib),
-    peerName: 'node:net + node:tls',
-    higherIsBetter: false,
+    name: `tls-throughput${suffix}`,
+    unit: 'MB/s',
+    rxsock: results.rxsock.map((r) => r.mbps),
+    peer: results[peer].map((r) => r.mbps),
+    peerName,
+    higherIsBetter: true,
+    extra: {
+      bytes: BYTES,
+      chunk: CHUNK,
+      rounds: ROUNDS,
+      spread: { rxsock: [r3(rx.min), r3(rx.max)], peer: [r3(pr.min), r3(pr.max)] },
+      rxsockCpuPerGiB: { receiverS: r3(rx.recvCpuPerGiB), senderS: r3(rx.sendCpuPerGiB) },
+      peerCpuPerGiB: { receiverS: r3(pr.recvCpuPerGiB), senderS: r3(pr.sendCpuPerGiB) },
+      protocol: results.rxsock[0].protocol,
+      loadAverage: { before: loadBefore, after: loadavg().map((x) => r3(x)) },
+    },
   });
+  // CPU per GiB of each side, paired by round as above (lower is better).
+  for (const side of ['recv', 'send']) {
+    const key = side === 'recv' ? 'recvCpuS' : 'sendCpuS';
+    report({
+      name: `tls-throughput-cpu-${side === 'recv' ? 'receiver' : 'sender'}${suffix}`,
+      unit: 'CPU s/GiB',
+      rxsock: results.rxsock.map((r) => r[key] / gib),
+      peer: results[peer].map((r) => r[key] / gib),
+      peerName,
+      higherIsBetter: false,
+    });
+  }
 }

@@ -5,10 +5,14 @@
 // IMPL `rxsock`: @rxsock/inet tlsServer() + TlsConnection.input$ receiving, connectTls() +
 // write()/drain()/end() sending (node:tls over rxsock connections through core's SocketDuplex).
 // IMPL `net`: tls.createServer() + 'data' receiving, tls.connect() + write()/'drain'/end() sending
-// (node:tls over node:net). Each reports wall time (first byte to EOF on the receiver) and
+// (node:tls over node:net). IMPL `jsstream`: the same as `net`, but node:tls runs over a minimal
+// JS Duplex wrapping the net.Socket (lib/js-stream-duplex.mjs), so node:tls takes its
+// JSStreamSocket path as it does over rxsock while the bytes move through libuv. Each reports wall time (first byte to EOF on the receiver) and
 // process CPU time over the transfer.
 import tls from 'node:tls';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { JsStreamDuplex } from './js-stream-duplex.mjs';
 import { childMain, cpuSince, tell } from './ipc.mjs';
 
 const [role, impl, ...rest] = process.argv.slice(2);
@@ -17,6 +21,7 @@ const TLS = { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' };
 const API = {
   rxsock: { recv: 'inet tlsServer().connections$ + TlsConnection.input$', send: 'inet connectTls() + write()/drain()/end()' },
   net: { recv: "tls.createServer() + 'data'", send: "tls.connect() + write()/'drain'/end()" },
+  jsstream: { recv: "net.createServer() + tls.TLSSocket(JS Duplex over net.Socket, isServer) + 'data'", send: "tls.connect({ socket: JS Duplex over net.Socket }) + write()/'drain'/end()" },
 };
 
 childMain(async () => {
@@ -61,8 +66,22 @@ async function recv(key, cert) {
     conn.close();
     await tell({ type: 'done', ...r, protocol, cipher, api: API.rxsock.recv });
   } else {
-    const server = tls.createServer({ key, cert, ...TLS });
-    const first = new Promise((resolve) => server.once('secureConnection', resolve));
+    let server;
+    let first;
+    if (impl === 'net') {
+      server = tls.createServer({ key, cert, ...TLS });
+      first = new Promise((resolve) => server.once('secureConnection', resolve));
+    } else {
+      const secureContext = tls.createSecureContext({ key, cert, ...TLS });
+      server = net.createServer();
+      first = new Promise((resolve, reject) =>
+        server.once('connection', (raw) => {
+          const sock = new tls.TLSSocket(new JsStreamDuplex(raw), { isServer: true, secureContext });
+          sock.once('secure', () => resolve(sock));
+          sock.once('error', reject);
+        }),
+      );
+    }
     await new Promise((resolve) => server.listen(0, HOST, resolve));
     await tell({ type: 'listening', port: server.address().port });
     const sock = await first;
@@ -75,7 +94,7 @@ async function recv(key, cert) {
       sock.on('error', fail);
     });
     sock.destroy();
-    await tell({ type: 'done', ...r, protocol, cipher, api: API.net.recv });
+    await tell({ type: 'done', ...r, protocol, cipher, api: API[impl].recv });
   }
 }
 
@@ -87,7 +106,16 @@ async function send(ca, port, total, chunkSize) {
     const c = await connectTls(HOST, port, { ca, servername: 'localhost', ...TLS });
     conn = { write: (b) => c.write(b), drain: () => c.drain(), end: () => c.end(), close: () => c.close() };
   } else {
-    const s = tls.connect({ host: HOST, port, ca, servername: 'localhost', ...TLS });
+    let socket;
+    if (impl === 'jsstream') {
+      const raw = net.connect({ host: HOST, port });
+      await new Promise((resolve, reject) => {
+        raw.once('connect', resolve);
+        raw.once('error', reject);
+      });
+      socket = new JsStreamDuplex(raw);
+    }
+    const s = tls.connect({ host: HOST, port, ca, servername: 'localhost', ...TLS, ...(socket ? { socket } : {}) });
     await new Promise((resolve, reject) => {
       s.once('secureConnect', resolve);
       s.once('error', reject);
