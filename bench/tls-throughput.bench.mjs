@@ -3,9 +3,10 @@
 // (inet connectTls/tlsServer, through core's SocketDuplex) against node:net under node:tls, in
 // the same run. Reports MB/s measured at the receiver (first decrypted byte to EOF), median of
 // ROUNDS with the spread (min-max), and each side's CPU time per GiB.
-// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5). Rounds
-// alternate which side goes first; the JSON lines carry the paired per-round ratios, and two more
-// lines compare each side's CPU per GiB.
+// Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5), BASELINE
+// (the path of another built checkout: its rxsock runs as a fourth contender, to measure a change
+// in one run). Rounds rotate which contender goes first; the JSON lines carry the paired
+// per-round ratios, and two more lines per peer compare each side's CPU per GiB.
 // Measured 2026-12-03, 2 cores at load average 2.9-3.0, ROUNDS=5: rxsock 417 MB/s (396-583) vs
 // node:net 619 MB/s (440-689), ratio 0.67 (paired 0.64-0.95); CPU per GiB receiver 1.87 vs
 // 1.41 s (0.76), sender 1.64 vs 1.03 s (0.62). (At load 17-19 before the receiver reused its
@@ -16,6 +17,7 @@
 // those Node layers: batching the writes (a 1 MiB TLS highWaterMark, 6x fewer sends) made the
 // sender slower, not faster (TLSWrap concatenates a batch into one new vector).
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startChild } from './lib/ipc.mjs';
 import { makeCert } from './lib/test-cert.mjs';
 import { loadavg } from 'node:os';
@@ -27,11 +29,15 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const peer = fileURLToPath(new URL('./lib/tls-throughput-peer.mjs', import.meta.url));
 const cert = makeCert();
 
+/** `baseline` runs rxsock from another checkout (BASELINE), to compare a change in one run. */
+const peerOf = (impl) => (impl === 'baseline' ? [join(process.env.BASELINE, 'bench/lib/tls-throughput-peer.mjs'), 'rxsock'] : [peer, impl]);
+
 async function round(impl) {
-  const recv = startChild(peer, ['recv', impl, cert.key, cert.cert]);
+  const [script, as] = peerOf(impl);
+  const recv = startChild(script, ['recv', as, cert.key, cert.cert]);
   try {
     const { port } = await recv.next('listening');
-    const send = startChild(peer, ['send', impl, cert.cert, port, BYTES, CHUNK]);
+    const send = startChild(script, ['send', as, cert.cert, port, BYTES, CHUNK]);
     try {
       const [r, s] = await Promise.all([recv.next('done', 600_000), send.next('done', 600_000)]);
       if (r.bytes !== BYTES) throw new Error(`${impl}: received ${r.bytes} of ${BYTES} bytes`);
@@ -44,9 +50,9 @@ async function round(impl) {
   }
 }
 
-const IMPLS = ['rxsock', 'net', 'jsstream'];
-const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream' };
-const results = { rxsock: [], net: [], jsstream: [] };
+const IMPLS = ['rxsock', 'net', 'jsstream', ...(process.env.BASELINE ? ['baseline'] : [])];
+const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream', baseline: 'baseline' };
+const results = { rxsock: [], net: [], jsstream: [], baseline: [] };
 const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 try {
   for (let i = 0; i < ROUNDS; i++) {
@@ -82,8 +88,9 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 const PEER = {
   net: { suffix: '', peerName: 'node:net + node:tls' },
   jsstream: { suffix: '-vs-js-stream', peerName: 'node:tls over a minimal JS stream.Duplex wrapping node:net (the JSStreamSocket floor)' },
+  baseline: { suffix: '-vs-baseline', peerName: `rxsock + node:tls from ${process.env.BASELINE}` },
 };
-for (const peer of ['net', 'jsstream']) {
+for (const peer of IMPLS.slice(1)) {
   const rx = sums.rxsock;
   const pr = sums[peer];
   const { suffix, peerName } = PEER[peer];
