@@ -7,15 +7,31 @@
 // (the path of another built checkout: its rxsock runs as a fourth contender, to measure a change
 // in one run). Rounds rotate which contender goes first; the JSON lines carry the paired
 // per-round ratios, and two more lines per peer compare each side's CPU per GiB.
-// Measured 2026-12-03, 2 cores at load average 2.9-3.0, ROUNDS=5: rxsock 417 MB/s (396-583) vs
-// node:net 619 MB/s (440-689), ratio 0.67 (paired 0.64-0.95); CPU per GiB receiver 1.87 vs
-// 1.41 s (0.76), sender 1.64 vs 1.03 s (0.62). (At load 17-19 before the receiver reused its
-// read buffers: 0.60.) node:tls drives a stream that is not a net.Socket through its
-// JSStreamSocket: each encrypted write is copied into a new buffer (JSStream::DoWrite), passes
-// JS stream layers and completes one setImmediate later; each read is handed to OpenSSL by copy.
-// The receiver's read buffers are reused (SocketDuplex lendChunks); the sender's cost is in
-// those Node layers: batching the writes (a 1 MiB TLS highWaterMark, 6x fewer sends) made the
-// sender slower, not faster (TLSWrap concatenates a batch into one new vector).
+// Three contenders: rxsock (the goal's line, against node:net), node:net, and js-stream: node:tls
+// over a minimal JS stream.Duplex wrapping a net.Socket (lib/js-stream-duplex.mjs). node:tls
+// treats any stream that is not a net.Socket alike (Node's JSStreamSocket: each encrypted write
+// copied, passed through JS stream layers and completed one setImmediate later; each read handed
+// to OpenSSL by copy), so js-stream is the floor any JS stream pays; rxsock beyond it is ours.
+// Measured 2026-12-03, 1 GiB, ROUNDS=10, 2 cores shared with other work (load average 1.7-3.5),
+// two runs (medians [min-max]; ratios paired by round):
+//   throughput MB/s: rxsock 369 [253-493] and 434 [343-490]; node:net 472 [323-730] and
+//     620 [472-803]; js-stream 421 [250-533] and 443 [314-603]. rxsock/node:net 0.78 [0.59-1.14]
+//     and 0.70 [0.54-1.04]; rxsock/js-stream 0.88 [0.54-1.65] and 0.98 [0.76-1.56].
+//   CPU s per GiB, receiver: rxsock 2.38 and 1.96, node:net 1.73 and 1.44, js-stream 1.99 and
+//     1.63 (rxsock/js-stream 0.84 [0.70-0.99] and 0.83 [0.72-1.06]).
+//   CPU s per GiB, sender: rxsock 2.52 and 2.09, node:net 1.23 and 1.07, js-stream 1.97 and 1.71
+//     (rxsock/js-stream 0.78 [0.71-1.11] and 0.82 [0.66-1.01]; 1.01 [0.74-1.15] in a third run).
+// So the floor alone is at 0.71-0.89 of node:net's throughput, with 1.6x its sender CPU and
+// 1.13-1.15x its receiver CPU: most of the distance to the goal is node:tls's JS stream path.
+// What rxsock's receiver pays beyond the floor is mostly V8's, not per byte (seen with
+// --trace-gc and per-thread CPU of single 512 MiB transfers): the process holds ~3.5 MiB more
+// old-generation heap (rxjs 1.3, rxsock's modules 2.2), and V8 then keeps starting incremental
+// marking during the transfer: 10-16 mark-compacts per 512 MiB and 330-410 ms of helper-thread
+// CPU, where the js-stream receiver does 0-1 and 60-100 ms, and 4-5 with rxjs merely loaded.
+// The receiver reads (SocketDuplex lendChunks) into one 1 MiB buffer shared by all lending
+// connections, copying only chunks that must wait; against the previous per-connection recycled
+// 64 KiB buffers, same runs (BASELINE): receiver CPU 1.02 [0.95-1.20] and 0.99 [0.70-1.21],
+// sender 0.91 and 0.79 [0.67-1.01], throughput 0.94 and 0.93: no difference beyond the noise.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startChild } from './lib/ipc.mjs';
