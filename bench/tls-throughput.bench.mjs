@@ -4,8 +4,9 @@
 // the same run. Reports MB/s measured at the receiver (first decrypted byte to EOF), median of
 // ROUNDS with the spread (min-max), and each side's CPU time per GiB.
 // Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5), BASELINE
-// (the path of another built checkout: its rxsock runs as a fourth contender, to measure a change
-// in one run). Rounds rotate which contender goes first; the JSON lines carry the paired
+// (the path of another built checkout: its rxsock runs as one more contender, to measure a change
+// in one run), LOADED_FLOOR=1 (one more contender: the js-stream floor in processes that have
+// also imported @rxsock/inet and subscribed an idle tcpServer). Rounds rotate which contender goes first; the JSON lines carry the paired
 // per-round ratios, and two more lines per peer compare each side's CPU per GiB.
 // Three contenders: rxsock (the goal's line, against node:net), node:net, and js-stream: node:tls
 // over a minimal JS stream.Duplex wrapping a net.Socket (lib/js-stream-duplex.mjs). node:tls
@@ -23,11 +24,21 @@
 //     (rxsock/js-stream 0.78 [0.71-1.11] and 0.82 [0.66-1.01]; 1.01 [0.74-1.15] in a third run).
 // So the floor alone is at 0.71-0.89 of node:net's throughput, with 1.6x its sender CPU and
 // 1.13-1.15x its receiver CPU: most of the distance to the goal is node:tls's JS stream path.
-// What rxsock's receiver pays beyond the floor is mostly V8's, not per byte (seen with
-// --trace-gc and per-thread CPU of single 512 MiB transfers): the process holds ~3.5 MiB more
-// old-generation heap (rxjs 1.3, rxsock's modules 2.2), and V8 then keeps starting incremental
-// marking during the transfer: 10-16 mark-compacts per 512 MiB and 330-410 ms of helper-thread
-// CPU, where the js-stream receiver does 0-1 and 60-100 ms, and 4-5 with rxjs merely loaded.
+// What rxsock pays beyond the floor is not the adapter's work per byte (bench/duplex-throughput:
+// without TLS, SocketDuplex writes at the JS Duplex's cost and reads at a third of it); part of it
+// is what having rxsock in the process costs node:tls. LOADED_FLOOR runs (10 rounds each) put the
+// floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer:
+//   run A (load 2.9-3.7): loaded floor 356 MB/s [270-451] vs plain floor 503 [286-649], receiver
+//     CPU 1.62 vs 1.55 s/GiB, sender 2.12 vs 1.64; rxsock 375, 1.83, 1.82 (against the loaded
+//     floor: 1.05 [0.73-1.44], 0.89 [0.81-1.23], 1.16 [0.81-1.45]).
+//   run B (load 2.0-2.9): loaded floor 511 [324-536] vs plain 535 [466-652], receiver 1.65 vs
+//     1.70, sender 1.98 vs 1.93; rxsock 531, 1.85, 1.85 (against the plain floor 0.99
+//     [0.74-1.17], 0.92 [0.65-1.09], 1.05 [0.75-1.24]; against the loaded one 1.04, 0.89, 1.07).
+// One visible part is V8's (--trace-gc, per-thread CPU of single 512 MiB transfers): the
+// ~3.5 MiB of old-generation heap rxjs (1.3) and rxsock's modules (2.2) add keep V8 starting
+// incremental marking during the transfer, 10-16 mark-compacts per 512 MiB and 330-410 ms of
+// helper-thread CPU in the rxsock receiver, 0-1 and 60-100 ms in the plain floor's, 4-5 with
+// rxjs merely imported, 6-7 with the subscribed server.
 // The receiver reads (SocketDuplex lendChunks) into one 1 MiB buffer shared by all lending
 // connections, copying only chunks that must wait; against the previous per-connection recycled
 // 64 KiB buffers, same runs (BASELINE): receiver CPU 1.02 [0.95-1.20] and 0.99 [0.70-1.21],
@@ -66,9 +77,9 @@ async function round(impl) {
   }
 }
 
-const IMPLS = ['rxsock', 'net', 'jsstream', ...(process.env.BASELINE ? ['baseline'] : [])];
-const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream', baseline: 'baseline' };
-const results = { rxsock: [], net: [], jsstream: [], baseline: [] };
+const IMPLS = ['rxsock', 'net', 'jsstream', ...(process.env.LOADED_FLOOR ? ['jsloaded'] : []), ...(process.env.BASELINE ? ['baseline'] : [])];
+const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream', jsloaded: 'js-loaded', baseline: 'baseline' };
+const results = { rxsock: [], net: [], jsstream: [], jsloaded: [], baseline: [] };
 const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 try {
   for (let i = 0; i < ROUNDS; i++) {
@@ -104,6 +115,7 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 const PEER = {
   net: { suffix: '', peerName: 'node:net + node:tls' },
   jsstream: { suffix: '-vs-js-stream', peerName: 'node:tls over a minimal JS stream.Duplex wrapping node:net (the JSStreamSocket floor)' },
+  jsloaded: { suffix: '-vs-js-stream-loaded', peerName: 'the js-stream floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer' },
   baseline: { suffix: '-vs-baseline', peerName: `rxsock + node:tls from ${process.env.BASELINE}` },
 };
 for (const peer of IMPLS.slice(1)) {

@@ -7,7 +7,8 @@
 // IMPL `net`: tls.createServer() + 'data' receiving, tls.connect() + write()/'drain'/end() sending
 // (node:tls over node:net). IMPL `jsstream`: the same as `net`, but node:tls runs over a minimal
 // JS Duplex wrapping the net.Socket (lib/js-stream-duplex.mjs), so node:tls takes its
-// JSStreamSocket path as it does over rxsock while the bytes move through libuv. Each reports wall time (first byte to EOF on the receiver) and
+// JSStreamSocket path as it does over rxsock while the bytes move through libuv. IMPL `jsloaded`:
+// `jsstream` with rxsock loaded in the process (see below). Each reports wall time (first byte to EOF on the receiver) and
 // process CPU time over the transfer.
 import tls from 'node:tls';
 import net from 'node:net';
@@ -15,7 +16,11 @@ import { readFileSync } from 'node:fs';
 import { JsStreamDuplex } from './js-stream-duplex.mjs';
 import { childMain, cpuSince, tell } from './ipc.mjs';
 
-const [role, impl, ...rest] = process.argv.slice(2);
+const [role, implArg, ...rest] = process.argv.slice(2);
+// `jsloaded`: `jsstream` in a process that has also imported @rxsock/inet and subscribed an idle
+// tcpServer's connections$, to measure what having rxsock in the process costs node:tls.
+const loaded = implArg === 'jsloaded';
+const impl = loaded ? 'jsstream' : implArg;
 const HOST = '127.0.0.1';
 const TLS = { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' };
 const API = {
@@ -25,6 +30,11 @@ const API = {
 };
 
 childMain(async () => {
+  if (loaded) {
+    const { tcpServer } = await import('@rxsock/inet');
+    const idle = tcpServer({ host: HOST, port: 0 });
+    idle.connections$.subscribe();
+  }
   if (role === 'recv') await recv(readFileSync(rest[0]), readFileSync(rest[1]));
   else await send(readFileSync(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
   process.exit(0);
