@@ -7,15 +7,13 @@
 // process (a sink or a source). Reports CPU seconds per GiB of this process, median of ROUNDS
 // with paired per-round ratios (lower is better), against each of the two others.
 // Env: BYTES (default 1 GiB), ROUNDS (default 5).
-// Measured 2026-12-03, 2 cores shared with other work (load average 1.4-3.5), two runs of 5
-// rounds (medians [min-max], ratios paired by round):
-//   write: rxsock 0.99 [0.89-1.24] and 1.06 [0.81-1.18] CPU s/GiB, js-stream 1.21 and 1.12
-//     (ratio 1.22 [0.92-1.68] and 1.05 [0.85-1.69]), net.Socket 0.88 and 1.08 (0.89 [0.74-1.35]
-//     and 1.02 [0.79-1.34]): the same cost within the spread.
-//   read: rxsock 0.35 [0.32-0.61] and 0.45 [0.30-0.54], js-stream 1.23 and 1.20 (ratio 3.48
-//     [2.44-3.87] and 2.68 [1.91-3.84]), net.Socket 1.18 and 1.19 (3.36 [1.89-4.22] and 2.66
-//     [2.19-3.89]): a lending SocketDuplex reads up to 1 MiB at a time into one shared buffer,
-//     where net.Socket allocates a 64 KiB buffer per read.
+// Measured 2026-12-03, 2 cores shared with other work, 5 rounds (medians [min-max], ratios
+// paired by round):
+//   write: rxsock 1.19 [0.97-1.25] CPU s/GiB, js-stream 1.28 (ratio 1.07 [0.99-1.39]),
+//     net.Socket 1.18 (0.99 [0.94-1.28]): the same cost within the spread.
+//   read: rxsock 0.60 [0.42-0.72], js-stream 1.24 (ratio 2.07 [1.60-2.95]), net.Socket 1.13
+//     (1.87 [1.69-3.08]): a lending SocketDuplex reuses its 64 KiB read buffers, where net.Socket
+//     allocates one per read and leaves it to the garbage collector.
 // So under node:tls (bench/tls-throughput) the adapter itself is not where rxsock loses to the
 // js-stream floor.
 import net from 'node:net';

@@ -6,43 +6,36 @@
 // Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5), BASELINE
 // (the path of another built checkout: its rxsock runs as one more contender, to measure a change
 // in one run), LOADED_FLOOR=1 (one more contender: the js-stream floor in processes that have
-// also imported @rxsock/inet and subscribed an idle tcpServer). Rounds rotate which contender goes first; the JSON lines carry the paired
-// per-round ratios, and two more lines per peer compare each side's CPU per GiB.
+// also imported @rxsock/inet and subscribed an idle tcpServer). Rounds rotate which contender
+// goes first; the JSON lines carry the paired per-round ratios, and two more lines per peer
+// compare each side's CPU per GiB.
 // Three contenders: rxsock (the goal's line, against node:net), node:net, and js-stream: node:tls
 // over a minimal JS stream.Duplex wrapping a net.Socket (lib/js-stream-duplex.mjs). node:tls
 // treats any stream that is not a net.Socket alike (Node's JSStreamSocket: each encrypted write
 // copied, passed through JS stream layers and completed one setImmediate later; each read handed
 // to OpenSSL by copy), so js-stream is the floor any JS stream pays; rxsock beyond it is ours.
-// Measured 2026-12-03, 1 GiB, ROUNDS=10, 2 cores shared with other work (load average 1.7-3.5),
-// two runs (medians [min-max]; ratios paired by round):
-//   throughput MB/s: rxsock 369 [253-493] and 434 [343-490]; node:net 472 [323-730] and
-//     620 [472-803]; js-stream 421 [250-533] and 443 [314-603]. rxsock/node:net 0.78 [0.59-1.14]
-//     and 0.70 [0.54-1.04]; rxsock/js-stream 0.88 [0.54-1.65] and 0.98 [0.76-1.56].
-//   CPU s per GiB, receiver: rxsock 2.38 and 1.96, node:net 1.73 and 1.44, js-stream 1.99 and
-//     1.63 (rxsock/js-stream 0.84 [0.70-0.99] and 0.83 [0.72-1.06]).
-//   CPU s per GiB, sender: rxsock 2.52 and 2.09, node:net 1.23 and 1.07, js-stream 1.97 and 1.71
-//     (rxsock/js-stream 0.78 [0.71-1.11] and 0.82 [0.66-1.01]; 1.01 [0.74-1.15] in a third run).
-// So the floor alone is at 0.71-0.89 of node:net's throughput, with 1.6x its sender CPU and
-// 1.13-1.15x its receiver CPU: most of the distance to the goal is node:tls's JS stream path.
+// Measured 2026-12-03 on main (ROUNDS=6, 1 GiB, 2 shared cores; medians [min-max], ratios
+// paired by round): rxsock 501 MB/s [432-603], node:net 807 [642-897], js-stream 594 [425-609];
+// rxsock/node:net 0.62 [0.58-0.77], rxsock/js-stream 0.84 [0.79-1.18]. CPU s per GiB: receiver
+// rxsock 2.20, node:net 1.46, js-stream 1.60; sender 1.82, 1.16, 1.67 (rxsock/js-stream 0.92).
+// Earlier runs the same day (ROUNDS=10): rxsock/node:net 0.78 and 0.70, rxsock/js-stream 0.88
+// and 0.98; the floor alone at 0.71-0.89 of node:net, with 1.6x its sender CPU and 1.13-1.15x
+// its receiver CPU: most of the distance to the goal is node:tls's JS stream path.
 // What rxsock pays beyond the floor is not the adapter's work per byte (bench/duplex-throughput:
-// without TLS, SocketDuplex writes at the JS Duplex's cost and reads at a third of it); part of it
+// without TLS, SocketDuplex writes at the JS Duplex's cost and reads at half of it); part of it
 // is what having rxsock in the process costs node:tls. LOADED_FLOOR runs (10 rounds each) put the
-// floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer:
-//   run A (load 2.9-3.7): loaded floor 356 MB/s [270-451] vs plain floor 503 [286-649], receiver
-//     CPU 1.62 vs 1.55 s/GiB, sender 2.12 vs 1.64; rxsock 375, 1.83, 1.82 (against the loaded
-//     floor: 1.05 [0.73-1.44], 0.89 [0.81-1.23], 1.16 [0.81-1.45]).
-//   run B (load 2.0-2.9): loaded floor 511 [324-536] vs plain 535 [466-652], receiver 1.65 vs
-//     1.70, sender 1.98 vs 1.93; rxsock 531, 1.85, 1.85 (against the plain floor 0.99
-//     [0.74-1.17], 0.92 [0.65-1.09], 1.05 [0.75-1.24]; against the loaded one 1.04, 0.89, 1.07).
-// One visible part is V8's (--trace-gc, per-thread CPU of single 512 MiB transfers): the
-// ~3.5 MiB of old-generation heap rxjs (1.3) and rxsock's modules (2.2) add keep V8 starting
-// incremental marking during the transfer, 10-16 mark-compacts per 512 MiB and 330-410 ms of
-// helper-thread CPU in the rxsock receiver, 0-1 and 60-100 ms in the plain floor's, 4-5 with
-// rxjs merely imported, 6-7 with the subscribed server.
-// The receiver reads (SocketDuplex lendChunks) into one 1 MiB buffer shared by all lending
-// connections, copying only chunks that must wait; against the previous per-connection recycled
-// 64 KiB buffers, same runs (BASELINE): receiver CPU 1.02 [0.95-1.20] and 0.99 [0.70-1.21],
-// sender 0.91 and 0.79 [0.67-1.01], throughput 0.94 and 0.93: no difference beyond the noise.
+// floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer: against
+// that loaded floor rxsock's throughput was 1.05 and 1.04, receiver CPU 0.89 and 0.89, sender
+// 1.16 and 1.07 (the loaded floor itself: 356 vs 503 MB/s plain in one run, 511 vs 535 in the
+// other). One visible part is V8's (--trace-gc, single 512 MiB transfers): the ~3.5 MiB of
+// old-generation heap rxjs (1.3) and rxsock's modules (2.2) add keep V8 starting incremental
+// marking during the transfer: 10-16 mark-compacts per 512 MiB and 330-410 ms of helper-thread
+// CPU in the rxsock receiver, 0-1 and 60-100 ms in the plain floor's, 4-5 with rxjs merely
+// imported, 6-7 with the subscribed server.
+// Tried, not kept: reading 1 MiB at a time into one buffer shared by all lending connections
+// (copying only chunks that must wait) against today's recycled 64 KiB buffers (BASELINE runs):
+// receiver CPU 1.02 and 0.99, sender 0.91 and 0.79, throughput 0.94 and 0.93: nothing beyond the
+// noise, and a chunk kept by mistake could then show another connection's bytes.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startChild } from './lib/ipc.mjs';
