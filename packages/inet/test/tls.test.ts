@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { C, Socket, SocketError, toDuplex } from '@rxsock/core';
-import { checkFdLeak } from '@rxsock/testing';
+import { checkFdLeak, PatternSource } from '@rxsock/testing';
 import { connect, connectTls, tcpServer, tlsServer, type TlsConnection, type TlsServer } from '../src/index.js';
 import { makeTestCerts, type TestCerts } from './support/certs.js';
 import { freePort, python, run, sleep, stop, waitFor } from './support/helpers.js';
@@ -239,28 +239,14 @@ describe('node:tls over toDuplex, made where the connection arrives', () => {
   }
 });
 
-/** `n` bytes that do not repeat with a short period (xorshift32 from `seed`): a byte of another stream shows. */
-function patternBytes(seed: number, n: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
 describe('TLS under backpressure, two connections at once', () => {
   it('two clients at once into a slow consumer and a paused/resumed one: every byte intact, none of the other stream', async () => {
     const server = tlsServer({ host: '127.0.0.1', port: 0, key: certs.key, cert: certs.cert });
     const accepted: TlsConnection[] = [];
     server.connections$.subscribe((conn) => accepted.push(conn));
     const total = 8 * 2 ** 20;
-    const payloads = [patternBytes(21, total), patternBytes(22, total)];
+    // Patterns that never repeat with a short period: a byte of the other stream shows.
+    const payloads = [new PatternSource(21).next(total), new PatternSource(22).next(total)];
     const clients = await Promise.all(payloads.map(() => connectTls('127.0.0.1', server.port, { ca: certs.ca, servername: 'localhost' })));
     await waitFor(() => accepted.length === 2, 'both handshakes');
     const sending = clients.map(async (client, i) => {

@@ -6,4 +6,5 @@
 export * from './arbitraries.js';
 export * from './fd-leak.js';
 export * from './loopback.js';
+export * from './pattern.js';
 export * from './kernel-vm/index.js';
