@@ -244,15 +244,16 @@ describe.each(DRIVERS)('reactor with the %s driver', (driver) => {
     };
     r.register(a, c.source(answer(a)), { interest: Interest.READABLE }).addWaiter();
     r.register(b, c.source(answer(b)), { interest: Interest.READABLE }).addWaiter();
-    const timerFired = new Promise<number>((resolve) => setTimeout(() => resolve(exchanges), 20));
+    let atTimer: number | undefined;
+    setTimeout(() => (atTimer = exchanges), 5);
     send(b);
     // The exchange never pauses by itself; the bound on rounds per wake-up is what lets the
-    // timer run while it goes on.
-    const atTimer = await timerFired;
+    // timer run while it goes on. It is stopped only once the timer has fired and enough
+    // exchanges were made to count wake-ups against (however slow the machine is).
+    await until(() => atTimer !== undefined && exchanges >= 2000);
     running = false;
     await sleep(20);
-    expect(atTimer).toBeGreaterThan(100);
-    expect(exchanges).toBeGreaterThanOrEqual(atTimer);
+    expect(atTimer).toBeGreaterThan(0);
     // Up to 32 selects per wake-up: far fewer wake-ups than exchanges.
     expect(wakeups(r)).toBeLessThan(exchanges / 8);
   });
