@@ -265,8 +265,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         // callback Node makes; a continuation that writes to a socket of this process makes the
         // peer ready at once on loopback.
         runPendingJobs();
-        // Work held until no JavaScript above is half done (callback-scope.ts), and its jobs.
-        while (runAfterDispatch(this.reportError)) runPendingJobs();
+        this.#runHeldWork();
         // libuv polls the epoll fd level-triggered: whatever is left makes it call again on the
         // next loop iteration, so stopping after a bound loses nothing and keeps timers and
         // Node's own I/O served.
@@ -282,15 +281,19 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } catch (error) {
       this.report(error);
       // A dispatch that failed part-way may have held work: it must not wait for the next wake-up.
-      try {
-        while (runAfterDispatch(this.reportError)) runPendingJobs();
-      } catch (e) {
-        this.report(e);
-      }
+      this.#runHeldWork();
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
     }
+  }
+
+  /**
+   * Work held until no JavaScript above is half done (callback-scope.ts), and the jobs it queues.
+   * Neither throws: a failing task is reported, and job exceptions are re-thrown from an immediate.
+   */
+  #runHeldWork(): void {
+    while (runAfterDispatch(this.reportError)) runPendingJobs();
   }
 
   private readonly reportError = (error: unknown): void => this.report(error);
