@@ -70,9 +70,9 @@ async function round(impl) {
   }
 }
 
-const IMPLS = ['rxsock', 'net', 'jsstream', ...(process.env.LOADED_FLOOR ? ['jsloaded'] : []), ...(process.env.BASELINE ? ['baseline'] : [])];
-const LABEL = { rxsock: 'rxsock', net: 'node:net', jsstream: 'js-stream', jsloaded: 'js-loaded', baseline: 'baseline' };
-const results = { rxsock: [], net: [], jsstream: [], jsloaded: [], baseline: [] };
+const IMPLS = ['rxsock', 'net', 'duplex', 'jsstream', ...(process.env.LOADED_FLOOR ? ['jsloaded'] : []), ...(process.env.BASELINE ? ['baseline'] : [])];
+const LABEL = { rxsock: 'rxsock', net: 'node:net', duplex: 'duplex', jsstream: 'js-stream', jsloaded: 'js-loaded', baseline: 'baseline' };
+const results = { rxsock: [], net: [], duplex: [], jsstream: [], jsloaded: [], baseline: [] };
 const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 try {
   for (let i = 0; i < ROUNDS; i++) {
@@ -102,23 +102,25 @@ for (const impl of IMPLS) {
       `CPU per GiB: receiver ${s.recvCpuPerGiB.toFixed(2)} s, sender ${s.sendCpuPerGiB.toFixed(2)} s; ${rs[0].protocol}`,
   );
 }
-console.log(`  rxsock used: receiver ${results.rxsock[0].recvApi}; sender ${results.rxsock[0].sendApi}`);
-console.log(`  js-stream used: receiver ${results.jsstream[0].recvApi}; sender ${results.jsstream[0].sendApi}`);
+for (const impl of ['rxsock', 'duplex', 'jsstream']) console.log(`  ${LABEL[impl]} used: receiver ${results[impl][0].recvApi}; sender ${results[impl][0].sendApi}`);
 const r3 = (x) => Math.round(x * 1000) / 1000;
-const PEER = {
-  net: { suffix: '', peerName: 'node:net + node:tls' },
-  jsstream: { suffix: '-vs-js-stream', peerName: 'node:tls over a minimal JS stream.Duplex wrapping node:net (the JSStreamSocket floor)' },
-  jsloaded: { suffix: '-vs-js-stream-loaded', peerName: 'the js-stream floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer' },
-  baseline: { suffix: '-vs-baseline', peerName: `rxsock + node:tls from ${process.env.BASELINE}` },
-};
-for (const peer of IMPLS.slice(1)) {
-  const rx = sums.rxsock;
+// [left, right, name suffix, the right side's name]: the headline (defaults against node:net),
+// then the SocketDuplex path against node:net and against the JS stream floor it shares.
+const FLOOR = 'node:tls over a minimal JS stream.Duplex wrapping node:net (the JSStreamSocket floor)';
+const PAIRS = [
+  ['rxsock', 'net', '', 'node:net + node:tls'],
+  ['duplex', 'net', '-duplex', 'node:net + node:tls'],
+  ['duplex', 'jsstream', '-duplex-vs-js-stream', FLOOR],
+  ...(IMPLS.includes('jsloaded') ? [['duplex', 'jsloaded', '-duplex-vs-js-stream-loaded', 'the js-stream floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer']] : []),
+  ...(IMPLS.includes('baseline') ? [['rxsock', 'baseline', '-vs-baseline', `rxsock + node:tls from ${process.env.BASELINE}`]] : []),
+];
+for (const [left, peer, suffix, peerName] of PAIRS) {
+  const rx = sums[left];
   const pr = sums[peer];
-  const { suffix, peerName } = PEER[peer];
   report({
     name: `tls-throughput${suffix}`,
     unit: 'MB/s',
-    rxsock: results.rxsock.map((r) => r.mbps),
+    rxsock: results[left].map((r) => r.mbps),
     peer: results[peer].map((r) => r.mbps),
     peerName,
     higherIsBetter: true,
@@ -126,10 +128,11 @@ for (const peer of IMPLS.slice(1)) {
       bytes: BYTES,
       chunk: CHUNK,
       rounds: ROUNDS,
+      rxsockApi: { receiver: results[left][0].recvApi, sender: results[left][0].sendApi },
       spread: { rxsock: [r3(rx.min), r3(rx.max)], peer: [r3(pr.min), r3(pr.max)] },
       rxsockCpuPerGiB: { receiverS: r3(rx.recvCpuPerGiB), senderS: r3(rx.sendCpuPerGiB) },
       peerCpuPerGiB: { receiverS: r3(pr.recvCpuPerGiB), senderS: r3(pr.sendCpuPerGiB) },
-      protocol: results.rxsock[0].protocol,
+      protocol: results[left][0].protocol,
       loadAverage: { before: loadBefore, after: loadavg().map((x) => r3(x)) },
     },
   });
@@ -139,7 +142,7 @@ for (const peer of IMPLS.slice(1)) {
     report({
       name: `tls-throughput-cpu-${side === 'recv' ? 'receiver' : 'sender'}${suffix}`,
       unit: 'CPU s/GiB',
-      rxsock: results.rxsock.map((r) => r[key] / gib),
+      rxsock: results[left].map((r) => r[key] / gib),
       peer: results[peer].map((r) => r[key] / gib),
       peerName,
       higherIsBetter: false,

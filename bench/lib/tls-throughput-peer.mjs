@@ -3,13 +3,16 @@
 // the certificate as CA), writes BYTES in CHUNK-sized writes, then ends. Both sides use TLS 1.3
 // with TLS_AES_128_GCM_SHA256, by node:tls.
 // IMPL `rxsock`: @rxsock/inet tlsServer() + TlsConnection.input$ receiving, connectTls() +
-// write()/drain()/end() sending (node:tls over rxsock connections through core's SocketDuplex).
-// IMPL `net`: tls.createServer() + 'data' receiving, tls.connect() + write()/'drain'/end() sending
-// (node:tls over node:net). IMPL `jsstream`: the same as `net`, but node:tls runs over a minimal
-// JS Duplex wrapping the net.Socket (lib/js-stream-duplex.mjs), so node:tls takes its
-// JSStreamSocket path as it does over rxsock while the bytes move through libuv. IMPL `jsloaded`:
-// `jsstream` with rxsock loaded in the process (see below). Each reports wall time (first byte to EOF on the receiver) and
-// process CPU time over the transfer.
+// write()/drain()/end() sending (the defaults: rxsock accepts or connects, then hands the fd to
+// Node's TCP handle, Connection.toNetSocket(), under node:tls). IMPL `duplex`: node:tls over
+// core's SocketDuplex (`toDuplex(connection)`, the path any rxsock stream can take), with the
+// same faces through core's fromDuplex. IMPL `net`: tls.createServer() + 'data' receiving,
+// tls.connect() + write()/'drain'/end() sending (node:tls over node:net). IMPL `jsstream`: the
+// same as `net`, but node:tls runs over a minimal JS Duplex wrapping the net.Socket
+// (lib/js-stream-duplex.mjs), so node:tls takes its JSStreamSocket path as it does over
+// SocketDuplex while the bytes move through libuv. IMPL `jsloaded`: `jsstream` with rxsock
+// loaded in the process (see below). Each reports wall time (first byte to EOF on the receiver)
+// and process CPU time over the transfer.
 import tls from 'node:tls';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ const HOST = '127.0.0.1';
 const TLS = { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' };
 const API = {
   rxsock: { recv: 'inet tlsServer().connections$ + TlsConnection.input$', send: 'inet connectTls() + write()/drain()/end()' },
+  duplex: { recv: 'inet tcpServer() + tls.TLSSocket(toDuplex(conn), isServer) + fromDuplex().input$', send: 'inet connect() + tls.connect({ socket: toDuplex(conn) }) + fromDuplex() write()/drain()/end()' },
   net: { recv: "tls.createServer() + 'data'", send: "tls.connect() + write()/'drain'/end()" },
   jsstream: { recv: "net.createServer() + tls.TLSSocket(JS Duplex over net.Socket, isServer) + 'data'", send: "tls.connect({ socket: JS Duplex over net.Socket }) + write()/'drain'/end()" },
 };
@@ -58,7 +62,29 @@ async function count(subscribe) {
 }
 
 async function recv(key, cert) {
-  if (impl === 'rxsock') {
+  if (impl === 'duplex') {
+    const { tcpServer } = await import('@rxsock/inet');
+    const { toDuplex, fromDuplex } = await import('@rxsock/core');
+    const secureContext = tls.createSecureContext({ key, cert, ...TLS });
+    const server = tcpServer({ host: HOST, port: 0 });
+    const first = new Promise((resolve, reject) => {
+      const sub = server.connections$.subscribe((raw) => {
+        sub.unsubscribe();
+        const sock = new tls.TLSSocket(toDuplex(raw, { allowHalfOpen: true, lendChunks: true }), { isServer: true, secureContext });
+        sock.once('secure', () => resolve(sock));
+        sock.once('error', reject);
+      });
+    });
+    await tell({ type: 'listening', port: server.port });
+    const sock = await first;
+    server.close();
+    const protocol = sock.getProtocol();
+    const cipher = sock.getCipher().standardName;
+    const conn = fromDuplex(sock);
+    const r = await count((next, done, fail) => conn.input$.subscribe({ next, complete: done, error: fail }));
+    conn.close();
+    await tell({ type: 'done', ...r, protocol, cipher, api: API.duplex.recv });
+  } else if (impl === 'rxsock') {
     const { tlsServer } = await import('@rxsock/inet');
     const server = tlsServer({ host: HOST, port: 0, key, cert, ...TLS });
     const first = new Promise((resolve) => {
@@ -111,9 +137,21 @@ async function recv(key, cert) {
 async function send(ca, port, total, chunkSize) {
   const chunk = Buffer.alloc(chunkSize, 0x61);
   let conn;
-  if (impl === 'rxsock') {
-    const { connectTls } = await import('@rxsock/inet');
-    const c = await connectTls(HOST, port, { ca, servername: 'localhost', ...TLS });
+  if (impl === 'rxsock' || impl === 'duplex') {
+    let c;
+    if (impl === 'rxsock') {
+      const { connectTls } = await import('@rxsock/inet');
+      c = await connectTls(HOST, port, { ca, servername: 'localhost', ...TLS });
+    } else {
+      const { connect } = await import('@rxsock/inet');
+      const { toDuplex, fromDuplex } = await import('@rxsock/core');
+      const s = tls.connect({ socket: toDuplex(await connect(HOST, port), { allowHalfOpen: true, lendChunks: true }), ca, servername: 'localhost', ...TLS });
+      await new Promise((resolve, reject) => {
+        s.once('secureConnect', resolve);
+        s.once('error', reject);
+      });
+      c = fromDuplex(s);
+    }
     conn = { write: (b) => c.write(b), drain: () => c.drain(), end: () => c.end(), close: () => c.close() };
   } else {
     let socket;

@@ -91,6 +91,20 @@ export function systemError(syscall: string, errno: number, address?: string, po
   });
 }
 
+/**
+ * A system error from Node's own handles (an `ErrnoException`: `code`, a negative `errno`,
+ * `syscall`, as `net.Socket` emits) as a {@link SocketError} naming `address`, with the original
+ * as its `cause`; anything else is returned unchanged. Used where rxsock hands a socket to Node
+ * and reports what Node saw.
+ */
+export function fromNodeSystemError(error: unknown, address?: string): unknown {
+  if (!(error instanceof Error) || error instanceof SocketError) return error;
+  const { errno, syscall } = error as NodeJS.ErrnoException;
+  if (typeof errno !== 'number' || typeof syscall !== 'string') return error;
+  const typed = systemError(syscall, Math.abs(errno), address);
+  return new SocketError(typed.message, typed, { cause: error });
+}
+
 /** The error for using a socket after `close()`/`detach()`. `code` is `'EBADF'`. */
 export function closedSocketError(syscall: string): SocketError {
   return new SocketError(`${syscall}: the socket is closed`, {

@@ -182,7 +182,7 @@ with socket.create_connection(('127.0.0.1', int(sys.argv[4]))) as raw:
     await conn.end();
     expect(await readText(conn)).toBe('answer to question');
     await conn.closed;
-    await waitFor(() => conn.transport.socket.closed, 'the rxsock socket closed');
+    await waitFor(() => conn.transport.destroyed, 'the TCP socket under TLS closed');
     server.close();
   });
 

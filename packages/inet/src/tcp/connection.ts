@@ -3,8 +3,10 @@
  * attached: one read side offered in three forms, one writer with water marks, half-close and
  * close, and a `closed` promise.
  */
+import { Socket as NetSocket } from 'node:net';
 import type { Observable, Subscriber, TeardownLogic } from 'rxjs';
 import {
+  C,
   ChunkReader,
   checkReadOptions,
   chunksIterable,
@@ -210,18 +212,51 @@ export class Connection {
     } else if (this.readMode === 'reader') (side as ChunkReader | undefined)?.close();
     else if (this.readMode === 'iterator') void (side as AsyncIterableIterator<Buffer> | undefined)?.return?.();
     this.socketWriter?.destroy();
-    // Keep the addresses readable after close (logs, error handlers); asked now if never asked.
-    try {
-      this.local ??= this.socket.getsockname();
-      this.remote ??= this.socket.getpeername();
-    } catch {
-      // the peer may already be gone (ENOTCONN): what was learned stays
+    if (!this.socket.closed) {
+      this.rememberAddresses();
+      this.socket.close();
     }
-    this.socket.close();
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
     if (typeof listeners === 'function') listeners();
     else if (listeners) for (const listener of listeners) listener();
+  }
+
+  /**
+   * Hands the connection over to Node: its fd becomes a `net.Socket` (Node's own TCP or pipe
+   * handle, driven by libuv), and this connection closes without closing the fd. This is the way
+   * to give a connection to code that runs natively only over a `net.Socket`: `node:tls` reads
+   * and writes its handle in C++ (`tls.connect({ socket })`, `new tls.TLSSocket(socket)`), where
+   * any other stream (core's `toDuplex` included) goes through Node's slower JS stream path.
+   * Socket options set so far stay with the fd; the connection's reader and writer options do not
+   * (the `net.Socket` has its own buffering). The `net.Socket` keeps this socket's ref/unref state.
+   *
+   * Nothing may have been read or queued yet, so that no byte is left behind.
+   *
+   * @param options.allowHalfOpen As `net.Socket`'s: keep writing after the peer ended (default false).
+   * @throws `SocketError` `EBADF` if the connection is closed; `ERR_RXSOCK_SOURCE_BUSY` if its
+   * read side was already consumed or its writer holds bytes.
+   *
+   * @example
+   * ```ts
+   * const conn = await connect('example.com', 443);
+   * const tlsSocket = tls.connect({ socket: conn.toNetSocket(), servername: 'example.com' });
+   * ```
+   */
+  toNetSocket(options: { allowHalfOpen?: boolean } = {}): NetSocket {
+    // Node wraps only stream sockets (TCP, UNIX stream); check before the fd is given away.
+    if (this.socket.type !== C.SOCK_STREAM || (this.socket.family !== C.AF_INET && this.socket.family !== C.AF_INET6 && this.socket.family !== C.AF_UNIX)) {
+      throw new SocketError(`a socket of family ${this.socket.family}, type ${this.socket.type} cannot be handed to Node: only TCP and UNIX stream sockets can`, { code: 'ERR_INVALID_FD_TYPE' });
+    }
+    const busy = this.readMode !== undefined ? `its read side is consumed through ${this.readMode}` : (this.socketWriter?.bufferedAmount ?? 0) > 0 ? 'its writer holds bytes' : undefined;
+    if (busy !== undefined) throw new SocketError(`${this.toString()} cannot be handed to Node: ${busy}`, { code: 'ERR_RXSOCK_SOURCE_BUSY' });
+    const referenced = this.socket.hasRef();
+    this.rememberAddresses();
+    const fd = this.socket.detach();
+    const netSocket = new NetSocket({ fd, readable: true, writable: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    if (!referenced) netSocket.unref();
+    this.close();
+    return netSocket;
   }
 
   /**
@@ -232,6 +267,16 @@ export class Connection {
     if (this.isClosed) return listener();
     const current = this.closeListeners;
     this.closeListeners = current === undefined ? listener : Array.isArray(current) ? [...current, listener] : [current, listener];
+  }
+
+  /** Keeps the addresses readable after close (logs, error handlers): asked now if never asked. */
+  private rememberAddresses(): void {
+    try {
+      this.local ??= this.socket.getsockname();
+      this.remote ??= this.socket.getpeername();
+    } catch {
+      // the peer may already be gone (ENOTCONN): what was learned stays
+    }
   }
 
   /** Whether {@link Connection.close} has run. */

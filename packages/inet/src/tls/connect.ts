@@ -1,12 +1,12 @@
 /**
- * The TLS client: Happy Eyeballs TCP with rxsock, then `node:tls` over the connection.
+ * The TLS client: Happy Eyeballs TCP with rxsock, then `node:tls` over the connection, handed to
+ * Node's own TCP handle.
  */
 import { connect as tlsConnect, type ConnectionOptions as NodeTlsConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import { toDuplex } from '@rxsock/core';
 import { connect, type ConnectOptions } from '../tcp/connect.js';
 import type { TlsConnection } from './connection.js';
-import { completeHandshake } from './handshake.js';
+import { completeHandshake, handOver } from './handshake.js';
 
 /**
  * Options of {@link connectTls}: `node:tls`'s own (`ca`, `cert`, `key`, `servername`,
@@ -24,8 +24,10 @@ export interface TlsConnectOptions extends Omit<NodeTlsConnectionOptions, 'socke
 
 /**
  * Connects with TLS: {@link connect} (getaddrinfo, Happy Eyeballs), then `node:tls` over the
- * connection (`tls.connect({ socket: toDuplex(connection) })`, SNI from `host` unless it is an
- * IP address or `servername` is given). Resolves once the handshake is done and the peer's
+ * connection (`tls.connect({ socket: connection.toNetSocket() })`, so that node:tls moves the
+ * encrypted bytes natively; SNI from `host` unless it is an IP address or `servername` is given).
+ * The `tcp` options' socket options apply; its reader and writer options do not (node:tls
+ * buffers the encrypted side itself). Resolves once the handshake is done and the peer's
  * certificate verified (unless `rejectUnauthorized: false`).
  *
  * @returns The decrypted side, with the faces of a plain `Connection` (`input$`, `reader`,
@@ -50,10 +52,17 @@ export async function connectTls(host: string, port: number, options: TlsConnect
     ...(timeout !== undefined ? { timeout } : {}),
     ...(signal !== undefined ? { signal } : tcp?.signal !== undefined ? { signal: tcp.signal } : {}),
   });
-  const duplex = toDuplex(transport, { allowHalfOpen: true, lendChunks: true });
+  const handedOver = handOver(transport);
   const servername = tlsOptions.servername ?? (isIP(host) ? undefined : host);
-  const tlsSocket = tlsConnect({ ...tlsOptions, socket: duplex, ...(servername !== undefined ? { servername } : {}) });
-  return completeHandshake(tlsSocket, duplex, transport, 'secureConnect', {
+  let tlsSocket;
+  try {
+    tlsSocket = tlsConnect({ ...tlsOptions, socket: handedOver.transport, ...(servername !== undefined ? { servername } : {}) });
+  } catch (error) {
+    // Options node:tls refuses (a bad `ca`, an unknown `minVersion`...): nothing is left open.
+    handedOver.transport.destroy();
+    throw error;
+  }
+  return completeHandshake(tlsSocket, handedOver, 'secureConnect', {
     ...(timeout !== undefined ? { timeout: Math.max(1, timeout - (Date.now() - started)) } : {}),
     ...(signal !== undefined ? { signal } : {}),
     target,

@@ -1,28 +1,37 @@
 /**
- * A TLS connection: `node:tls` running over an rxsock connection (through core's `SocketDuplex`),
- * offered with the same faces as a plain {@link Connection}: `input$`, a credit `reader`,
- * `for await`, a `writer` with `writable$`, `end`, `close`, `closed` (all of the decrypted side).
+ * A TLS connection: `node:tls` running over a connection rxsock made (connected or accepted) and
+ * handed to Node ({@link Connection.toNetSocket}), offered with the same faces as a plain
+ * {@link Connection}: `input$`, a credit `reader`, `for await`, a `writer` with `writable$`,
+ * `end`, `close`, `closed` (all of the decrypted side).
  */
+import type { Socket as NetSocket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { StreamConnection, type SocketAddress } from '@rxsock/core';
+import { StreamConnection, formatAddress, type SocketAddress } from '@rxsock/core';
 import type { Connection } from '../tcp/connection.js';
 
 /**
- * The decrypted side of a TLS session over an rxsock {@link Connection}. Backpressure crosses
- * TLS: a reader without credit pauses the `TLSSocket`, whose buffer fills, which pauses the
- * Duplex under it, which drops the socket's read interest, and TCP's window closes.
+ * The decrypted side of a TLS session over a TCP connection made by rxsock. The encrypted bytes
+ * move through Node's own TCP handle, read and written by `node:tls` in C++ (see
+ * {@link Connection.toNetSocket} for why). Backpressure crosses TLS: a reader without credit
+ * pauses the `TLSSocket`, which stops reading the TCP handle, and TCP's window closes.
  */
 export class TlsConnection extends StreamConnection {
   /** The `node:tls` socket (certificates, session, renegotiation...). */
   readonly tls: TLSSocket;
-  /** The encrypted transport: the rxsock TCP (or UNIX) connection under TLS. */
-  readonly transport: Connection;
+  /** The encrypted transport: the `net.Socket` the rxsock connection was handed over to. */
+  readonly transport: NetSocket;
+  /** This end's address. */
+  readonly localAddress: SocketAddress;
+  /** The peer's address. */
+  readonly remoteAddress: SocketAddress;
 
   /** @internal Made by `connectTls` and `tlsServer` once the handshake is done. */
-  constructor(tlsSocket: TLSSocket, transport: Connection) {
+  constructor(tlsSocket: TLSSocket, transport: NetSocket, addresses: { localAddress: SocketAddress; remoteAddress: SocketAddress }) {
     super(tlsSocket);
     this.tls = tlsSocket;
     this.transport = transport;
+    this.localAddress = addresses.localAddress;
+    this.remoteAddress = addresses.remoteAddress;
   }
 
   /** Whether the peer's certificate was verified against the trusted CAs. */
@@ -55,18 +64,8 @@ export class TlsConnection extends StreamConnection {
     return this.tls.getPeerCertificate(detailed);
   }
 
-  /** This end's address (from the transport). */
-  get localAddress(): SocketAddress {
-    return this.transport.localAddress;
-  }
-
-  /** The peer's address (from the transport). */
-  get remoteAddress(): SocketAddress {
-    return this.transport.remoteAddress;
-  }
-
   /** `TlsConnection(127.0.0.1:5000 -> 127.0.0.1:443, TLSv1.3)`. */
   override toString(): string {
-    return `TlsConnection(${this.transport.toString().replace(/^[^(]*\(|\)$/g, '')}, ${this.protocol ?? 'handshaking'})`;
+    return `TlsConnection(${formatAddress(this.localAddress)} -> ${formatAddress(this.remoteAddress)}, ${this.protocol ?? 'handshaking'})`;
   }
 }

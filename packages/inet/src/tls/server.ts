@@ -111,20 +111,20 @@ export class TlsServer {
   async handshake(transport: Connection): Promise<TlsConnection> {
     const o = this.options;
     if (!transport.isOpen) throw new SocketError('the client left before its TLS handshake began', { code: TlsErrorCode.HANDSHAKE_CLOSED, syscall: 'handshake' });
-    const { tlsSocket, duplex } = serverTlsSocket(transport, {
-      secureContext: this.secureContext,
-      ...(o.requestCert !== undefined ? { requestCert: o.requestCert } : {}),
-      ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
-      ...(o.ALPNProtocols !== undefined ? { ALPNProtocols: o.ALPNProtocols } : {}),
-      ...(o.SNICallback !== undefined ? { SNICallback: o.SNICallback } : {}),
-    });
     let peer = '';
     try {
       peer = transport.toString();
     } catch {
       // reset before we asked
     }
-    const conn = await completeHandshake(tlsSocket, duplex, transport, 'secure', { timeout: o.handshakeTimeout ?? 120_000, target: peer });
+    const { tlsSocket, handedOver } = serverTlsSocket(transport, {
+      secureContext: this.secureContext,
+      ...(o.requestCert !== undefined ? { requestCert: o.requestCert } : {}),
+      ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
+      ...(o.ALPNProtocols !== undefined ? { ALPNProtocols: o.ALPNProtocols } : {}),
+      ...(o.SNICallback !== undefined ? { SNICallback: o.SNICallback } : {}),
+    });
+    const conn = await completeHandshake(tlsSocket, handedOver, 'secure', { timeout: o.handshakeTimeout ?? 120_000, target: peer });
     if (o.requestCert) {
       // What tls.Server does for its sockets on 'secure' (a bare server TLSSocket leaves
       // `authorized` false): ask OpenSSL how the client's certificate verified.
