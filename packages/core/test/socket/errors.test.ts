@@ -156,3 +156,21 @@ describe('typed errors', () => {
     b.close();
   });
 });
+
+describe('fromNodeSystemError', () => {
+  it("turns node:net's system error into a SocketError naming the address; other errors pass unchanged", async () => {
+    const { connect } = await import('node:net');
+    const { fromNodeSystemError } = await import('../../src/index.js');
+    const port = freePort();
+    const nodeError = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').once('error', resolve));
+    const typed = fromNodeSystemError(nodeError, `127.0.0.1:${port}`) as SocketError;
+    expect(typed).toBeInstanceOf(SocketError);
+    expect(typed).toMatchObject({ code: 'ECONNREFUSED', errno: 111, syscall: 'connect', address: `127.0.0.1:${port}` });
+    expect(typed.cause).toBe(nodeError);
+    expect(typed.message).toContain(`connect ECONNREFUSED 127.0.0.1:${port}`);
+    const plain = new Error('not a system error');
+    expect(fromNodeSystemError(plain)).toBe(plain);
+    expect(fromNodeSystemError(typed)).toBe(typed);
+    expect(fromNodeSystemError('a string')).toBe('a string');
+  });
+});
