@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
-import { TLSSocket, createSecureContext } from 'node:tls';
-import { C, Socket, SocketError, toDuplex } from '@rxsock/core';
+import { TLSSocket, connect as connectNodeTls, createSecureContext } from 'node:tls';
+import { C, Socket, SocketError, fromDuplex, toDuplex } from '@rxsock/core';
 import { checkFdLeak, PatternSource } from '@rxsock/testing';
 import { connect, connectTls, tcpServer, tlsServer, type TlsConnection, type TlsServer } from '../src/index.js';
 import { makeTestCerts, type TestCerts } from './support/certs.js';
@@ -237,6 +237,35 @@ describe('node:tls over toDuplex, made where the connection arrives', () => {
       server.close();
     });
   }
+});
+
+describe('node:tls client over toDuplex', () => {
+  it('tls.connect({ socket: toDuplex(conn) }) to a tlsServer echo: 8 MiB there and back intact, typed faces through fromDuplex', async () => {
+    const server = echoServer();
+    const duplex = toDuplex(await connect('127.0.0.1', server.port), { lendChunks: true });
+    const secure = connectNodeTls({ socket: duplex, ca: certs.ca, servername: 'localhost' });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    expect(secure.authorized).toBe(true);
+    const conn = fromDuplex(secure);
+    const source = new PatternSource(7);
+    const total = 8 * 2 ** 20;
+    const sending = (async () => {
+      for (let sent = 0; sent < total; sent += 65536) if (!conn.write(source.next(65536))) await conn.drain();
+      await conn.end();
+    })();
+    const check = new PatternSource(7);
+    let n = 0;
+    for await (const chunk of conn) {
+      expect(chunk.equals(check.next(chunk.length))).toBe(true);
+      n += chunk.length;
+    }
+    await sending;
+    expect(n).toBe(total);
+    server.close();
+  });
 });
 
 describe('TLS under backpressure, two connections at once', () => {
