@@ -19,4 +19,4 @@ export * from './stream/index.js';
 export * from './stream/framing/index.js';
 export { reactor, createReactor, defaultDriverKind, type OwnedReactor, type ReactorOptions, type DriverKind } from './poller/reactor.js';
 /** @internal */
-export { rx, LazySubject } from './rx/index.js';
+export { rx, LazySubject, type RxParts } from './rx/index.js';

@@ -1,2 +1,2 @@
-export { rx } from './load.js';
+export { rx, type RxParts } from './load.js';
 export { LazySubject } from './lazy-subject.js';
