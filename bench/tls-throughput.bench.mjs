@@ -1,37 +1,38 @@
 // TLS throughput on loopback: 1 GiB from a sender process to a receiver process over TLS 1.3
-// (TLS_AES_128_GCM_SHA256, node:tls on both ends), rxsock connections under node:tls
-// (inet connectTls/tlsServer, through core's SocketDuplex) against node:net under node:tls, in
-// the same run. Reports MB/s measured at the receiver (first decrypted byte to EOF), median of
-// ROUNDS with the spread (min-max), and each side's CPU time per GiB.
+// (TLS_AES_128_GCM_SHA256, node:tls on both ends). Contenders, in the same run:
+// - rxsock (the goal's line): inet tlsServer() and connectTls() with their defaults. rxsock
+//   accepts or connects (Happy Eyeballs), then hands the fd to Node's own TCP handle
+//   (Connection.toNetSocket()), so node:tls reads and writes it in C++; the decrypted side is
+//   consumed through TlsConnection's faces (input$, write()/drain()/end()).
+// - node:net: tls.createServer() / tls.connect(), 'data' and write()/'drain'.
+// - duplex: node:tls over core's SocketDuplex (toDuplex(connection)), the path any rxsock stream
+//   can take, with the same faces through fromDuplex.
+// - js-stream: node:tls over a minimal JS stream.Duplex wrapping a net.Socket
+//   (lib/js-stream-duplex.mjs). node:tls treats any stream that is not a net.Socket alike
+//   (Node's JSStreamSocket: each encrypted write copied, passed through JS stream layers and
+//   completed one setImmediate later; each read handed to OpenSSL by copy), so js-stream is the
+//   floor of the duplex path; what duplex pays beyond it is ours.
+// Reports MB/s measured at the receiver (first decrypted byte to EOF), median of ROUNDS with the
+// spread (min-max), and each side's CPU time per GiB; the JSON lines carry the paired per-round
+// ratios. Rounds rotate which contender goes first.
 // Env: BYTES (default 1 GiB), CHUNK (write size, default 64 KiB), ROUNDS (default 5), BASELINE
 // (the path of another built checkout: its rxsock runs as one more contender, to measure a change
 // in one run), LOADED_FLOOR=1 (one more contender: the js-stream floor in processes that have
-// also imported @rxsock/inet and subscribed an idle tcpServer). Rounds rotate which contender
-// goes first; the JSON lines carry the paired per-round ratios, and two more lines per peer
-// compare each side's CPU per GiB.
-// Three contenders: rxsock (the goal's line, against node:net), node:net, and js-stream: node:tls
-// over a minimal JS stream.Duplex wrapping a net.Socket (lib/js-stream-duplex.mjs). node:tls
-// treats any stream that is not a net.Socket alike (Node's JSStreamSocket: each encrypted write
-// copied, passed through JS stream layers and completed one setImmediate later; each read handed
-// to OpenSSL by copy), so js-stream is the floor any JS stream pays; rxsock beyond it is ours.
-// Measured 2026-12-03 on main (ROUNDS=6, 1 GiB, 2 shared cores; medians [min-max], ratios
-// paired by round): rxsock 501 MB/s [432-603], node:net 807 [642-897], js-stream 594 [425-609];
-// rxsock/node:net 0.62 [0.58-0.77], rxsock/js-stream 0.84 [0.79-1.18]. CPU s per GiB: receiver
-// rxsock 2.20, node:net 1.46, js-stream 1.60; sender 1.82, 1.16, 1.67 (rxsock/js-stream 0.92).
-// Earlier runs the same day (ROUNDS=10): rxsock/node:net 0.78 and 0.70, rxsock/js-stream 0.88
-// and 0.98; the floor alone at 0.71-0.89 of node:net, with 1.6x its sender CPU and 1.13-1.15x
-// its receiver CPU: most of the distance to the goal is node:tls's JS stream path.
-// What rxsock pays beyond the floor is not the adapter's work per byte (bench/duplex-throughput:
-// without TLS, SocketDuplex writes at the JS Duplex's cost and reads at half of it); part of it
-// is what having rxsock in the process costs node:tls. LOADED_FLOOR runs (10 rounds each) put the
-// floor in processes that also imported @rxsock/inet and subscribed an idle tcpServer: against
-// that loaded floor rxsock's throughput was 1.05 and 1.04, receiver CPU 0.89 and 0.89, sender
-// 1.16 and 1.07 (the loaded floor itself: 356 vs 503 MB/s plain in one run, 511 vs 535 in the
-// other). One visible part is V8's (--trace-gc, single 512 MiB transfers): the ~3.5 MiB of
-// old-generation heap rxjs (1.3) and rxsock's modules (2.2) add keep V8 starting incremental
-// marking during the transfer: 10-16 mark-compacts per 512 MiB and 330-410 ms of helper-thread
-// CPU in the rxsock receiver, 0-1 and 60-100 ms in the plain floor's, 4-5 with rxjs merely
-// imported, 6-7 with the subscribed server.
+// also imported @rxsock/inet and subscribed an idle tcpServer).
+// Measured 2026-12-03 (ROUNDS=8, 2 cores shared with other work, load 1.4-2.3):
+// - with the hand-over and rx()'s partial rxjs: rxsock 877 MB/s [717-910], node:net 879
+//   [601-951], ratio 1.00 [0.85-1.49]; CPU s/GiB receiver 1.09 vs 1.08 (1.00), sender 0.82 vs
+//   0.84 (1.02). js-stream 621.
+// - with the hand-over, before rx() loaded only the parts of rxjs it uses: 0.97 [0.90-1.59],
+//   receiver CPU 0.94, sender 0.96. The rxsock receiver ran 6-7 mark-compacts per GiB against 0
+//   in node:net's (a perf_hooks gc observer); importing @rxsock/inet and the whole of rxjs into
+//   the node:net receiver gave it 7-8 too, with no rxsock code on its data path. With the parts,
+//   the rxsock receiver runs 1.
+// - before the hand-over (node:tls over SocketDuplex, today's duplex line): 0.62 [0.58-0.77]
+//   of node:net, 0.84 of js-stream; the duplex line in the run above: 585 MB/s, 0.63 of node:net
+//   and 0.88 of js-stream, CPU s/GiB receiver 1.53 and sender 1.34 against js-stream's 1.22 and
+//   1.30 (bench/duplex-throughput: SocketDuplex itself writes at a JS Duplex's cost and reads at
+//   half of it; the rest is node:tls's JS stream path).
 // Tried, not kept: reading 1 MiB at a time into one buffer shared by all lending connections
 // (copying only chunks that must wait) against today's recycled 64 KiB buffers (BASELINE runs):
 // receiver CPU 1.02 and 0.99, sender 0.91 and 0.79, throughput 0.94 and 0.93: nothing beyond the
