@@ -22,10 +22,12 @@ import { C, Socket } from '@rxsock/core';
 import { connect, tcpServer } from '@rxsock/inet';
 import { buildCPeer } from './lib/c-peer.mjs';
 import { koffiFloorRound, koffiSyncFloorRound } from './lib/koffi-floor.mjs';
+import { DEFER_TASKRUN, koffiUringLoopFloorRound, koffiUringSyncFloorRound } from './lib/koffi-uring-floor.mjs';
 import { report } from './report.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const cPeer = buildCPeer('tcp-pingpong');
+const cUringPeer = buildCPeer('tcp-pingpong-uring');
 const TRIPS = Number(process.env.TRIPS ?? 20000);
 const HOST = '127.0.0.1';
 
@@ -132,6 +134,32 @@ async function syncFloorRound() {
   return koffiSyncFloorRound(client.detach(), server.detach(), TRIPS);
 }
 
+// io_uring floors (bench/lib/koffi-uring-floor.mjs): completions instead of readiness, through
+// koffi, with no rxsock code. The synchronous one blocks in io_uring_enter (SINGLE_ISSUER |
+// DEFER_TASKRUN, the fastest setup for a thread that always waits in io_uring_enter); the loop one
+// watches the ring fd with a uv_poll_t (default setup: with DEFER_TASKRUN a completion does not
+// make the ring fd readable while the thread sleeps in epoll_wait, checked) and makes up to 32
+// passes per wake-up.
+async function uringSyncFloorRound() {
+  const [client, server] = await loopbackPair();
+  return koffiUringSyncFloorRound(client.detach(), server.detach(), TRIPS, DEFER_TASKRUN);
+}
+
+const uringLoopCalls = { wakeups: [], enters: [] };
+async function uringLoopFloorRound() {
+  const [client, server] = await loopbackPair();
+  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, { passes: 32 });
+  uringLoopCalls.wakeups.push(r.wakeups);
+  uringLoopCalls.enters.push(r.enters);
+  return r.us;
+}
+
+// The C program's loop on io_uring (bench/lib/tcp-pingpong-uring.c, same setup flags as the
+// synchronous floor): what the kernel allows a completion-driven loop.
+function cUringRound() {
+  return Number(execFileSync(cUringPeer, [String(TRIPS), '1', String(DEFER_TASKRUN)], { encoding: 'utf8' }).trim());
+}
+
 function cRound() {
   return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
 }
@@ -153,8 +181,15 @@ const peer = [];
 const c = [];
 const floor = [];
 const syncFloor = [];
+const uringSync = [];
+const uringLoop = [];
+const cUring = [];
 await floorRound(); // warm-up
 await syncFloorRound();
+await uringSyncFloorRound();
+await uringLoopFloorRound();
+uringLoopCalls.wakeups.length = uringLoopCalls.enters.length = 0;
+cUringRound();
 await socketRound();
 await connectionRound();
 await netRound();
@@ -166,9 +201,13 @@ for (let r = 0; r < ROUNDS; r++) {
   c.push(cRound());
   floor.push(await floorRound());
   syncFloor.push(await syncFloorRound());
+  uringSync.push(await uringSyncFloorRound());
+  uringLoop.push(await uringLoopFloorRound());
+  cUring.push(cUringRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}; koffi io_uring loop floor ${us(uringLoop)}; C io_uring ${us(cUring)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  io_uring loop floor per round trip: ${uringLoopCalls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${us(uringLoopCalls.enters)} io_uring_enter calls`);
 console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
@@ -179,6 +218,9 @@ report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c,
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-koffi-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: syncFloor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-floor.mjs koffiSyncFloorRound in the rxsock column: C's loop in synchronous JavaScript, its six system calls through koffi, no event loop: what no koffi-based design can beat" } });
+report({ name: 'tcp-pingpong-koffi-uring-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSync, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-uring-floor.mjs koffiUringSyncFloorRound in the rxsock column: io_uring through koffi, no event loop, one io_uring_enter per step (2 system calls per round trip)' } });
+report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on the ring fd, up to 32 passes per wake-up" } });
+report({ name: 'tcp-pingpong-c-uring-vs-c', unit: 'us/roundtrip', rxsock: cUring, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c in the rxsock column: the C loop on io_uring, what the kernel allows a completion-driven loop' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
 report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
 report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });

@@ -1,0 +1,310 @@
+// io_uring floors for bench/tcp-pingpong: the same one-byte ping-pong as the C peer
+// (bench/lib/tcp-pingpong.c), driven by completions instead of readiness, every kernel call
+// through koffi and the rings read and written in place through views of their mapped memory.
+// No liburing, no rxsock code. Both ends keep a RECV posted; a completion queues the reply (a
+// SEND with IOSQE_CQE_SKIP_SUCCESS, so a successful send posts nothing) and the next RECV, and
+// one io_uring_enter submits them. With the default setup flags the kernel finishes the peer's
+// RECV as task work on the way back from that very io_uring_enter, so its completion is already
+// in the CQ ring when the call returns: reading it costs a memory load, not a system call.
+//   koffiUringSyncFloorRound: no event loop; each step is one io_uring_enter that submits and
+//     waits for the next completion (min_complete 1): 2 system calls per round trip (C's epoll
+//     loop makes 6).
+//   koffiUringLoopFloorRound: the shape of a driver inside Node's loop: a uv_poll_t on the ring
+//     fd (readable while the CQ ring holds completions), completions handled in its koffi
+//     callback, one io_uring_enter (submit only) per pass, and up to `passes` passes per wake-up
+//     while the CQ ring keeps filling (as core's drain re-selects up to 32 times).
+// Layouts (struct io_uring_params 120 bytes, io_uring_sqe 64, io_uring_cqe 16, the offsets
+// below) checked with cc against /usr/include/linux/io_uring.h on this machine.
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../../packages/core/package.json', import.meta.url));
+const koffi = require('koffi');
+const node = koffi.load(null);
+const libc = koffi.load('libc.so.6');
+// glibc's syscall() is assembly that moves its integer arguments into the kernel's registers,
+// so fixed prototypes are exact on x86-64 and spare koffi the per-call parsing of a variadic one.
+const uringSetup = libc.func('long syscall(long nr, uint32 entries, void *params)');
+const uringEnter = libc.func('int syscall(long nr, int fd, uint32 toSubmit, uint32 minComplete, uint32 flags, uintptr_t sig, size_t sigsz)');
+const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
+const munmap = libc.func('int munmap(void *addr, size_t length)');
+const shutdown = libc.func('int shutdown(int fd, int how)');
+const close = libc.func('int close(int fd)');
+const errnoLocation = libc.func('int *__errno_location()');
+
+const NR_IO_URING_SETUP = 425;
+const NR_IO_URING_ENTER = 426;
+const PROT_READ_WRITE = 3;
+const MAP_SHARED_POPULATE = 0x01 | 0x8000;
+const IORING_OFF_SQ_RING = 0;
+const IORING_OFF_SQES = 0x10000000;
+const IORING_FEAT_SINGLE_MMAP = 1;
+const IORING_ENTER_GETEVENTS = 1;
+const IORING_OP_SEND = 26;
+const IORING_OP_RECV = 27;
+const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
+const SHUT_RDWR = 2;
+/** io_uring_setup flags: SINGLE_ISSUER | DEFER_TASKRUN, what the C peer ran fastest with. */
+export const DEFER_TASKRUN = (1 << 12) | (1 << 13);
+
+function errno() {
+  return koffi.decode(errnoLocation(), 'int');
+}
+
+/** One io_uring instance: its rings mapped, SQEs pushed in place, completions read in place. */
+class Ring {
+  constructor(entries, flags) {
+    const params = Buffer.alloc(120);
+    params.writeUInt32LE(flags, 8);
+    const fd = Number(uringSetup(NR_IO_URING_SETUP, entries, params));
+    if (fd < 0) throw new Error(`io_uring_setup failed: errno ${errno()}`);
+    this.fd = fd;
+    this.flags = flags;
+    const sqEntries = params.readUInt32LE(0);
+    const cqEntries = params.readUInt32LE(4);
+    if (!(params.readUInt32LE(20) & IORING_FEAT_SINGLE_MMAP)) throw new Error('io_uring without IORING_FEAT_SINGLE_MMAP');
+    const sqOff = (field) => params.readUInt32LE(40 + field);
+    const cqOff = (field) => params.readUInt32LE(80 + field);
+    // One mapping holds the SQ ring (head, tail, mask, index array) and the CQ ring (head,
+    // tail, mask, CQEs); a second one holds the SQEs.
+    this.ringLength = Math.max(sqOff(24) + sqEntries * 4, cqOff(20) + cqEntries * 16);
+    this.sqeLength = sqEntries * 64;
+    this.ringPtr = mmap(null, this.ringLength, PROT_READ_WRITE, MAP_SHARED_POPULATE, fd, IORING_OFF_SQ_RING);
+    this.sqePtr = mmap(null, this.sqeLength, PROT_READ_WRITE, MAP_SHARED_POPULATE, fd, IORING_OFF_SQES);
+    if (koffi.address(this.ringPtr) === 0xffffffffffffffffn || koffi.address(this.sqePtr) === 0xffffffffffffffffn) {
+      close(fd);
+      throw new Error(`mmap of the io_uring rings failed: errno ${errno()}`);
+    }
+    const ring = koffi.view(this.ringPtr, this.ringLength);
+    this.u32 = new Uint32Array(ring);
+    this.i32 = new Int32Array(ring);
+    this.sqe = new Uint32Array(koffi.view(this.sqePtr, this.sqeLength));
+    this.sqe8 = new Uint8Array(this.sqe.buffer);
+    // Word indexes (every field is 4-byte aligned).
+    this.sqTail = sqOff(4) >> 2;
+    this.sqMask = this.u32[sqOff(8) >> 2];
+    this.sqArray = sqOff(24) >> 2;
+    this.cqHead = cqOff(0) >> 2;
+    this.cqTail = cqOff(4) >> 2;
+    this.cqMask = this.u32[cqOff(8) >> 2];
+    this.cqes = cqOff(20) >> 2;
+    /** SQEs pushed since the last io_uring_enter. */
+    this.pending = 0;
+  }
+
+  /**
+   * Queues one SQE on the memory at `addr` (from {@link bufferAddress}: the Buffer must stay
+   * reachable until the completion). Only the fields set here are ever written, and the kernel
+   * never writes SQEs, so the others stay zero from the mapping.
+   */
+  push(opcode, fd, addr, len, sqeFlags, userData) {
+    const tail = this.u32[this.sqTail];
+    const index = tail & this.sqMask;
+    const w = index << 4; // 64-byte SQE = 16 words
+    this.sqe[w] = opcode | (sqeFlags << 8); // opcode, flags, ioprio 0
+    this.sqe[w + 1] = fd;
+    this.sqe[w + 4] = addr.lo;
+    this.sqe[w + 5] = addr.hi;
+    this.sqe[w + 6] = len;
+    this.sqe[w + 8] = userData;
+    this.u32[this.sqArray + index] = index;
+    // x86-64 keeps stores in order, and the kernel reads the tail only inside io_uring_enter.
+    this.u32[this.sqTail] = tail + 1;
+    this.pending++;
+  }
+
+  /** Submits what was pushed and, when `minComplete` > 0, waits for that many completions. */
+  enter(minComplete) {
+    const flags = minComplete > 0 || this.flags & DEFER_TASKRUN ? IORING_ENTER_GETEVENTS : 0;
+    const n = uringEnter(NR_IO_URING_ENTER, this.fd, this.pending, minComplete, flags, 0, 0);
+    // io_uring_enter does not wait when it submitted fewer SQEs than asked: treat it as an error.
+    if (n !== this.pending) throw new Error(`io_uring_enter submitted ${n} of ${this.pending}: errno ${n < 0 ? errno() : 0}`);
+    this.pending = 0;
+  }
+
+  /** Calls `onCompletion(userData, res)` for each CQE in the ring, frees them; returns how many. */
+  reap(onCompletion) {
+    let head = this.u32[this.cqHead];
+    const tail = this.u32[this.cqTail];
+    const count = tail - head;
+    for (; head !== tail; head = (head + 1) >>> 0) {
+      const w = this.cqes + ((head & this.cqMask) << 2);
+      onCompletion(this.u32[w], this.i32[w + 2]);
+    }
+    this.u32[this.cqHead] = head;
+    return count >>> 0;
+  }
+
+  close() {
+    munmap(this.sqePtr, this.sqeLength);
+    munmap(this.ringPtr, this.ringLength);
+    close(this.fd);
+  }
+}
+
+/** A Buffer's address as two 32-bit words, computed once (koffi.address makes a BigInt). */
+function bufferAddress(buf) {
+  const a = koffi.address(buf);
+  return { lo: Number(a & 0xffffffffn), hi: Number(a >> 32n) };
+}
+
+const SERVER_RECV = 1;
+const CLIENT_RECV = 2;
+const SEND = 3;
+const PING = 0x78; // 'x'
+
+/**
+ * The ping-pong's state machine shared by both floors: `onCompletion` handles one CQE (asserts
+ * the echoed byte, queues the reply and the next RECV) and `done` counts round trips.
+ */
+function pingPong(ring, clientFd, serverFd, trips) {
+  const serverBuf = Buffer.alloc(65536);
+  const clientBuf = Buffer.alloc(65536);
+  const ping = Buffer.from([PING]);
+  const serverAt = bufferAddress(serverBuf);
+  const clientAt = bufferAddress(clientBuf);
+  const pingAt = bufferAddress(ping);
+  const state = {
+    done: 0,
+    start() {
+      ring.push(IORING_OP_RECV, serverFd, serverAt, serverBuf.length, 0, SERVER_RECV);
+      ring.push(IORING_OP_RECV, clientFd, clientAt, clientBuf.length, 0, CLIENT_RECV);
+      ring.push(IORING_OP_SEND, clientFd, pingAt, 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+    },
+    onCompletion(userData, res) {
+      if (res <= 0) throw new Error(`io_uring completion ${userData} failed: ${res}`);
+      if (userData === SERVER_RECV) {
+        ring.push(IORING_OP_SEND, serverFd, serverAt, res, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        ring.push(IORING_OP_RECV, serverFd, serverAt, serverBuf.length, 0, SERVER_RECV);
+      } else if (userData === CLIENT_RECV) {
+        if (res !== 1 || clientBuf[0] !== PING) throw new Error(`wrong echo: ${res} bytes, first ${clientBuf[0]}`);
+        clientBuf[0] = 0;
+        if (++state.done < trips) ring.push(IORING_OP_SEND, clientFd, pingAt, 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        ring.push(IORING_OP_RECV, clientFd, clientAt, clientBuf.length, 0, CLIENT_RECV);
+      } else throw new Error(`unexpected completion ${userData}: ${res}`);
+    },
+    /**
+     * Ends the two posted RECVs and waits for them: closing a socket does not end a request that
+     * holds it, and the buffers must outlive every request that may write into them.
+     */
+    finish() {
+      shutdown(clientFd, SHUT_RDWR);
+      shutdown(serverFd, SHUT_RDWR);
+      let ended = 0;
+      while (ended < 2) {
+        ring.enter(1);
+        ring.reap((userData, res) => {
+          if (res !== 0 || (userData !== SERVER_RECV && userData !== CLIENT_RECV)) throw new Error(`unexpected completion ${userData}: ${res} at the end`);
+          ended++;
+        });
+      }
+      // Keeps the buffers reachable until here: the kernel held their addresses until now.
+      void serverBuf;
+      void clientBuf;
+      void ping;
+    },
+  };
+  return state;
+}
+
+/**
+ * Synchronous io_uring floor: no event loop; every step is one io_uring_enter that submits the
+ * queued SQEs and blocks until the next completion. Blocks the thread for the whole round;
+ * closes both fds; returns microseconds per round trip.
+ */
+export function koffiUringSyncFloorRound(clientFd, serverFd, trips, setupFlags = DEFER_TASKRUN) {
+  const ring = new Ring(64, setupFlags);
+  try {
+    const game = pingPong(ring, clientFd, serverFd, trips);
+    const onCompletion = game.onCompletion;
+    const t0 = process.hrtime.bigint();
+    game.start();
+    while (game.done < trips) {
+      ring.enter(1);
+      ring.reap(onCompletion);
+    }
+    const us = Number(process.hrtime.bigint() - t0) / 1000 / trips;
+    game.finish();
+    return us;
+  } finally {
+    ring.close();
+    close(clientFd);
+    close(serverFd);
+  }
+}
+
+const defaultLoop = node.func('void *uv_default_loop()');
+const handleSize = node.func('size_t uv_handle_size(int type)');
+const pollInit = node.func('int uv_poll_init(void *loop, void *handle, int fd)');
+const pollStart = node.func('int uv_poll_start(void *handle, int events, void *cb)');
+const pollStop = node.func('int uv_poll_stop(void *handle)');
+const uvClose = node.func('void uv_close(void *handle, void *cb)');
+const pollProto = koffi.proto('void rxsock_uring_poll_cb(void *handle, int status, int events)');
+const closeProto = koffi.proto('void rxsock_uring_close_cb(void *handle)');
+const UV_POLL = 8;
+const UV_READABLE = 1;
+
+let onPoll = () => {};
+let onClose = () => {};
+const pollCb = koffi.register((handle, status, events) => onPoll(handle, status, events), koffi.pointer(pollProto));
+const closeCb = koffi.register((handle) => onClose(handle), koffi.pointer(closeProto));
+
+/**
+ * io_uring floor inside Node's event loop: a uv_poll_t watches the ring fd; its callback reads
+ * the completions from the CQ ring, and submits the SQEs they queued with one io_uring_enter
+ * (no wait), then looks at the CQ ring again, up to `passes` times per wake-up while it finds
+ * completions. Resolves with { us, wakeups, enters } per round trip; closes both fds.
+ */
+export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, setupFlags = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const ring = new Ring(64, setupFlags);
+    const handle = Buffer.from(new ArrayBuffer(Number(handleSize(UV_POLL))));
+    if (pollInit(defaultLoop(), handle, ring.fd) < 0) {
+      ring.close();
+      return reject(new Error('uv_poll_init on the io_uring fd failed'));
+    }
+    const game = pingPong(ring, clientFd, serverFd, trips);
+    const onCompletion = game.onCompletion;
+    let wakeups = 0;
+    let enters = 0;
+    let t0 = 0n;
+    let result;
+    const end = (error) => {
+      pollStop(handle);
+      onClose = () => {
+        try {
+          if (!error) game.finish();
+        } catch (e) {
+          error = e;
+        }
+        ring.close();
+        close(clientFd);
+        close(serverFd);
+        if (error) reject(error);
+        else resolve(result);
+      };
+      uvClose(handle, closeCb);
+    };
+    onPoll = () => {
+      wakeups++;
+      try {
+        for (let pass = 0; pass < passes; pass++) {
+          if (ring.reap(onCompletion) === 0) break;
+          if (game.done === trips) {
+            const us = Number(process.hrtime.bigint() - t0) / 1000 / trips;
+            result = { us, wakeups: wakeups / trips, enters: enters / trips };
+            return end();
+          }
+          enters++;
+          ring.enter(0);
+        }
+      } catch (e) {
+        end(e);
+      }
+    };
+    pollStart(handle, UV_READABLE, pollCb);
+    t0 = process.hrtime.bigint();
+    game.start();
+    enters++;
+    ring.enter(0);
+  });
+}
