@@ -136,21 +136,23 @@ async function syncFloorRound() {
 
 // io_uring floors (bench/lib/koffi-uring-floor.mjs): completions instead of readiness, through
 // koffi, with no rxsock code. The synchronous one blocks in io_uring_enter (SINGLE_ISSUER |
-// DEFER_TASKRUN, the fastest setup for a thread that always waits in io_uring_enter); the loop one
-// watches the ring fd with a uv_poll_t (default setup: with DEFER_TASKRUN a completion does not
-// make the ring fd readable while the thread sleeps in epoll_wait, checked) and makes up to 32
-// passes per wake-up.
+// DEFER_TASKRUN, the fastest setup for a thread that always waits in io_uring_enter); the loop
+// ones run in Node's loop with a uv_poll_t and up to 32 passes per wake-up (as core's drain
+// re-selects up to 32 times): the headline one on an eventfd registered with the ring (setup
+// DEFER_TASKRUN, eventfd muted while the callback runs), the other on the ring fd itself (default
+// setup: with DEFER_TASKRUN a completion does not make the ring fd readable while the thread
+// sleeps in epoll_wait, checked).
 async function uringSyncFloorRound() {
   const [client, server] = await loopbackPair();
   return koffiUringSyncFloorRound(client.detach(), server.detach(), TRIPS, DEFER_TASKRUN);
 }
 
-const uringLoopCalls = { wakeups: [], enters: [] };
-async function uringLoopFloorRound() {
+const uringLoopCalls = { eventfd: { wakeups: [], enters: [] }, ring: { wakeups: [], enters: [] } };
+async function uringLoopFloorRound(notify = 'eventfd') {
   const [client, server] = await loopbackPair();
-  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, { passes: 32 });
-  uringLoopCalls.wakeups.push(r.wakeups);
-  uringLoopCalls.enters.push(r.enters);
+  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, { passes: 32, notify });
+  uringLoopCalls[notify].wakeups.push(r.wakeups);
+  uringLoopCalls[notify].enters.push(r.enters);
   return r.us;
 }
 
@@ -183,12 +185,14 @@ const floor = [];
 const syncFloor = [];
 const uringSync = [];
 const uringLoop = [];
+const uringLoopRingFd = [];
 const cUring = [];
 await floorRound(); // warm-up
 await syncFloorRound();
 await uringSyncFloorRound();
-await uringLoopFloorRound();
-uringLoopCalls.wakeups.length = uringLoopCalls.enters.length = 0;
+await uringLoopFloorRound('eventfd');
+await uringLoopFloorRound('ring');
+for (const calls of Object.values(uringLoopCalls)) calls.wakeups.length = calls.enters.length = 0;
 cUringRound();
 await socketRound();
 await connectionRound();
@@ -202,12 +206,15 @@ for (let r = 0; r < ROUNDS; r++) {
   floor.push(await floorRound());
   syncFloor.push(await syncFloorRound());
   uringSync.push(await uringSyncFloorRound());
-  uringLoop.push(await uringLoopFloorRound());
+  uringLoop.push(await uringLoopFloorRound('eventfd'));
+  uringLoopRingFd.push(await uringLoopFloorRound('ring'));
   cUring.push(cUringRound());
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}; koffi io_uring loop floor ${us(uringLoop)}; C io_uring ${us(cUring)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
-console.log(`  io_uring loop floor per round trip: ${uringLoopCalls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${us(uringLoopCalls.enters)} io_uring_enter calls`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}; koffi io_uring loop floor ${us(uringLoop)}; the same on the ring fd ${us(uringLoopRingFd)}; C io_uring ${us(cUring)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+for (const [notify, calls] of Object.entries(uringLoopCalls)) {
+  console.log(`  io_uring loop floor (${notify}) per round trip: ${calls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${calls.enters.map((x) => x.toFixed(3)).join(', ')} io_uring_enter calls`);
+}
 console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
@@ -219,7 +226,8 @@ report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: con
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-koffi-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: syncFloor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-floor.mjs koffiSyncFloorRound in the rxsock column: C's loop in synchronous JavaScript, its six system calls through koffi, no event loop: what no koffi-based design can beat" } });
 report({ name: 'tcp-pingpong-koffi-uring-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSync, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-uring-floor.mjs koffiUringSyncFloorRound in the rxsock column: io_uring through koffi, no event loop, one io_uring_enter per step (2 system calls per round trip)' } });
-report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on the ring fd, up to 32 passes per wake-up" } });
+report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on an eventfd registered with the ring (DEFER_TASKRUN; muted while the callback runs), up to 32 passes per wake-up" } });
+report({ name: 'tcp-pingpong-koffi-uring-ringfd-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopRingFd, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound with notify 'ring' in the rxsock column: as the loop floor, the uv_poll_t on the ring fd itself (default setup)" } });
 report({ name: 'tcp-pingpong-c-uring-vs-c', unit: 'us/roundtrip', rxsock: cUring, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c in the rxsock column: the C loop on io_uring, what the kernel allows a completion-driven loop' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
 report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
