@@ -142,24 +142,25 @@ async function syncFloorRound() {
 // DEFER_TASKRUN, eventfd muted while the callback runs), the other on the ring fd itself (default
 // setup: with DEFER_TASKRUN a completion does not make the ring fd readable while the thread
 // sleeps in epoll_wait, checked).
-async function uringSyncFloorRound() {
+async function uringSyncFloorRound(multishot = false) {
   const [client, server] = await loopbackPair();
-  return koffiUringSyncFloorRound(client.detach(), server.detach(), TRIPS, DEFER_TASKRUN);
+  return koffiUringSyncFloorRound(client.detach(), server.detach(), TRIPS, { setupFlags: DEFER_TASKRUN, multishot });
 }
 
-const uringLoopCalls = { eventfd: { wakeups: [], enters: [] }, ring: { wakeups: [], enters: [] } };
-async function uringLoopFloorRound(notify = 'eventfd') {
+const uringLoopCalls = {};
+async function uringLoopFloorRound(notify = 'eventfd', multishot = false) {
   const [client, server] = await loopbackPair();
-  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, { passes: 32, notify });
-  uringLoopCalls[notify].wakeups.push(r.wakeups);
-  uringLoopCalls[notify].enters.push(r.enters);
+  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, { passes: 32, notify, multishot });
+  const calls = (uringLoopCalls[`${notify}${multishot ? ', multishot' : ''}`] ??= { wakeups: [], enters: [] });
+  calls.wakeups.push(r.wakeups);
+  calls.enters.push(r.enters);
   return r.us;
 }
 
 // The C program's loop on io_uring (bench/lib/tcp-pingpong-uring.c, same setup flags as the
 // synchronous floor): what the kernel allows a completion-driven loop.
-function cUringRound() {
-  return Number(execFileSync(cUringPeer, [String(TRIPS), '1', String(DEFER_TASKRUN)], { encoding: 'utf8' }).trim());
+function cUringRound(multishot = false) {
+  return Number(execFileSync(cUringPeer, [String(TRIPS), '1', String(DEFER_TASKRUN), multishot ? 'multishot' : 'single'], { encoding: 'utf8' }).trim());
 }
 
 function cRound() {
@@ -184,16 +185,22 @@ const c = [];
 const floor = [];
 const syncFloor = [];
 const uringSync = [];
+const uringSyncMulti = [];
 const uringLoop = [];
+const uringLoopMulti = [];
 const uringLoopRingFd = [];
 const cUring = [];
+const cUringMulti = [];
 await floorRound(); // warm-up
 await syncFloorRound();
 await uringSyncFloorRound();
+await uringSyncFloorRound(true);
 await uringLoopFloorRound('eventfd');
+await uringLoopFloorRound('eventfd', true);
 await uringLoopFloorRound('ring');
 for (const calls of Object.values(uringLoopCalls)) calls.wakeups.length = calls.enters.length = 0;
 cUringRound();
+cUringRound(true);
 await socketRound();
 await connectionRound();
 await netRound();
@@ -206,12 +213,15 @@ for (let r = 0; r < ROUNDS; r++) {
   floor.push(await floorRound());
   syncFloor.push(await syncFloorRound());
   uringSync.push(await uringSyncFloorRound());
+  uringSyncMulti.push(await uringSyncFloorRound(true));
   uringLoop.push(await uringLoopFloorRound('eventfd'));
+  uringLoopMulti.push(await uringLoopFloorRound('eventfd', true));
   uringLoopRingFd.push(await uringLoopFloorRound('ring'));
   cUring.push(cUringRound());
+  cUringMulti.push(cUringRound(true));
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}; koffi io_uring loop floor ${us(uringLoop)}; the same on the ring fd ${us(uringLoopRingFd)}; C io_uring ${us(cUring)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}, multishot ${us(uringSyncMulti)}; koffi io_uring loop floor ${us(uringLoop)}, multishot ${us(uringLoopMulti)}, on the ring fd ${us(uringLoopRingFd)}; C io_uring ${us(cUring)}, multishot ${us(cUringMulti)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
 for (const [notify, calls] of Object.entries(uringLoopCalls)) {
   console.log(`  io_uring loop floor (${notify}) per round trip: ${calls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${calls.enters.map((x) => x.toFixed(3)).join(', ')} io_uring_enter calls`);
 }
@@ -226,9 +236,12 @@ report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: con
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-koffi-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: syncFloor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-floor.mjs koffiSyncFloorRound in the rxsock column: C's loop in synchronous JavaScript, its six system calls through koffi, no event loop: what no koffi-based design can beat" } });
 report({ name: 'tcp-pingpong-koffi-uring-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSync, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-uring-floor.mjs koffiUringSyncFloorRound in the rxsock column: io_uring through koffi, no event loop, one io_uring_enter per step (2 system calls per round trip)' } });
+report({ name: 'tcp-pingpong-koffi-uring-multishot-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSyncMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'koffiUringSyncFloorRound with multishot RECVs on provided buffers in the rxsock column: one SQE per step, no RECV re-posted' } });
+report({ name: 'tcp-pingpong-koffi-uring-multishot-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "koffiUringLoopFloorRound (eventfd, DEFER_TASKRUN) with multishot RECVs on provided buffers in the rxsock column: the fastest io_uring shape inside Node's loop measured here" } });
 report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on an eventfd registered with the ring (DEFER_TASKRUN; muted while the callback runs), up to 32 passes per wake-up" } });
 report({ name: 'tcp-pingpong-koffi-uring-ringfd-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopRingFd, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound with notify 'ring' in the rxsock column: as the loop floor, the uv_poll_t on the ring fd itself (default setup)" } });
 report({ name: 'tcp-pingpong-c-uring-vs-c', unit: 'us/roundtrip', rxsock: cUring, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c in the rxsock column: the C loop on io_uring, what the kernel allows a completion-driven loop' } });
+report({ name: 'tcp-pingpong-c-uring-multishot-vs-c', unit: 'us/roundtrip', rxsock: cUringMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c multishot in the rxsock column: multishot RECVs on provided buffers' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
 report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
 report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });

@@ -25,6 +25,8 @@ const libc = koffi.load('libc.so.6');
 // so fixed prototypes are exact on x86-64 and spare koffi the per-call parsing of a variadic one.
 const uringSetup = libc.func('long syscall(long nr, uint32 entries, void *params)');
 const uringEnter = libc.func('int syscall(long nr, int fd, uint32 toSubmit, uint32 minComplete, uint32 flags, uintptr_t sig, size_t sigsz)');
+const uringRegister = libc.func('int syscall(long nr, int fd, uint32 op, void *arg, uint32 count)');
+const NR_IO_URING_REGISTER = 427;
 const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
 const munmap = libc.func('int munmap(void *addr, size_t length)');
 const shutdown = libc.func('int shutdown(int fd, int how)');
@@ -42,6 +44,12 @@ const IORING_ENTER_GETEVENTS = 1;
 const IORING_OP_SEND = 26;
 const IORING_OP_RECV = 27;
 const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
+const IOSQE_BUFFER_SELECT = 1 << 5;
+const IORING_RECV_MULTISHOT = 2;
+const IORING_CQE_F_BUFFER = 1;
+const IORING_CQE_F_MORE = 2;
+const IORING_REGISTER_PBUF_RING = 22;
+const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 const SHUT_RDWR = 2;
 /** io_uring_setup flags: SINGLE_ISSUER | DEFER_TASKRUN, what the C peer ran fastest with. */
 export const DEFER_TASKRUN = (1 << 12) | (1 << 13);
@@ -114,6 +122,25 @@ class Ring {
     this.pending++;
   }
 
+  /**
+   * Queues a multishot RECV (IORING_RECV_MULTISHOT in ioprio) that takes its buffers from the
+   * provided-buffer group 0 (IOSQE_BUFFER_SELECT; buf_group, the u16 at byte 40, stays 0).
+   */
+  pushMultishotRecv(fd, userData) {
+    const tail = this.u32[this.sqTail];
+    const index = tail & this.sqMask;
+    const w = index << 4;
+    this.sqe[w] = IORING_OP_RECV | (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16);
+    this.sqe[w + 1] = fd;
+    this.sqe[w + 4] = 0;
+    this.sqe[w + 5] = 0;
+    this.sqe[w + 6] = 0;
+    this.sqe[w + 8] = userData;
+    this.u32[this.sqArray + index] = index;
+    this.u32[this.sqTail] = tail + 1;
+    this.pending++;
+  }
+
   /** Submits what was pushed and, when `minComplete` > 0, waits for that many completions. */
   enter(minComplete) {
     // GETEVENTS even with minComplete 0: task work then runs inside the call (deferred task work
@@ -125,14 +152,14 @@ class Ring {
     this.pending = 0;
   }
 
-  /** Calls `onCompletion(userData, res)` for each CQE in the ring, frees them; returns how many. */
+  /** Calls `onCompletion(userData, res, flags)` for each CQE in the ring, frees them; returns how many. */
   reap(onCompletion) {
     let head = this.u32[this.cqHead];
     const tail = this.u32[this.cqTail];
     const count = tail - head;
     for (; head !== tail; head = (head + 1) >>> 0) {
       const w = this.cqes + ((head & this.cqMask) << 2);
-      onCompletion(this.u32[w], this.i32[w + 2]);
+      onCompletion(this.u32[w], this.i32[w + 2], this.u32[w + 3]);
     }
     this.u32[this.cqHead] = head;
     return count >>> 0;
@@ -210,15 +237,100 @@ function pingPong(ring, clientFd, serverFd, trips) {
   return state;
 }
 
+const BUFFERS = 4; // provided buffers (a power of two); two would do for a ping-pong
+const BUFFER_SIZE = 65536;
+
+/**
+ * The same state machine with one multishot RECV per end: the kernel picks each RECV's buffer
+ * from a ring of provided buffers (IORING_REGISTER_PBUF_RING, a page this side maps and
+ * registers); the completion names the buffer (its id in the CQE flags) and a store into that
+ * ring gives it back. No RECV to re-post: one SQE per step instead of two, and the socket's poll
+ * stays armed. The server's buffer goes back only at the next completion, which comes after the
+ * echo has left it.
+ */
+function pingPongMultishot(ring, clientFd, serverFd, trips) {
+  const data = Buffer.alloc(BUFFERS * BUFFER_SIZE);
+  const dataAt = koffi.address(data);
+  const ringPtr = mmap(null, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+  if (koffi.address(ringPtr) === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${errno()}`);
+  // struct io_uring_buf { u64 addr; u32 len; u16 bid; u16 resv; }, the ring's tail in buf 0's resv.
+  const words = new Uint32Array(koffi.view(ringPtr, 4096));
+  const halves = new Uint16Array(words.buffer);
+  let tail = 0;
+  const giveBack = (bid) => {
+    const e = (tail & (BUFFERS - 1)) << 2;
+    const at = dataAt + BigInt(bid * BUFFER_SIZE);
+    words[e] = Number(at & 0xffffffffn);
+    words[e + 1] = Number(at >> 32n);
+    words[e + 2] = BUFFER_SIZE;
+    halves[(e << 1) + 6] = bid;
+    tail = (tail + 1) & 0xffff;
+    halves[7] = tail;
+  };
+  for (let bid = 0; bid < BUFFERS; bid++) giveBack(bid);
+  // struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid; u16 flags; u64 resv[3]; }
+  const reg = Buffer.alloc(40);
+  reg.writeBigUInt64LE(koffi.address(ringPtr), 0);
+  reg.writeUInt32LE(BUFFERS, 8);
+  if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
+  const addresses = Array.from({ length: BUFFERS }, (_, bid) => bufferAddress(data.subarray(bid * BUFFER_SIZE)));
+  const ping = Buffer.from([PING]);
+  const pingAt = bufferAddress(ping);
+  let held = -1;
+  const state = {
+    done: 0,
+    start() {
+      ring.pushMultishotRecv(serverFd, SERVER_RECV);
+      ring.pushMultishotRecv(clientFd, CLIENT_RECV);
+      ring.push(IORING_OP_SEND, clientFd, pingAt, 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+    },
+    onCompletion(userData, res, flags) {
+      if (res <= 0 || !(flags & IORING_CQE_F_BUFFER)) throw new Error(`io_uring completion ${userData} failed: ${res}`);
+      const bid = flags >>> 16;
+      if (held >= 0) giveBack(held);
+      held = -1;
+      if (!(flags & IORING_CQE_F_MORE)) ring.pushMultishotRecv(userData === SERVER_RECV ? serverFd : clientFd, userData);
+      if (userData === SERVER_RECV) {
+        ring.push(IORING_OP_SEND, serverFd, addresses[bid], res, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        held = bid;
+      } else if (userData === CLIENT_RECV) {
+        const at = bid * BUFFER_SIZE;
+        if (res !== 1 || data[at] !== PING) throw new Error(`wrong echo: ${res} bytes, first ${data[at]}`);
+        data[at] = 0;
+        if (++state.done < trips) ring.push(IORING_OP_SEND, clientFd, pingAt, 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        giveBack(bid);
+      } else throw new Error(`unexpected completion ${userData}: ${res}`);
+    },
+    /** Ends both multishot RECVs (EOF after shutdown, no IORING_CQE_F_MORE) and waits for them. */
+    finish() {
+      shutdown(clientFd, SHUT_RDWR);
+      shutdown(serverFd, SHUT_RDWR);
+      let ended = 0;
+      while (ended < 2) {
+        ring.enter(1);
+        ring.reap((userData, res, flags) => {
+          if (res !== 0 || flags & IORING_CQE_F_MORE || (userData !== SERVER_RECV && userData !== CLIENT_RECV)) throw new Error(`unexpected completion ${userData}: ${res} at the end`);
+          ended++;
+        });
+      }
+      // The kernel no longer writes into the buffers; the buffer ring goes with the io_uring.
+      void data;
+      void ping;
+      munmap(ringPtr, 4096);
+    },
+  };
+  return state;
+}
+
 /**
  * Synchronous io_uring floor: no event loop; every step is one io_uring_enter that submits the
  * queued SQEs and blocks until the next completion. Blocks the thread for the whole round;
  * closes both fds; returns microseconds per round trip.
  */
-export function koffiUringSyncFloorRound(clientFd, serverFd, trips, setupFlags = DEFER_TASKRUN) {
+export function koffiUringSyncFloorRound(clientFd, serverFd, trips, { setupFlags = DEFER_TASKRUN, multishot = false } = {}) {
   const ring = new Ring(64, setupFlags);
   try {
-    const game = pingPong(ring, clientFd, serverFd, trips);
+    const game = (multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
     const onCompletion = game.onCompletion;
     const t0 = process.hrtime.bigint();
     game.start();
@@ -253,10 +365,8 @@ const pollCb = koffi.register((handle, status, events) => onPoll(handle, status,
 const closeCb = koffi.register((handle) => onClose(handle), koffi.pointer(closeProto));
 
 const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
-const uringRegister = libc.func('int syscall(long nr, int fd, uint32 op, _In_ int *arg, uint32 count)');
 const read = libc.func('intptr_t read(int fd, void *buf, size_t len)');
 const write = libc.func('intptr_t write(int fd, const void *buf, size_t len)');
-const NR_IO_URING_REGISTER = 427;
 const IORING_REGISTER_EVENTFD = 4;
 const IORING_CQ_EVENTFD_DISABLED = 1;
 const IORING_SQ_TASKRUN = 1 << 2;
@@ -279,14 +389,14 @@ export const DEFER_TASKRUN_FLAG = DEFER_TASKRUN | (1 << 9);
  * io_uring_enter (no wait), and looks at the CQ ring again, up to `passes` times per wake-up while
  * it finds completions. Resolves with { us, wakeups, enters } per round trip; closes both fds.
  */
-export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG } = {}) {
+export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false } = {}) {
   return new Promise((resolve, reject) => {
     const ring = new Ring(64, setupFlags);
     const defer = (setupFlags & DEFER_TASKRUN) !== 0;
     let efd = -1;
     if (notify === 'eventfd') {
       efd = eventfd(0, EFD_NONBLOCK);
-      if (efd < 0 || uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_EVENTFD, [efd], 1) < 0) {
+      if (efd < 0 || uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_EVENTFD, Buffer.from(new Int32Array([efd]).buffer), 1) < 0) {
         ring.close();
         return reject(new Error(`eventfd/IORING_REGISTER_EVENTFD failed: errno ${errno()}`));
       }
@@ -300,7 +410,13 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
       ring.close();
       return reject(new Error('uv_poll_init failed'));
     }
-    const game = pingPong(ring, clientFd, serverFd, trips);
+    let game;
+    try {
+      game = (multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
+    } catch (e) {
+      ring.close();
+      return reject(e);
+    }
     const onCompletion = game.onCompletion;
     const counter = Buffer.alloc(8);
     const one = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
