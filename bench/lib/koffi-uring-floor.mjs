@@ -322,6 +322,150 @@ function pingPongMultishot(ring, clientFd, serverFd, trips) {
   return state;
 }
 
+// Node's own job runner (what core's poller/run-jobs.ts calls after each dispatch).
+const runTicks = process._tickCallback;
+
+/**
+ * The ping-pong written as core's Socket round is (bench/tcp-pingpong.bench.mjs socketRound:
+ * `await send`, `await recvInto` on each end), over a minimal completion driver: a promise per
+ * request, resolved from its completion; multishot RECVs on provided buffers, the bytes copied
+ * into the caller's buffer (as recvInto does) and the buffer given back at once; SENDs that post
+ * their completion; Node's tick and promise jobs run after each batch of completions, so the
+ * awaiting code queues its next request before the next io_uring_enter. What it adds to the
+ * multishot loop floor is the least a promise-based completion driver costs.
+ */
+function pingPongPromises(ring, clientFd, serverFd, trips) {
+  const data = Buffer.alloc(BUFFERS * BUFFER_SIZE);
+  const dataAt = koffi.address(data);
+  const ringPtr = mmap(null, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+  if (koffi.address(ringPtr) === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${errno()}`);
+  const words = new Uint32Array(koffi.view(ringPtr, 4096));
+  const halves = new Uint16Array(words.buffer);
+  let tail = 0;
+  const giveBack = (bid) => {
+    const e = (tail & (BUFFERS - 1)) << 2;
+    const at = dataAt + BigInt(bid * BUFFER_SIZE);
+    words[e] = Number(at & 0xffffffffn);
+    words[e + 1] = Number(at >> 32n);
+    words[e + 2] = BUFFER_SIZE;
+    halves[(e << 1) + 6] = bid;
+    tail = (tail + 1) & 0xffff;
+    halves[7] = tail;
+  };
+  for (let bid = 0; bid < BUFFERS; bid++) giveBack(bid);
+  const reg = Buffer.alloc(40);
+  reg.writeBigUInt64LE(koffi.address(ringPtr), 0);
+  reg.writeUInt32LE(BUFFERS, 8);
+  if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
+
+  // Per fd: the waiting recvInto (its buffer and resolve) or the bytes that came first.
+  const ends = new Map();
+  for (const fd of [clientFd, serverFd]) ends.set(fd, { into: null, resolve: null, early: [], armed: false });
+  const sends = new Map();
+  let nextSend = 1 << 16; // user data above any fd
+  const arm = (fd, end) => {
+    if (end.armed) return;
+    end.armed = true;
+    ring.pushMultishotRecv(fd, fd);
+  };
+  const recvInto = (fd, into) => {
+    const end = ends.get(fd);
+    arm(fd, end);
+    if (end.early.length) {
+      const bytes = end.early.shift();
+      return Promise.resolve(bytes.copy(into));
+    }
+    return new Promise((resolve) => {
+      end.into = into;
+      end.resolve = resolve;
+    });
+  };
+  const send = (fd, buf) =>
+    new Promise((resolve, reject) => {
+      const id = nextSend++;
+      sends.set(id, { resolve, reject, buf });
+      ring.push(IORING_OP_SEND, fd, bufferAddress(buf), buf.length, 0, id);
+    });
+
+  const state = {
+    done: 0,
+    finished: null,
+    start() {
+      const echo = (async () => {
+        const buf = Buffer.alloc(65536);
+        for (;;) {
+          const n = await recvInto(serverFd, buf);
+          if (n === 0) return;
+          await send(serverFd, buf.subarray(0, n));
+        }
+      })();
+      const ping = Buffer.from([PING]);
+      const pong = Buffer.alloc(65536);
+      this.finished = (async () => {
+        while (state.done < trips) {
+          await send(clientFd, ping);
+          const n = await recvInto(clientFd, pong);
+          if (n !== 1 || pong[0] !== PING) throw new Error(`wrong echo: ${n} bytes, first ${pong[0]}`);
+          pong[0] = 0;
+          state.done++;
+        }
+      })();
+      this.finished.catch(() => {});
+      void echo;
+    },
+    onCompletion(userData, res, flags) {
+      if (userData >= 1 << 16) {
+        const s = sends.get(userData);
+        sends.delete(userData);
+        if (res < 0) s.reject(new Error(`send failed: ${res}`));
+        else s.resolve();
+        return;
+      }
+      const end = ends.get(userData);
+      if (!(flags & IORING_CQE_F_MORE)) end.armed = false;
+      if (res <= 0 || !(flags & IORING_CQE_F_BUFFER)) {
+        if (res === 0 && end.resolve) {
+          const resolve = end.resolve;
+          end.resolve = null;
+          resolve(0);
+          return;
+        }
+        throw new Error(`recv on ${userData} failed: ${res}`);
+      }
+      const bid = flags >>> 16;
+      const bytes = data.subarray(bid * BUFFER_SIZE, bid * BUFFER_SIZE + res);
+      if (end.resolve) {
+        const resolve = end.resolve;
+        end.resolve = null;
+        resolve(bytes.copy(end.into));
+        giveBack(bid);
+      } else {
+        end.early.push(Buffer.from(bytes));
+        giveBack(bid);
+      }
+      // A multishot RECV that ended (no IORING_CQE_F_MORE) is re-armed by the next recvInto.
+    },
+    afterReap() {
+      runTicks.call(process);
+    },
+    finish() {
+      shutdown(clientFd, SHUT_RDWR);
+      shutdown(serverFd, SHUT_RDWR);
+      let ended = 0;
+      const armed = [...ends.values()].filter((e) => e.armed).length;
+      while (ended < armed) {
+        ring.enter(1);
+        ring.reap((userData, res, flags) => {
+          if (userData < 1 << 16 && !(flags & IORING_CQE_F_MORE)) ended++;
+        });
+      }
+      void data;
+      munmap(ringPtr, 4096);
+    },
+  };
+  return state;
+}
+
 /**
  * Synchronous io_uring floor: no event loop; every step is one io_uring_enter that submits the
  * queued SQEs and blocks until the next completion. Blocks the thread for the whole round;
@@ -389,7 +533,7 @@ export const DEFER_TASKRUN_FLAG = DEFER_TASKRUN | (1 << 9);
  * io_uring_enter (no wait), and looks at the CQ ring again, up to `passes` times per wake-up while
  * it finds completions. Resolves with { us, wakeups, enters } per round trip; closes both fds.
  */
-export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false } = {}) {
+export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false, promises = false } = {}) {
   return new Promise((resolve, reject) => {
     const ring = new Ring(64, setupFlags);
     const defer = (setupFlags & DEFER_TASKRUN) !== 0;
@@ -412,12 +556,13 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     }
     let game;
     try {
-      game = (multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
+      game = (promises ? pingPongPromises : multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
     } catch (e) {
       ring.close();
       return reject(e);
     }
     const onCompletion = game.onCompletion;
+    const afterReap = game.afterReap ?? (() => {});
     const counter = Buffer.alloc(8);
     const one = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
     const { u32 } = ring;
@@ -458,6 +603,7 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
               ring.enter(0);
             }
             if (ring.reap(onCompletion) === 0) break;
+            afterReap();
             if (game.done === trips) {
               const us = Number(process.hrtime.bigint() - t0) / 1000 / trips;
               result = { us, wakeups: wakeups / trips, enters: enters / trips };
