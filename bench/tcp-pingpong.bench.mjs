@@ -12,9 +12,30 @@
 // in JavaScript: blocking epoll_wait, read, write, all through koffi; no event loop, no callback,
 // no promise). Measured 2026-12-03 (7 rounds, 2 shared cores): C 18.1 us, synchronous floor 20.3
 // (0.89 of C), koffi floor 25.0 (0.72), rxsock Connection 25.6 (0.71), Socket 27.5 (0.66),
-// node:net 31.5 (0.57). The synchronous floor is the least any koffi-based design can cost: its
-// six koffi calls per round trip (about 0.2 us each with a Buffer argument, measured against the
-// same calls from C) and the few lines of JavaScript around them already miss the 1.1x goal.
+// node:net 31.5 (0.57). The synchronous floor is the least any readiness (epoll) design through
+// koffi can cost: its six koffi calls per round trip (about 0.2 us each with a Buffer argument,
+// measured against the same calls from C) and the few lines of JavaScript around them already
+// miss the 1.1x goal.
+// io_uring floors (bench/lib/koffi-uring-floor.mjs, bench/lib/tcp-pingpong-uring.c): the same
+// ping-pong driven by completions. Each end keeps a RECV posted; a completion queues the reply (a
+// SEND that posts no completion on success) and one io_uring_enter per step submits it, so a round
+// trip costs 2 system calls. System calls per round trip (strace -c -f, 20,000 vs 40,000 trips):
+// C epoll 6 (2 epoll_wait, 2 read, 2 write); koffi synchronous floor 6; core Socket 6 (2
+// epoll_wait, 2 recvfrom, 2 sendto) + 0.06 epoll_pwait; C io_uring 2 io_uring_enter; koffi
+// io_uring synchronous floor 2; koffi io_uring loop floor 2.06 io_uring_enter + 0.06 epoll_pwait
+// + 0.06 read + 0.06 write of the eventfd (32 passes per wake-up, one wake-up per 16 round trips).
+// Measured 2026-12-03, medians of 7 rounds in each of two runs, us per round trip (ratio vs C):
+// C epoll 13.55 / 13.12; C io_uring 14.27 (0.95) / 13.65 (0.96), multishot RECVs on provided
+// buffers 12.92 (1.05) / 12.74 (1.03); koffi epoll synchronous floor 14.83 (0.91) / 14.74
+// (0.89); koffi io_uring synchronous floor 14.54 (0.93) / 14.42 (0.91), multishot 13.99 (0.97) /
+// 13.81 (0.95); koffi io_uring loop floor in Node's loop (eventfd) 15.38 (0.88) / 14.98 (0.88),
+// multishot 15.05 (0.90) / 14.33 (0.92), on the ring fd 16.40 (0.83) / 15.91 (0.82); the Socket
+// round's code over a minimal promise-per-request io_uring driver 17.62 (0.77) / 17.26 (0.76);
+// core Socket 19.06 (0.71) / 18.55 (0.71); node:net 21.64 (0.63) / 22.03 (0.60). So completions
+// take the koffi floor in Node's loop from 0.77-0.81 (uv_poll per end) to 0.90-0.96, but the
+// promises of an awaited API cost about 3 us per round trip above it. The kernel's part leaves
+// little room: C epoll spends 13.2 us of system and 0.4 us of user time per round trip (/usr/bin/time,
+// 100,000 trips).
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
