@@ -49,6 +49,9 @@ const IORING_RECV_MULTISHOT = 2;
 const IORING_CQE_F_BUFFER = 1;
 const IORING_CQE_F_MORE = 2;
 const IORING_REGISTER_PBUF_RING = 22;
+const IORING_OP_POLL_ADD = 6;
+const IORING_POLL_ADD_MULTI = 1;
+const POLLIN = 1;
 const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 const SHUT_RDWR = 2;
 /** io_uring_setup flags: SINGLE_ISSUER | DEFER_TASKRUN, what the C peer ran fastest with. */
@@ -135,6 +138,23 @@ class Ring {
     this.sqe[w + 4] = 0;
     this.sqe[w + 5] = 0;
     this.sqe[w + 6] = 0;
+    this.sqe[w + 8] = userData;
+    this.u32[this.sqArray + index] = index;
+    this.u32[this.sqTail] = tail + 1;
+    this.pending++;
+  }
+
+  /** Queues a multishot POLL_ADD for POLLIN (poll32_events, the u32 at byte 28; len = IORING_POLL_ADD_MULTI). */
+  pushMultishotPoll(fd, userData) {
+    const tail = this.u32[this.sqTail];
+    const index = tail & this.sqMask;
+    const w = index << 4;
+    this.sqe[w] = IORING_OP_POLL_ADD;
+    this.sqe[w + 1] = fd;
+    this.sqe[w + 4] = 0;
+    this.sqe[w + 5] = 0;
+    this.sqe[w + 6] = IORING_POLL_ADD_MULTI;
+    this.sqe[w + 7] = POLLIN;
     this.sqe[w + 8] = userData;
     this.u32[this.sqArray + index] = index;
     this.u32[this.sqTail] = tail + 1;
@@ -318,6 +338,48 @@ function pingPongMultishot(ring, clientFd, serverFd, trips) {
       void ping;
       munmap(ringPtr, 4096);
     },
+  };
+  return state;
+}
+
+const readFd = libc.func('intptr_t read(int fd, void *buf, size_t len)');
+const writeFd = libc.func('intptr_t write(int fd, const void *buf, size_t len)');
+
+/**
+ * Readiness from io_uring: each end has a multishot POLL_ADD (POLLIN) whose completions say the
+ * fd is readable; the bytes move with read/write through koffi, as in the epoll floors. This is
+ * the shape that fits core's Selector/Registration contract unchanged (a readiness mask per
+ * token); what it removes is epoll_wait: without DEFER_TASKRUN the kernel posts the peer's poll
+ * completion on the way out of the write that caused it, so the next look at the CQ ring finds
+ * it. 4 system calls per round trip, no io_uring_enter after the first.
+ */
+function pingPongPoll(ring, clientFd, serverFd, trips) {
+  const buf = Buffer.alloc(65536);
+  const ping = Buffer.from([PING]);
+  const state = {
+    done: 0,
+    start() {
+      ring.pushMultishotPoll(serverFd, SERVER_RECV);
+      ring.pushMultishotPoll(clientFd, CLIENT_RECV);
+    },
+    afterStart() {
+      writeFd(clientFd, ping, 1);
+    },
+    onCompletion(userData, res, flags) {
+      if (res < 0) throw new Error(`poll ${userData} failed: ${res}`);
+      const fd = userData === SERVER_RECV ? serverFd : clientFd;
+      if (!(flags & IORING_CQE_F_MORE)) ring.pushMultishotPoll(fd, userData);
+      const n = Number(readFd(fd, buf, buf.length));
+      if (n <= 0) return;
+      if (userData === SERVER_RECV) writeFd(serverFd, buf, n);
+      else {
+        if (n !== 1 || buf[0] !== PING) throw new Error(`wrong echo: ${n} bytes, first ${buf[0]}`);
+        buf[0] = 0;
+        if (++state.done < trips) writeFd(clientFd, ping, 1);
+      }
+    },
+    /** Polls end with the ring; nothing writes into the buffer. */
+    finish() {},
   };
   return state;
 }
@@ -533,7 +595,7 @@ export const DEFER_TASKRUN_FLAG = DEFER_TASKRUN | (1 << 9);
  * io_uring_enter (no wait), and looks at the CQ ring again, up to `passes` times per wake-up while
  * it finds completions. Resolves with { us, wakeups, enters } per round trip; closes both fds.
  */
-export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false, promises = false } = {}) {
+export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false, promises = false, poll = false } = {}) {
   return new Promise((resolve, reject) => {
     const ring = new Ring(64, setupFlags);
     const defer = (setupFlags & DEFER_TASKRUN) !== 0;
@@ -556,7 +618,7 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     }
     let game;
     try {
-      game = (promises ? pingPongPromises : multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
+      game = (poll ? pingPongPoll : promises ? pingPongPromises : multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
     } catch (e) {
       ring.close();
       return reject(e);
@@ -640,5 +702,6 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     game.start();
     enters++;
     ring.enter(0);
+    game.afterStart?.();
   });
 }
