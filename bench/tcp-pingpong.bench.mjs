@@ -213,6 +213,7 @@ const uringLoopMulti = [];
 const uringLoopRingFd = [];
 const uringPromises = [];
 const uringPoll = [];
+const uringPollPromises = [];
 const cUring = [];
 const cUringMulti = [];
 await floorRound(); // warm-up
@@ -224,6 +225,7 @@ await uringLoopFloorRound('eventfd', true);
 await uringLoopFloorRound('ring');
 await uringLoopFloorRound('eventfd', true, true);
 await uringLoopFloorRound('eventfd', false, false, true);
+await uringLoopFloorRound('eventfd', false, true, true);
 for (const calls of Object.values(uringLoopCalls)) calls.wakeups.length = calls.enters.length = 0;
 cUringRound();
 cUringRound(true);
@@ -245,11 +247,12 @@ for (let r = 0; r < ROUNDS; r++) {
   uringLoopRingFd.push(await uringLoopFloorRound('ring'));
   uringPromises.push(await uringLoopFloorRound('eventfd', true, true));
   uringPoll.push(await uringLoopFloorRound('eventfd', false, false, true));
+  uringPollPromises.push(await uringLoopFloorRound('eventfd', false, true, true));
   cUring.push(cUringRound());
   cUringMulti.push(cUringRound(true));
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}, multishot ${us(uringSyncMulti)}; koffi io_uring loop floor ${us(uringLoop)}, multishot ${us(uringLoopMulti)}, on the ring fd ${us(uringLoopRingFd)}, with promises ${us(uringPromises)}, readiness from multishot POLL_ADD + read/write ${us(uringPoll)}; C io_uring ${us(cUring)}, multishot ${us(cUringMulti)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}, multishot ${us(uringSyncMulti)}; koffi io_uring loop floor ${us(uringLoop)}, multishot ${us(uringLoopMulti)}, on the ring fd ${us(uringLoopRingFd)}, with promises ${us(uringPromises)}, readiness from multishot POLL_ADD + read/write ${us(uringPoll)}, the same with promises ${us(uringPollPromises)}; C io_uring ${us(cUring)}, multishot ${us(cUringMulti)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
 for (const [notify, calls] of Object.entries(uringLoopCalls)) {
   console.log(`  io_uring loop floor (${notify}) per round trip: ${calls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${calls.enters.map((x) => x.toFixed(3)).join(', ')} io_uring_enter calls`);
 }
@@ -268,6 +271,7 @@ report({ name: 'tcp-pingpong-koffi-uring-multishot-sync-floor-vs-c', unit: 'us/r
 report({ name: 'tcp-pingpong-koffi-uring-multishot-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "koffiUringLoopFloorRound (eventfd, DEFER_TASKRUN) with multishot RECVs on provided buffers in the rxsock column: the fastest io_uring shape inside Node's loop measured here" } });
 report({ name: 'tcp-pingpong-koffi-uring-promises-vs-c', unit: 'us/roundtrip', rxsock: uringPromises, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: 'await send / await recvInto as in socketRound', note: "koffiUringLoopFloorRound with promises in the rxsock column: the Socket round's code over a minimal promise-per-request io_uring driver (eventfd, multishot): the least a promise-based completion driver costs" } });
 report({ name: 'tcp-pingpong-koffi-uring-poll-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringPoll, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "koffiUringLoopFloorRound with poll in the rxsock column: readiness from io_uring (a multishot POLL_ADD per end, eventfd muted while the callback runs, setup flags 0) and read/write through koffi inside Node's loop: no epoll_wait, 4 system calls per round trip; the shape core's Selector contract takes unchanged" } });
+report({ name: 'tcp-pingpong-koffi-uring-poll-promises-vs-c', unit: 'us/roundtrip', rxsock: uringPollPromises, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: 'await send / await recvInto as in socketRound', note: "koffiUringLoopFloorRound with poll and promises in the rxsock column: the Socket round's code over readiness from io_uring, read at once while known readable, else a waiter woken by the POLL_ADD completion: an estimate of core's Socket with an io_uring Selector" } });
 report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on an eventfd registered with the ring (DEFER_TASKRUN; muted while the callback runs), up to 32 passes per wake-up" } });
 report({ name: 'tcp-pingpong-koffi-uring-ringfd-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopRingFd, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound with notify 'ring' in the rxsock column: as the loop floor, the uv_poll_t on the ring fd itself (default setup)" } });
 report({ name: 'tcp-pingpong-c-uring-vs-c', unit: 'us/roundtrip', rxsock: cUring, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c in the rxsock column: the C loop on io_uring, what the kernel allows a completion-driven loop' } });

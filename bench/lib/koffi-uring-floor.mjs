@@ -386,6 +386,97 @@ function pingPongPoll(ring, clientFd, serverFd, trips) {
 
 // Node's own job runner (what core's poller/run-jobs.ts calls after each dispatch).
 const runTicks = process._tickCallback;
+const EAGAIN = 11;
+
+/**
+ * The Socket round's code (`await send`, `await recvInto`) over readiness from io_uring, shaped as
+ * core's Socket is over its epoll selector: recvInto reads at once while the fd is known readable
+ * (a short read means drained), else parks a waiter that the fd's POLL_ADD completion wakes;
+ * send writes at once. An estimate of core's Socket with an io_uring Selector in place of epoll.
+ */
+function pingPongPollPromises(ring, clientFd, serverFd, trips) {
+  const ends = new Map();
+  for (const fd of [clientFd, serverFd]) ends.set(fd, { readable: true, waiter: null, into: null, reject: null });
+  const tryRead = (fd, end, into) => {
+    const n = Number(readFd(fd, into, into.length));
+    if (n < 0) {
+      const e = koffi.errno();
+      if (e !== EAGAIN) throw new Error(`read: errno ${e}`);
+      end.readable = false;
+      return -1;
+    }
+    if (n < into.length) end.readable = false;
+    return n;
+  };
+  const recvInto = (fd, into) => {
+    const end = ends.get(fd);
+    if (end.readable) {
+      const n = tryRead(fd, end, into);
+      if (n >= 0) return Promise.resolve(n);
+    }
+    return new Promise((resolve, reject) => {
+      end.waiter = resolve;
+      end.reject = reject;
+      end.into = into;
+    });
+  };
+  const send = (fd, buf) => {
+    const n = Number(writeFd(fd, buf, buf.length));
+    // One byte on loopback always fits; a real send would park on writability here.
+    return n === buf.length ? Promise.resolve(n) : Promise.reject(new Error(`write: ${n}, errno ${koffi.errno()}`));
+  };
+  const state = {
+    done: 0,
+    start() {
+      ring.pushMultishotPoll(serverFd, serverFd);
+      ring.pushMultishotPoll(clientFd, clientFd);
+    },
+    afterStart() {
+      const echo = (async () => {
+        const buf = Buffer.alloc(65536);
+        for (;;) {
+          const n = await recvInto(serverFd, buf);
+          if (n === 0) return;
+          await send(serverFd, buf.subarray(0, n));
+        }
+      })();
+      echo.catch(() => {});
+      const ping = Buffer.from([PING]);
+      const pong = Buffer.alloc(65536);
+      (async () => {
+        while (state.done < trips) {
+          await send(clientFd, ping);
+          const n = await recvInto(clientFd, pong);
+          if (n !== 1 || pong[0] !== PING) throw new Error(`wrong echo: ${n} bytes, first ${pong[0]}`);
+          pong[0] = 0;
+          state.done++;
+        }
+      })().catch((e) => {
+        state.error = e;
+      });
+      runTicks.call(process);
+    },
+    onCompletion(fd, res, flags) {
+      if (res < 0) throw new Error(`poll ${fd} failed: ${res}`);
+      if (state.error) throw state.error;
+      if (!(flags & IORING_CQE_F_MORE)) ring.pushMultishotPoll(fd, fd);
+      const end = ends.get(fd);
+      end.readable = true;
+      if (end.waiter === null) return;
+      const n = tryRead(fd, end, end.into);
+      if (n < 0) return;
+      const resolve = end.waiter;
+      end.waiter = end.into = end.reject = null;
+      resolve(n);
+    },
+    afterReap() {
+      runTicks.call(process);
+      if (state.error) throw state.error;
+    },
+    finish() {},
+  };
+  return state;
+}
 
 /**
  * The ping-pong written as core's Socket round is (bench/tcp-pingpong.bench.mjs socketRound:
@@ -596,6 +687,7 @@ export const DEFER_TASKRUN_FLAG = DEFER_TASKRUN | (1 << 9);
  * it finds completions. Resolves with { us, wakeups, enters } per round trip; closes both fds.
  */
 export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 32, notify = 'ring', setupFlags = notify === 'ring' ? 0 : DEFER_TASKRUN_FLAG, multishot = false, promises = false, poll = false } = {}) {
+  // poll + promises: core's Socket shape over readiness from io_uring.
   return new Promise((resolve, reject) => {
     const ring = new Ring(64, setupFlags);
     const defer = (setupFlags & DEFER_TASKRUN) !== 0;
@@ -618,7 +710,8 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     }
     let game;
     try {
-      game = (poll ? pingPongPoll : promises ? pingPongPromises : multishot ? pingPongMultishot : pingPong)(ring, clientFd, serverFd, trips);
+      const make = poll && promises ? pingPongPollPromises : poll ? pingPongPoll : promises ? pingPongPromises : multishot ? pingPongMultishot : pingPong;
+      game = make(ring, clientFd, serverFd, trips);
     } catch (e) {
       ring.close();
       return reject(e);
