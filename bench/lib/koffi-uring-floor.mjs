@@ -105,19 +105,20 @@ class Ring {
   }
 
   /**
-   * Queues one SQE on the memory at `addr` (from {@link bufferAddress}: the Buffer must stay
-   * reachable until the completion). Only the fields set here are ever written, and the kernel
-   * never writes SQEs, so the others stay zero from the mapping.
+   * Writes the next SQE: word 0 (opcode | flags << 8 | ioprio << 16), fd, addr (two words), len,
+   * the op-specific word at byte 28 (msg_flags, poll32_events) and user_data. The other fields are
+   * never written and stay zero from the mapping (the kernel never writes SQEs).
    */
-  push(opcode, fd, addr, len, sqeFlags, userData) {
+  #pushSqe(word0, fd, addrLo, addrHi, len, opFlags, userData) {
     const tail = this.u32[this.sqTail];
     const index = tail & this.sqMask;
     const w = index << 4; // 64-byte SQE = 16 words
-    this.sqe[w] = opcode | (sqeFlags << 8); // opcode, flags, ioprio 0
+    this.sqe[w] = word0;
     this.sqe[w + 1] = fd;
-    this.sqe[w + 4] = addr.lo;
-    this.sqe[w + 5] = addr.hi;
+    this.sqe[w + 4] = addrLo;
+    this.sqe[w + 5] = addrHi;
     this.sqe[w + 6] = len;
+    this.sqe[w + 7] = opFlags;
     this.sqe[w + 8] = userData;
     this.u32[this.sqArray + index] = index;
     // x86-64 keeps stores in order, and the kernel reads the tail only inside io_uring_enter.
@@ -125,40 +126,22 @@ class Ring {
     this.pending++;
   }
 
+  /** Queues a SEND or RECV on the memory at `addr` (from {@link bufferAddress}: the Buffer must stay reachable until the completion). */
+  push(opcode, fd, addr, len, sqeFlags, userData) {
+    this.#pushSqe(opcode | (sqeFlags << 8), fd, addr.lo, addr.hi, len, 0, userData);
+  }
+
   /**
    * Queues a multishot RECV (IORING_RECV_MULTISHOT in ioprio) that takes its buffers from the
    * provided-buffer group 0 (IOSQE_BUFFER_SELECT; buf_group, the u16 at byte 40, stays 0).
    */
   pushMultishotRecv(fd, userData) {
-    const tail = this.u32[this.sqTail];
-    const index = tail & this.sqMask;
-    const w = index << 4;
-    this.sqe[w] = IORING_OP_RECV | (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16);
-    this.sqe[w + 1] = fd;
-    this.sqe[w + 4] = 0;
-    this.sqe[w + 5] = 0;
-    this.sqe[w + 6] = 0;
-    this.sqe[w + 8] = userData;
-    this.u32[this.sqArray + index] = index;
-    this.u32[this.sqTail] = tail + 1;
-    this.pending++;
+    this.#pushSqe(IORING_OP_RECV | (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16), fd, 0, 0, 0, 0, userData);
   }
 
-  /** Queues a multishot POLL_ADD for POLLIN (poll32_events, the u32 at byte 28; len = IORING_POLL_ADD_MULTI). */
+  /** Queues a multishot POLL_ADD for POLLIN (len = IORING_POLL_ADD_MULTI, poll32_events at byte 28). */
   pushMultishotPoll(fd, userData) {
-    const tail = this.u32[this.sqTail];
-    const index = tail & this.sqMask;
-    const w = index << 4;
-    this.sqe[w] = IORING_OP_POLL_ADD;
-    this.sqe[w + 1] = fd;
-    this.sqe[w + 4] = 0;
-    this.sqe[w + 5] = 0;
-    this.sqe[w + 6] = IORING_POLL_ADD_MULTI;
-    this.sqe[w + 7] = POLLIN;
-    this.sqe[w + 8] = userData;
-    this.u32[this.sqArray + index] = index;
-    this.u32[this.sqTail] = tail + 1;
-    this.pending++;
+    this.#pushSqe(IORING_OP_POLL_ADD, fd, 0, 0, IORING_POLL_ADD_MULTI, POLLIN, userData);
   }
 
   /** Submits what was pushed and, when `minComplete` > 0, waits for that many completions. */
@@ -268,7 +251,12 @@ const BUFFER_SIZE = 65536;
  * stays armed. The server's buffer goes back only at the next completion, which comes after the
  * echo has left it.
  */
-function pingPongMultishot(ring, clientFd, serverFd, trips) {
+/**
+ * BUFFERS provided buffers of BUFFER_SIZE bytes in group 0 of `ring` (IORING_REGISTER_PBUF_RING;
+ * the ring of buffer entries is a page mapped here). `giveBack(bid)` hands a buffer to the kernel
+ * again with two stores; `release()` unmaps the entry ring once no RECV can pick from it.
+ */
+function providedBuffers(ring) {
   const data = Buffer.alloc(BUFFERS * BUFFER_SIZE);
   const dataAt = koffi.address(data);
   const ringPtr = mmap(null, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
@@ -292,7 +280,20 @@ function pingPongMultishot(ring, clientFd, serverFd, trips) {
   const reg = Buffer.alloc(40);
   reg.writeBigUInt64LE(koffi.address(ringPtr), 0);
   reg.writeUInt32LE(BUFFERS, 8);
-  if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
+  if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) {
+    munmap(ringPtr, 4096);
+    throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
+  }
+  return {
+    data,
+    giveBack,
+    // The kernel no longer writes into the buffers; the registration goes with the io_uring.
+    release: () => munmap(ringPtr, 4096),
+  };
+}
+
+function pingPongMultishot(ring, clientFd, serverFd, trips) {
+  const { data, giveBack, release } = providedBuffers(ring);
   const addresses = Array.from({ length: BUFFERS }, (_, bid) => bufferAddress(data.subarray(bid * BUFFER_SIZE)));
   const ping = Buffer.from([PING]);
   const pingAt = bufferAddress(ping);
@@ -333,10 +334,8 @@ function pingPongMultishot(ring, clientFd, serverFd, trips) {
           ended++;
         });
       }
-      // The kernel no longer writes into the buffers; the buffer ring goes with the io_uring.
-      void data;
       void ping;
-      munmap(ringPtr, 4096);
+      release();
     },
   };
   return state;
@@ -488,29 +487,7 @@ function pingPongPollPromises(ring, clientFd, serverFd, trips) {
  * multishot loop floor is the least a promise-based completion driver costs.
  */
 function pingPongPromises(ring, clientFd, serverFd, trips) {
-  const data = Buffer.alloc(BUFFERS * BUFFER_SIZE);
-  const dataAt = koffi.address(data);
-  const ringPtr = mmap(null, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
-  if (koffi.address(ringPtr) === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${errno()}`);
-  const words = new Uint32Array(koffi.view(ringPtr, 4096));
-  const halves = new Uint16Array(words.buffer);
-  let tail = 0;
-  const giveBack = (bid) => {
-    const e = (tail & (BUFFERS - 1)) << 2;
-    const at = dataAt + BigInt(bid * BUFFER_SIZE);
-    words[e] = Number(at & 0xffffffffn);
-    words[e + 1] = Number(at >> 32n);
-    words[e + 2] = BUFFER_SIZE;
-    halves[(e << 1) + 6] = bid;
-    tail = (tail + 1) & 0xffff;
-    halves[7] = tail;
-  };
-  for (let bid = 0; bid < BUFFERS; bid++) giveBack(bid);
-  const reg = Buffer.alloc(40);
-  reg.writeBigUInt64LE(koffi.address(ringPtr), 0);
-  reg.writeUInt32LE(BUFFERS, 8);
-  if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
-
+  const { data, giveBack, release } = providedBuffers(ring);
   // Per fd: the waiting recvInto (its buffer and resolve) or the bytes that came first.
   const ends = new Map();
   for (const fd of [clientFd, serverFd]) ends.set(fd, { into: null, resolve: null, early: [], armed: false });
@@ -612,8 +589,7 @@ function pingPongPromises(ring, clientFd, serverFd, trips) {
           if (userData < 1 << 16 && !(flags & IORING_CQE_F_MORE)) ended++;
         });
       }
-      void data;
-      munmap(ringPtr, 4096);
+      release();
     },
   };
   return state;
