@@ -17,25 +17,40 @@
 // measured against the same calls from C) and the few lines of JavaScript around them already
 // miss the 1.1x goal.
 // io_uring floors (bench/lib/koffi-uring-floor.mjs, bench/lib/tcp-pingpong-uring.c): the same
-// ping-pong driven by completions. Each end keeps a RECV posted; a completion queues the reply (a
-// SEND that posts no completion on success) and one io_uring_enter per step submits it, so a round
-// trip costs 2 system calls. System calls per round trip (strace -c -f, 20,000 vs 40,000 trips):
-// C epoll 6 (2 epoll_wait, 2 read, 2 write); koffi synchronous floor 6; core Socket 6 (2
-// epoll_wait, 2 recvfrom, 2 sendto) + 0.06 epoll_pwait; C io_uring 2 io_uring_enter; koffi
-// io_uring synchronous floor 2; koffi io_uring loop floor 2.06 io_uring_enter + 0.06 epoll_pwait
-// + 0.06 read + 0.06 write of the eventfd (32 passes per wake-up, one wake-up per 16 round trips).
-// Measured 2026-12-03, medians of 7 rounds in each of two runs, us per round trip (ratio vs C):
-// C epoll 13.55 / 13.12; C io_uring 14.27 (0.95) / 13.65 (0.96), multishot RECVs on provided
-// buffers 12.92 (1.05) / 12.74 (1.03); koffi epoll synchronous floor 14.83 (0.91) / 14.74
-// (0.89); koffi io_uring synchronous floor 14.54 (0.93) / 14.42 (0.91), multishot 13.99 (0.97) /
-// 13.81 (0.95); koffi io_uring loop floor in Node's loop (eventfd) 15.38 (0.88) / 14.98 (0.88),
-// multishot 15.05 (0.90) / 14.33 (0.92), on the ring fd 16.40 (0.83) / 15.91 (0.82); the Socket
-// round's code over a minimal promise-per-request io_uring driver 17.62 (0.77) / 17.26 (0.76);
-// core Socket 19.06 (0.71) / 18.55 (0.71); node:net 21.64 (0.63) / 22.03 (0.60). So completions
-// take the koffi floor in Node's loop from 0.77-0.81 (uv_poll per end) to 0.90-0.96, but the
-// promises of an awaited API cost about 3 us per round trip above it. The kernel's part leaves
-// little room: C epoll spends 13.2 us of system and 0.4 us of user time per round trip (/usr/bin/time,
-// 100,000 trips).
+// ping-pong driven by io_uring, every kernel call through koffi, the rings read and written in
+// place. Completion shapes: each end keeps a RECV posted (single-shot and re-posted, or one
+// multishot RECV on provided buffers); a completion queues the reply (a SEND that posts no
+// completion on success) and one io_uring_enter per step submits it. Readiness shape ("poll"):
+// a multishot POLL_ADD per end stands in for epoll and the bytes move with read/write. The loop
+// floors run in Node's loop on a uv_poll_t (eventfd registered with the ring and muted while the
+// callback runs, or the ring fd itself), 32 passes per wake-up.
+// System calls per round trip (strace -c -f, 20,000 vs 40,000 trips): C epoll 6 (2 epoll_wait,
+// 2 read, 2 write); koffi epoll synchronous floor 6; core Socket 6 (2 epoll_wait, 2 recvfrom,
+// 2 sendto) + 0.06 epoll_pwait; C io_uring and koffi io_uring synchronous floors 2 io_uring_enter;
+// koffi io_uring loop floor 2.06 io_uring_enter + 0.06 each of epoll_pwait, eventfd read and
+// eventfd write; poll loop floor and its promise version 2.06 read + 2.06 write + 0.06 epoll_pwait.
+// Measured 2026-12-03, three runs, medians of 7 rounds each, us per round trip (ratio vs C epoll):
+//   C epoll                           13.37 / 13.31 / 13.14
+//   C io_uring                        13.90 (0.96) / 13.87 (0.96) / 13.83 (0.95)
+//   C io_uring, multishot             12.97 (1.03) / 12.91 (1.03) / 13.02 (1.01)
+//   koffi epoll synchronous floor     15.04 (0.89) / 15.02 (0.89) / 14.92 (0.88)
+//   koffi io_uring synchronous        14.71 (0.91) / 14.51 (0.92) / 14.52 (0.91)
+//   koffi io_uring sync, multishot    13.90 (0.96) / 14.00 (0.95) / 13.94 (0.94)
+//   koffi io_uring loop (eventfd)     15.20 (0.88) / 15.15 (0.88) / 15.04 (0.87)
+//   koffi io_uring loop, multishot    14.43 (0.93) / 14.63 (0.91) / 14.53 (0.90)
+//   koffi io_uring loop, ring fd      16.08 (0.83) / 16.05 (0.83) / 16.26 (0.81)
+//   koffi io_uring poll loop          14.64 (0.91) / 14.64 (0.91) / 14.63 (0.90)
+//   Socket round's code, completions  17.48 (0.77) / 17.66 (0.75) / 17.81 (0.74)
+//   Socket round's code, poll loop    16.83 (0.79) / 16.75 (0.80) / 17.16 (0.77)
+//   koffi floor (uv_poll per end)     17.18 (0.78) / 17.12 (0.78) / 17.23 (0.76)
+//   core Socket                       18.64 (0.72) / 18.31 (0.73) / 19.82 (0.66)
+//   node:net                          21.68 (0.62) / 22.10 (0.60) / 21.98 (0.60)
+// So io_uring takes a koffi floor inside Node's loop from 0.76-0.78 to 0.90-0.93, at or just
+// under the 0.91 the Socket goal needs, and leaves nothing for a driver: the same awaited calls
+// as the Socket round cost 2-3 us per round trip above their floor. The kernel's part leaves
+// little room: C epoll spends 13.2 us of system and 0.4 us of user time per round trip
+// (/usr/bin/time, 100,000 trips). A ring fd watched by epoll costs about 0.3 us per completion
+// (epoll's wake-up callback; C with the ring fd in an epoll set: 13.2 -> 13.7-15.2 us).
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
