@@ -13,6 +13,13 @@
 //     fd (readable while the CQ ring holds completions), completions handled in its koffi
 //     callback, one io_uring_enter (submit only) per pass, and up to `passes` passes per wake-up
 //     while the CQ ring keeps filling (as core's drain re-selects up to 32 times).
+// Checked with every byte passing through socat (another process, so the thread sleeps in
+// epoll_wait at each step and every completion must wake it): all loop shapes finish 2,000 trips.
+// Per wake-up there, the eventfd shapes pay a read of the eventfd, and DEFER_TASKRUN one more
+// io_uring_enter (4 per round trip instead of 2) to run the deferred work before reaping; the
+// ring-fd shape pays neither, so with one completion per wake-up (a remote peer) the syscall
+// saving of the in-process ping-pong is gone: epoll_pwait + eventfd read stand where core's
+// epoll_pwait + inner epoll_wait stand today.
 // Layouts (struct io_uring_params 120 bytes, io_uring_sqe 64, io_uring_cqe 16, the offsets
 // below) checked with cc against /usr/include/linux/io_uring.h on this machine.
 import { createRequire } from 'node:module';
