@@ -12,9 +12,45 @@
 // in JavaScript: blocking epoll_wait, read, write, all through koffi; no event loop, no callback,
 // no promise). Measured 2026-12-03 (7 rounds, 2 shared cores): C 18.1 us, synchronous floor 20.3
 // (0.89 of C), koffi floor 25.0 (0.72), rxsock Connection 25.6 (0.71), Socket 27.5 (0.66),
-// node:net 31.5 (0.57). The synchronous floor is the least any koffi-based design can cost: its
-// six koffi calls per round trip (about 0.2 us each with a Buffer argument, measured against the
-// same calls from C) and the few lines of JavaScript around them already miss the 1.1x goal.
+// node:net 31.5 (0.57). The synchronous floor is the least any readiness (epoll) design through
+// koffi can cost: its six koffi calls per round trip (about 0.2 us each with a Buffer argument,
+// measured against the same calls from C) and the few lines of JavaScript around them already
+// miss the 1.1x goal.
+// io_uring floors (bench/lib/koffi-uring-floor.mjs, bench/lib/tcp-pingpong-uring.c): the same
+// ping-pong driven by io_uring, every kernel call through koffi, the rings read and written in
+// place. Completion shapes: each end keeps a RECV posted (single-shot and re-posted, or one
+// multishot RECV on provided buffers); a completion queues the reply (a SEND that posts no
+// completion on success) and one io_uring_enter per step submits it. Readiness shape ("poll"):
+// a multishot POLL_ADD per end stands in for epoll and the bytes move with read/write. The loop
+// floors run in Node's loop on a uv_poll_t (eventfd registered with the ring and muted while the
+// callback runs, or the ring fd itself), 32 passes per wake-up.
+// System calls per round trip (strace -c -f, 20,000 vs 40,000 trips): C epoll 6 (2 epoll_wait,
+// 2 read, 2 write); koffi epoll synchronous floor 6; core Socket 6 (2 epoll_wait, 2 recvfrom,
+// 2 sendto) + 0.06 epoll_pwait; C io_uring and koffi io_uring synchronous floors 2 io_uring_enter;
+// koffi io_uring loop floor 2.06 io_uring_enter + 0.06 each of epoll_pwait, eventfd read and
+// eventfd write; poll loop floor and its promise version 2.06 read + 2.06 write + 0.06 epoll_pwait.
+// Measured 2026-12-03, three runs, medians of 7 rounds each, us per round trip (ratio vs C epoll):
+//   C epoll                           13.37 / 13.31 / 13.14
+//   C io_uring                        13.90 (0.96) / 13.87 (0.96) / 13.83 (0.95)
+//   C io_uring, multishot             12.97 (1.03) / 12.91 (1.03) / 13.02 (1.01)
+//   koffi epoll synchronous floor     15.04 (0.89) / 15.02 (0.89) / 14.92 (0.88)
+//   koffi io_uring synchronous        14.71 (0.91) / 14.51 (0.92) / 14.52 (0.91)
+//   koffi io_uring sync, multishot    13.90 (0.96) / 14.00 (0.95) / 13.94 (0.94)
+//   koffi io_uring loop (eventfd)     15.20 (0.88) / 15.15 (0.88) / 15.04 (0.87)
+//   koffi io_uring loop, multishot    14.43 (0.93) / 14.63 (0.91) / 14.53 (0.90)
+//   koffi io_uring loop, ring fd      16.08 (0.83) / 16.05 (0.83) / 16.26 (0.81)
+//   koffi io_uring poll loop          14.64 (0.91) / 14.64 (0.91) / 14.63 (0.90)
+//   Socket round's code, completions  17.48 (0.77) / 17.66 (0.75) / 17.81 (0.74)
+//   Socket round's code, poll loop    16.83 (0.79) / 16.75 (0.80) / 17.16 (0.77)
+//   koffi floor (uv_poll per end)     17.18 (0.78) / 17.12 (0.78) / 17.23 (0.76)
+//   core Socket                       18.64 (0.72) / 18.31 (0.73) / 19.82 (0.66)
+//   node:net                          21.68 (0.62) / 22.10 (0.60) / 21.98 (0.60)
+// So io_uring takes a koffi floor inside Node's loop from 0.76-0.78 to 0.90-0.93, at or just
+// under the 0.91 the Socket goal needs, and leaves nothing for a driver: the same awaited calls
+// as the Socket round cost 2-3 us per round trip above their floor. The kernel's part leaves
+// little room: C epoll spends 13.2 us of system and 0.4 us of user time per round trip
+// (/usr/bin/time, 100,000 trips). A ring fd watched by epoll costs about 0.3 us per completion
+// (epoll's wake-up callback; C with the ring fd in an epoll set: 13.2 -> 13.7-15.2 us).
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -22,10 +58,12 @@ import { C, Socket } from '@rxsock/core';
 import { connect, tcpServer } from '@rxsock/inet';
 import { buildCPeer } from './lib/c-peer.mjs';
 import { koffiFloorRound, koffiSyncFloorRound } from './lib/koffi-floor.mjs';
+import { DEFER_TASKRUN, koffiUringLoopFloorRound, koffiUringSyncFloorRound } from './lib/koffi-uring-floor.mjs';
 import { report } from './report.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const cPeer = buildCPeer('tcp-pingpong');
+const cUringPeer = buildCPeer('tcp-pingpong-uring');
 const TRIPS = Number(process.env.TRIPS ?? 20000);
 const HOST = '127.0.0.1';
 
@@ -132,6 +170,36 @@ async function syncFloorRound() {
   return koffiSyncFloorRound(client.detach(), server.detach(), TRIPS);
 }
 
+// io_uring floors (bench/lib/koffi-uring-floor.mjs): completions instead of readiness, through
+// koffi, with no rxsock code. The synchronous one blocks in io_uring_enter (SINGLE_ISSUER |
+// DEFER_TASKRUN, the fastest setup for a thread that always waits in io_uring_enter); the loop
+// ones run in Node's loop with a uv_poll_t and up to 32 passes per wake-up (as core's drain
+// re-selects up to 32 times): the headline one on an eventfd registered with the ring (setup
+// DEFER_TASKRUN, eventfd muted while the callback runs), the other on the ring fd itself (default
+// setup: with DEFER_TASKRUN a completion does not make the ring fd readable while the thread
+// sleeps in epoll_wait, checked).
+async function uringSyncFloorRound(multishot = false) {
+  const [client, server] = await loopbackPair();
+  return koffiUringSyncFloorRound(client.detach(), server.detach(), TRIPS, { setupFlags: DEFER_TASKRUN, multishot });
+}
+
+const uringLoopCalls = {};
+async function uringLoopFloorRound(notify = 'eventfd', multishot = false, promises = false, poll = false) {
+  const [client, server] = await loopbackPair();
+  const options = { passes: 32, notify, multishot, promises, poll, ...(poll ? { setupFlags: 0 } : {}) };
+  const r = await koffiUringLoopFloorRound(client.detach(), server.detach(), TRIPS, options);
+  const calls = (uringLoopCalls[`${notify}${multishot ? ', multishot' : ''}${promises ? ', promises' : ''}${poll ? ', poll + read/write' : ''}`] ??= { wakeups: [], enters: [] });
+  calls.wakeups.push(r.wakeups);
+  calls.enters.push(r.enters);
+  return r.us;
+}
+
+// The C program's loop on io_uring (bench/lib/tcp-pingpong-uring.c, same setup flags as the
+// synchronous floor): what the kernel allows a completion-driven loop.
+function cUringRound(multishot = false) {
+  return Number(execFileSync(cUringPeer, [String(TRIPS), '1', String(DEFER_TASKRUN), multishot ? 'multishot' : 'single'], { encoding: 'utf8' }).trim());
+}
+
 function cRound() {
   return Number(execFileSync(cPeer, [String(TRIPS), '1'], { encoding: 'utf8' }).trim());
 }
@@ -153,8 +221,29 @@ const peer = [];
 const c = [];
 const floor = [];
 const syncFloor = [];
+const uringSync = [];
+const uringSyncMulti = [];
+const uringLoop = [];
+const uringLoopMulti = [];
+const uringLoopRingFd = [];
+const uringPromises = [];
+const uringPoll = [];
+const uringPollPromises = [];
+const cUring = [];
+const cUringMulti = [];
 await floorRound(); // warm-up
 await syncFloorRound();
+await uringSyncFloorRound();
+await uringSyncFloorRound(true);
+await uringLoopFloorRound('eventfd');
+await uringLoopFloorRound('eventfd', true);
+await uringLoopFloorRound('ring');
+await uringLoopFloorRound('eventfd', true, true);
+await uringLoopFloorRound('eventfd', false, false, true);
+await uringLoopFloorRound('eventfd', false, true, true);
+for (const calls of Object.values(uringLoopCalls)) calls.wakeups.length = calls.enters.length = 0;
+cUringRound();
+cUringRound(true);
 await socketRound();
 await connectionRound();
 await netRound();
@@ -166,9 +255,22 @@ for (let r = 0; r < ROUNDS; r++) {
   c.push(cRound());
   floor.push(await floorRound());
   syncFloor.push(await syncFloorRound());
+  uringSync.push(await uringSyncFloorRound());
+  uringSyncMulti.push(await uringSyncFloorRound(true));
+  uringLoop.push(await uringLoopFloorRound('eventfd'));
+  uringLoopMulti.push(await uringLoopFloorRound('eventfd', true));
+  uringLoopRingFd.push(await uringLoopFloorRound('ring'));
+  uringPromises.push(await uringLoopFloorRound('eventfd', true, true));
+  uringPoll.push(await uringLoopFloorRound('eventfd', false, false, true));
+  uringPollPromises.push(await uringLoopFloorRound('eventfd', false, true, true));
+  cUring.push(cUringRound());
+  cUringMulti.push(cUringRound(true));
 }
 const us = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:net ${us(peer)}; C ${us(c)}; koffi floor ${us(floor)}; synchronous koffi floor ${us(syncFloor)}; koffi io_uring synchronous floor ${us(uringSync)}, multishot ${us(uringSyncMulti)}; koffi io_uring loop floor ${us(uringLoop)}, multishot ${us(uringLoopMulti)}, on the ring fd ${us(uringLoopRingFd)}, with promises ${us(uringPromises)}, readiness from multishot POLL_ADD + read/write ${us(uringPoll)}, the same with promises ${us(uringPollPromises)}; C io_uring ${us(cUring)}, multishot ${us(cUringMulti)} us/roundtrip (${ROUNDS} rounds of ${TRIPS})`);
+for (const [notify, calls] of Object.entries(uringLoopCalls)) {
+  console.log(`  io_uring loop floor (${notify}) per round trip: ${calls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${calls.enters.map((x) => x.toFixed(3)).join(', ')} io_uring_enter calls`);
+}
 console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
@@ -179,6 +281,16 @@ report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c,
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });
 report({ name: 'tcp-pingpong-koffi-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: syncFloor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-floor.mjs koffiSyncFloorRound in the rxsock column: C's loop in synchronous JavaScript, its six system calls through koffi, no event loop: what no koffi-based design can beat" } });
+report({ name: 'tcp-pingpong-koffi-uring-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSync, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-uring-floor.mjs koffiUringSyncFloorRound in the rxsock column: io_uring through koffi, no event loop, one io_uring_enter per step (2 system calls per round trip)' } });
+report({ name: 'tcp-pingpong-koffi-uring-multishot-sync-floor-vs-c', unit: 'us/roundtrip', rxsock: uringSyncMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'koffiUringSyncFloorRound with multishot RECVs on provided buffers in the rxsock column: one SQE per step, no RECV re-posted' } });
+report({ name: 'tcp-pingpong-koffi-uring-multishot-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "koffiUringLoopFloorRound (eventfd, DEFER_TASKRUN) with multishot RECVs on provided buffers in the rxsock column: the fastest io_uring shape inside Node's loop measured here" } });
+report({ name: 'tcp-pingpong-koffi-uring-promises-vs-c', unit: 'us/roundtrip', rxsock: uringPromises, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: 'await send / await recvInto as in socketRound', note: "koffiUringLoopFloorRound with promises in the rxsock column: the Socket round's code over a minimal promise-per-request io_uring driver (eventfd, multishot): the least a promise-based completion driver costs" } });
+report({ name: 'tcp-pingpong-koffi-uring-poll-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringPoll, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "koffiUringLoopFloorRound with poll in the rxsock column: readiness from io_uring (a multishot POLL_ADD per end, eventfd muted while the callback runs, setup flags 0) and read/write through koffi inside Node's loop: no epoll_wait, 4 system calls per round trip; the shape core's Selector contract takes unchanged" } });
+report({ name: 'tcp-pingpong-koffi-uring-poll-promises-vs-c', unit: 'us/roundtrip', rxsock: uringPollPromises, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: 'await send / await recvInto as in socketRound', note: "koffiUringLoopFloorRound with poll and promises in the rxsock column: the Socket round's code over readiness from io_uring, read at once while known readable, else a waiter woken by the POLL_ADD completion: an estimate of core's Socket with an io_uring Selector" } });
+report({ name: 'tcp-pingpong-koffi-uring-loop-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoop, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound in the rxsock column: io_uring through koffi inside Node's loop, a uv_poll_t on an eventfd registered with the ring (DEFER_TASKRUN; muted while the callback runs), up to 32 passes per wake-up" } });
+report({ name: 'tcp-pingpong-koffi-uring-ringfd-floor-vs-c', unit: 'us/roundtrip', rxsock: uringLoopRingFd, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "bench/lib/koffi-uring-floor.mjs koffiUringLoopFloorRound with notify 'ring' in the rxsock column: as the loop floor, the uv_poll_t on the ring fd itself (default setup)" } });
+report({ name: 'tcp-pingpong-c-uring-vs-c', unit: 'us/roundtrip', rxsock: cUring, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c in the rxsock column: the C loop on io_uring, what the kernel allows a completion-driven loop' } });
+report({ name: 'tcp-pingpong-c-uring-multishot-vs-c', unit: 'us/roundtrip', rxsock: cUringMulti, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/tcp-pingpong-uring.c multishot in the rxsock column: multishot RECVs on provided buffers' } });
 report({ name: 'tcp-pingpong-node-vs-c', unit: 'us/roundtrip', rxsock: peer, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: "node:net's side in the rxsock column: where node itself stands against C" } });
 report({ name: 'tcp-pingpong-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.sock, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'process CPU (user+system, both ends) per round trip' } });
 report({ name: 'tcp-pingpong-connection-cpu', unit: 'us CPU/roundtrip', rxsock: cpu.conn, peer: cpu.peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'process CPU (user+system, both ends) per round trip' } });

@@ -1,0 +1,228 @@
+/* The one-byte TCP ping-pong of bench/lib/tcp-pingpong.c, driven by io_uring instead of epoll:
+ * what the kernel allows a completion-based loop in one thread. Both ends keep a RECV posted;
+ * each completion queues the reply (a SEND whose success posts no completion,
+ * IOSQE_CQE_SKIP_SUCCESS) and the next RECV, and one io_uring_enter per step submits them and
+ * waits for the next completion: two system calls per round trip against the epoll loop's six.
+ * Raw system calls and the ring layout of <linux/io_uring.h>; no liburing.
+ * With MODE "multishot" each end posts one multishot RECV (IORING_RECV_MULTISHOT) that picks its
+ * buffer from a ring of provided buffers (IORING_REGISTER_PBUF_RING): no RECV to re-post, a
+ * buffer handed back by a store into that ring.
+ * Usage: tcp-pingpong-uring TRIPS ROUNDS [SETUP_FLAGS [MODE]]   one line per round: us per round trip.
+ * SETUP_FLAGS: 0 (default), 768 (COOP_TASKRUN|TASKRUN_FLAG), 12288 (SINGLE_ISSUER|DEFER_TASKRUN). */
+#include <arpa/inet.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+
+static void die(const char *what) { perror(what); exit(1); }
+
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static struct {
+  int fd;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+  unsigned pending;
+  void *map, *sqe_map;
+  size_t map_len, sqe_len;
+} ring;
+
+static void ring_setup(unsigned flags) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = flags;
+  ring.pending = 0; /* io_uring_enter does not wait when it submits fewer than asked */
+  ring.fd = syscall(__NR_io_uring_setup, 64, &p);
+  if (ring.fd < 0) die("io_uring_setup");
+  size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (!(p.features & IORING_FEAT_SINGLE_MMAP)) die("no IORING_FEAT_SINGLE_MMAP");
+  size_t len = sq_len > cq_len ? sq_len : cq_len;
+  char *sq = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED) die("mmap ring");
+  ring.map = sq;
+  ring.map_len = len;
+  ring.sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
+  ring.sqes = mmap(0, ring.sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQES);
+  if (ring.sqes == MAP_FAILED) die("mmap sqes");
+  ring.sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  ring.sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  ring.sq_array = (unsigned *)(sq + p.sq_off.array);
+  ring.cq_head = (unsigned *)(sq + p.cq_off.head);
+  ring.cq_tail = (unsigned *)(sq + p.cq_off.tail);
+  ring.cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
+  ring.cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
+}
+
+static struct io_uring_sqe *push(int op, int fd, void *buf, unsigned len, unsigned char flags, unsigned long long ud) {
+  unsigned tail = *ring.sq_tail, i = tail & *ring.sq_mask;
+  struct io_uring_sqe *s = &ring.sqes[i];
+  memset(s, 0, sizeof *s);
+  s->opcode = op;
+  s->flags = flags;
+  s->fd = fd;
+  s->addr = (unsigned long)buf;
+  s->len = len;
+  s->user_data = ud;
+  ring.sq_array[i] = i;
+  __atomic_store_n(ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
+  ring.pending++;
+  return s;
+}
+
+enum { SERVER_RECV = 1, CLIENT_RECV, SEND };
+
+/* Provided buffers for multishot RECVs: NBUFS buffers of 64 KiB in group 0. */
+#define NBUFS 4
+static struct io_uring_buf *bufring;
+static char (*bufs)[65536];
+static unsigned short buf_tail;
+
+static void give_buffer(unsigned short bid) {
+  struct io_uring_buf *b = &bufring[buf_tail & (NBUFS - 1)];
+  b->addr = (unsigned long)bufs[bid];
+  b->len = 65536;
+  b->bid = bid;
+  buf_tail++;
+  __atomic_store_n(&bufring[0].resv, buf_tail, __ATOMIC_RELEASE); /* the tail overlays bufs[0].resv */
+}
+
+static void setup_buffers(void) {
+  bufring = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  bufs = mmap(0, NBUFS * 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (bufring == MAP_FAILED || bufs == MAP_FAILED) die("mmap buffers");
+  struct io_uring_buf_reg reg = { .ring_addr = (unsigned long)bufring, .ring_entries = NBUFS, .bgid = 0 };
+  if (syscall(__NR_io_uring_register, ring.fd, IORING_REGISTER_PBUF_RING, &reg, 1)) die("IORING_REGISTER_PBUF_RING");
+  buf_tail = 0;
+  for (unsigned short i = 0; i < NBUFS; i++) give_buffer(i);
+}
+
+static void push_multishot_recv(int fd, unsigned long long ud) {
+  struct io_uring_sqe *s = push(IORING_OP_RECV, fd, NULL, 0, IOSQE_BUFFER_SELECT, ud);
+  s->ioprio = IORING_RECV_MULTISHOT;
+  s->buf_group = 0;
+}
+
+/* The multishot loop: each completion names its buffer; the buffer goes back after its use. */
+static double round_trip_multishot(long trips, int sfd, int cfd) {
+  long done = 0;
+  setup_buffers();
+  double t0 = now_us();
+  push_multishot_recv(sfd, SERVER_RECV);
+  push_multishot_recv(cfd, CLIENT_RECV);
+  push(IORING_OP_SEND, cfd, "x", 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+  while (done < trips) {
+    int r = syscall(__NR_io_uring_enter, ring.fd, ring.pending, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+    if (r < 0) die("io_uring_enter");
+    ring.pending -= r;
+    unsigned head = *ring.cq_head, tail = __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE);
+    for (; head != tail; head++) {
+      struct io_uring_cqe *c = &ring.cqes[head & *ring.cq_mask];
+      if (c->res <= 0 || !(c->flags & IORING_CQE_F_BUFFER)) { fprintf(stderr, "completion %llu: %d\n", c->user_data, c->res); exit(1); }
+      unsigned short bid = c->flags >> IORING_CQE_BUFFER_SHIFT;
+      if (!(c->flags & IORING_CQE_F_MORE)) push_multishot_recv(c->user_data == SERVER_RECV ? sfd : cfd, c->user_data);
+      if (c->user_data == SERVER_RECV) {
+        push(IORING_OP_SEND, sfd, bufs[bid], c->res, IOSQE_CQE_SKIP_SUCCESS, SEND);
+      } else if (c->user_data == CLIENT_RECV) {
+        if (c->res != 1 || bufs[bid][0] != 'x') { fprintf(stderr, "wrong echo\n"); exit(1); }
+        if (++done < trips) push(IORING_OP_SEND, cfd, "x", 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+      }
+      /* The SEND is issued inline by the next io_uring_enter, before any RECV could refill the buffer. */
+      give_buffer(bid);
+    }
+    __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
+  }
+  return (now_us() - t0) / trips;
+}
+
+static int multishot;
+
+static double round_trip(long trips) {
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  socklen_t alen = sizeof a;
+  if (lfd < 0 || bind(lfd, (void *)&a, sizeof a) || listen(lfd, 1) || getsockname(lfd, (void *)&a, &alen)) die("listen");
+  int cfd = socket(AF_INET, SOCK_STREAM, 0);
+  if (cfd < 0 || connect(cfd, (void *)&a, sizeof a)) die("connect");
+  int sfd = accept(lfd, NULL, NULL);
+  if (sfd < 0) die("accept");
+  close(lfd);
+  int one = 1;
+  setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (multishot) {
+    double us = round_trip_multishot(trips, sfd, cfd);
+    close(cfd);
+    close(sfd);
+    munmap(bufring, 4096);
+    munmap(bufs, NBUFS * 65536);
+    return us;
+  }
+  static char sbuf[65536], cbuf[65536];
+  long done = 0;
+  double t0 = now_us();
+  push(IORING_OP_RECV, sfd, sbuf, sizeof sbuf, 0, SERVER_RECV);
+  push(IORING_OP_RECV, cfd, cbuf, sizeof cbuf, 0, CLIENT_RECV);
+  push(IORING_OP_SEND, cfd, "x", 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+  while (done < trips) {
+    int r = syscall(__NR_io_uring_enter, ring.fd, ring.pending, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+    if (r < 0) die("io_uring_enter");
+    ring.pending -= r;
+    unsigned head = *ring.cq_head, tail = __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE);
+    for (; head != tail; head++) {
+      struct io_uring_cqe *c = &ring.cqes[head & *ring.cq_mask];
+      if (c->res <= 0) { fprintf(stderr, "completion %llu: %d\n", c->user_data, c->res); exit(1); }
+      if (c->user_data == SERVER_RECV) {
+        push(IORING_OP_SEND, sfd, sbuf, c->res, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        push(IORING_OP_RECV, sfd, sbuf, sizeof sbuf, 0, SERVER_RECV);
+      } else if (c->user_data == CLIENT_RECV) {
+        if (c->res != 1 || cbuf[0] != 'x') { fprintf(stderr, "wrong echo\n"); exit(1); }
+        if (++done < trips) push(IORING_OP_SEND, cfd, "x", 1, IOSQE_CQE_SKIP_SUCCESS, SEND);
+        push(IORING_OP_RECV, cfd, cbuf, sizeof cbuf, 0, CLIENT_RECV);
+      }
+    }
+    __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
+  }
+  double us = (now_us() - t0) / trips;
+  /* The last RECVs stay posted; closing the sockets ends them (their completions are reaped by
+   * the next round's first enter as errors, so each round uses a fresh ring). */
+  close(cfd);
+  close(sfd);
+  return us;
+}
+
+int main(int argc, char **argv) {
+  long trips = argc > 1 ? atol(argv[1]) : 20000;
+  int rounds = argc > 2 ? atoi(argv[2]) : 1;
+  unsigned flags = argc > 3 ? strtoul(argv[3], 0, 0) : 0;
+  multishot = argc > 4 && !strcmp(argv[4], "multishot");
+  if (trips <= 0 || rounds <= 0) {
+    fprintf(stderr, "usage: tcp-pingpong-uring TRIPS ROUNDS [SETUP_FLAGS]\n");
+    return 2;
+  }
+  for (int r = 0; r < rounds; r++) {
+    ring_setup(flags);
+    printf("%.3f\n", round_trip(trips));
+    munmap(ring.sqes, ring.sqe_len);
+    munmap(ring.map, ring.map_len);
+    close(ring.fd);
+  }
+  return 0;
+}
