@@ -5,30 +5,7 @@
 // per-socket uv_poll driver would leave, without any of its bookkeeping (waiters, promises,
 // buffers, errors). What it measures above the C program is the price of crossing from libuv
 // into JavaScript and back through koffi, which every koffi-based driver pays per wake-up.
-import { createRequire } from 'node:module';
-
-const require = createRequire(new URL('../../packages/core/package.json', import.meta.url));
-const koffi = require('koffi');
-const node = koffi.load(null);
-const libc = koffi.load('libc.so.6');
-const read = libc.func('intptr_t read(int fd, void *buf, size_t len)');
-const write = libc.func('intptr_t write(int fd, const void *buf, size_t len)');
-const close = libc.func('int close(int fd)');
-const defaultLoop = node.func('void *uv_default_loop()');
-const handleSize = node.func('size_t uv_handle_size(int type)');
-const pollInit = node.func('int uv_poll_init(void *loop, void *handle, int fd)');
-const pollStart = node.func('int uv_poll_start(void *handle, int events, void *cb)');
-const pollStop = node.func('int uv_poll_stop(void *handle)');
-const uvClose = node.func('void uv_close(void *handle, void *cb)');
-const pollProto = koffi.proto('void rxsock_floor_poll_cb(void *handle, int status, int events)');
-const closeProto = koffi.proto('void rxsock_floor_close_cb(void *handle)');
-const UV_POLL = 8;
-const UV_READABLE = 1;
-
-let onPoll = () => {};
-let onClose = () => {};
-const pollCb = koffi.register((handle, status, events) => onPoll(handle, status, events), koffi.pointer(pollProto));
-const closeCb = koffi.register((handle) => onClose(handle), koffi.pointer(closeProto));
+import { close, closeCb, defaultLoop, handlers, handleSize, koffi, libc, pollCb, pollInit, pollStart, pollStop, read, UV_POLL, UV_READABLE, uvClose, write } from './koffi-uv.mjs';
 
 /**
  * Runs `trips` one-byte round trips between the connected fds `clientFd` and `serverFd` (both
@@ -49,14 +26,14 @@ export function koffiFloorRound(clientFd, serverFd, trips) {
     let t0 = 0n;
     let closing = 2;
     let us = 0;
-    onClose = () => {
+    handlers.close = () => {
       if (--closing === 0) {
         close(clientFd);
         close(serverFd);
         resolve(us);
       }
     };
-    onPoll = (handle) => {
+    handlers.poll = (handle) => {
       if (handle === serverAddr) {
         const n = read(serverFd, buf, buf.length);
         if (n > 0) write(serverFd, buf, n);

@@ -22,12 +22,8 @@
 // epoll_pwait + inner epoll_wait stand today.
 // Layouts (struct io_uring_params 120 bytes, io_uring_sqe 64, io_uring_cqe 16, the offsets
 // below) checked with cc against /usr/include/linux/io_uring.h on this machine.
-import { createRequire } from 'node:module';
+import { close, closeCb, defaultLoop, handlers, handleSize, koffi, libc, pollCb, pollInit, pollStart, pollStop, read, UV_POLL, UV_READABLE, uvClose, write } from './koffi-uv.mjs';
 
-const require = createRequire(new URL('../../packages/core/package.json', import.meta.url));
-const koffi = require('koffi');
-const node = koffi.load(null);
-const libc = koffi.load('libc.so.6');
 // glibc's syscall() is assembly that moves its integer arguments into the kernel's registers,
 // so fixed prototypes are exact on x86-64 and spare koffi the per-call parsing of a variadic one.
 const uringSetup = libc.func('long syscall(long nr, uint32 entries, void *params)');
@@ -37,7 +33,6 @@ const NR_IO_URING_REGISTER = 427;
 const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
 const munmap = libc.func('int munmap(void *addr, size_t length)');
 const shutdown = libc.func('int shutdown(int fd, int how)');
-const close = libc.func('int close(int fd)');
 const errnoLocation = libc.func('int *__errno_location()');
 
 const NR_IO_URING_SETUP = 425;
@@ -628,25 +623,9 @@ export function koffiUringSyncFloorRound(clientFd, serverFd, trips, { setupFlags
   }
 }
 
-const defaultLoop = node.func('void *uv_default_loop()');
-const handleSize = node.func('size_t uv_handle_size(int type)');
-const pollInit = node.func('int uv_poll_init(void *loop, void *handle, int fd)');
-const pollStart = node.func('int uv_poll_start(void *handle, int events, void *cb)');
-const pollStop = node.func('int uv_poll_stop(void *handle)');
-const uvClose = node.func('void uv_close(void *handle, void *cb)');
-const pollProto = koffi.proto('void rxsock_uring_poll_cb(void *handle, int status, int events)');
-const closeProto = koffi.proto('void rxsock_uring_close_cb(void *handle)');
-const UV_POLL = 8;
-const UV_READABLE = 1;
 
-let onPoll = () => {};
-let onClose = () => {};
-const pollCb = koffi.register((handle, status, events) => onPoll(handle, status, events), koffi.pointer(pollProto));
-const closeCb = koffi.register((handle) => onClose(handle), koffi.pointer(closeProto));
 
 const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
-const read = libc.func('intptr_t read(int fd, void *buf, size_t len)');
-const write = libc.func('intptr_t write(int fd, const void *buf, size_t len)');
 const IORING_REGISTER_EVENTFD = 4;
 const IORING_CQ_EVENTFD_DISABLED = 1;
 const IORING_SQ_TASKRUN = 1 << 2;
@@ -711,7 +690,7 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     let result;
     const end = (error) => {
       pollStop(handle);
-      onClose = () => {
+      handlers.close = () => {
         try {
           if (!error) game.finish();
         } catch (e) {
@@ -727,7 +706,7 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
       uvClose(handle, closeCb);
     };
     const pendingWork = () => u32[ring.cqHead] !== u32[ring.cqTail] || (defer && (u32[ring.sqFlags] & IORING_SQ_TASKRUN) !== 0);
-    onPoll = () => {
+    handlers.poll = () => {
       wakeups++;
       try {
         if (efd >= 0) read(efd, counter, 8);
