@@ -14,6 +14,10 @@ if (unknown.length) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${all.join(', ')}`);
   process.exit(2);
 }
+// The benchmarks load the packages as users do, through dist/index.bundle.js: remade where dist
+// is newer (a `tsc -b` without `pnpm build`).
+const bundled = spawnSync(process.execPath, [join(here, '../scripts/bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
+if (bundled.status !== 0) process.exit(1);
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n== ${name}`);

@@ -54,6 +54,12 @@ if (!process.env.RXSOCK_SKIP_BUILD) {
     fail('the build (tsc -b tsconfig.build.json) failed; see above');
   }
 }
+// The packages load dist/index.bundle.js (scripts/bundle.mjs): remade wherever dist is newer.
+try {
+  execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs'), '--if-stale', '--quiet'], { stdio: 'inherit' });
+} catch {
+  fail('bundling the packages (scripts/bundle.mjs) failed; see above');
+}
 
 const ip = (...args) => spawnSync('ip', args, { encoding: 'utf8' });
 
