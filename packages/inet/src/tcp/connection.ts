@@ -15,7 +15,7 @@ import {
   SocketWriter,
   formatAddress,
   type ReadOptions,
-  type Socket,
+  Socket,
   type SocketAddress,
   type WriterOptions,
   rx,
@@ -235,7 +235,8 @@ export class Connection {
    *
    * @param options.allowHalfOpen As `net.Socket`'s: keep writing after the peer ended (default false).
    * @throws `SocketError` `EBADF` if the connection is closed; `ERR_RXSOCK_SOURCE_BUSY` if its
-   * read side was already consumed or its writer holds bytes.
+   * read side was already consumed or its writer holds bytes; `ERR_INVALID_FD_TYPE` if it is not
+   * a TCP or UNIX stream socket. The connection is left as it was in each case.
    *
    * @example
    * ```ts
@@ -253,7 +254,15 @@ export class Connection {
     const referenced = this.socket.hasRef();
     this.rememberAddresses();
     const fd = this.socket.detach();
-    const netSocket = new NetSocket({ fd, readable: true, writable: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    let netSocket: NetSocket;
+    try {
+      netSocket = new NetSocket({ fd, readable: true, writable: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    } catch (error) {
+      // Node refused the fd after all: it is still ours to close.
+      Socket.fromFd(fd).close();
+      this.close(error);
+      throw error;
+    }
     if (!referenced) netSocket.unref();
     this.close();
     return netSocket;
