@@ -60,8 +60,13 @@ describe('worker threads', () => {
         parentPort.postMessage({ shared: attempt(() => P.reactor()), own: attempt(() => P.createReactor({ driver: 'thread' })) });
       });`;
     const worker = new Worker(code, { eval: true });
+    // Listening for 'exit' from the start: a worker that has already exited when its message is
+    // read gets 'message' and 'exit' emitted in one go (Worker's kOnExit drains the port, then
+    // emits 'exit'), before an `await once(worker, 'message')` could go on to listen for the exit.
+    // Seen once in CI as a 30 s timeout, under load.
+    const exited = once(worker, 'exit');
     const [message] = (await once(worker, 'message')) as [Record<string, { name?: string; code?: string; message?: string }>];
-    const [exitCode] = (await once(worker, 'exit')) as [number];
+    const [exitCode] = (await exited) as [number];
     expect(exitCode).toBe(0);
     for (const result of [message['shared']!, message['own']!]) {
       expect(result.name).toBe('SocketError');
