@@ -2,7 +2,7 @@
 // keyed by the source's hash, so an edited source is rebuilt) and returns the executable's path.
 // A machine without a C compiler gets a clear error naming the Debian package.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 
 export function buildCPeer(name) {
   const source = fileURLToPath(new URL(`./${name}.c`, import.meta.url));
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  // The headers next to it (loopback-pair.h...) are in the hash too: an edited header rebuilds.
+  const lib = fileURLToPath(new URL('.', import.meta.url));
+  const hasher = createHash('sha256').update(readFileSync(source));
+  for (const header of readdirSync(lib).filter((f) => f.endsWith('.h')).sort()) hasher.update(readFileSync(join(lib, header)));
+  const hash = hasher.digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'rxsock-bench');
   mkdirSync(dir, { recursive: true });
   const exe = join(dir, `${name}-${hash}`);

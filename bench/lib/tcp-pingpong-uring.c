@@ -21,18 +21,12 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "loopback-pair.h"
 
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13)
 #endif
 
-static void die(const char *what) { perror(what); exit(1); }
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 static struct {
   int fd;
@@ -155,18 +149,8 @@ static double round_trip_multishot(long trips, int sfd, int cfd) {
 static int multishot;
 
 static double round_trip(long trips) {
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t alen = sizeof a;
-  if (lfd < 0 || bind(lfd, (void *)&a, sizeof a) || listen(lfd, 1) || getsockname(lfd, (void *)&a, &alen)) die("listen");
-  int cfd = socket(AF_INET, SOCK_STREAM, 0);
-  if (cfd < 0 || connect(cfd, (void *)&a, sizeof a)) die("connect");
-  int sfd = accept(lfd, NULL, NULL);
-  if (sfd < 0) die("accept");
-  close(lfd);
-  int one = 1;
-  setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int cfd, sfd;
+  loopback_pair(&cfd, &sfd);
   if (multishot) {
     double us = round_trip_multishot(trips, sfd, cfd);
     close(cfd);
