@@ -9,7 +9,7 @@ import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { QueuedSource } from './queued-source.js';
 import { RecycledBuffers } from './recycled-buffers.js';
-import { tuneAllocatorForStreams } from '../sys/allocator.js';
+import { noteFreshReadBuffer } from '../sys/allocator.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
 import { unlimitedCredit } from './credit.js';
 
@@ -254,10 +254,9 @@ export class ChunkReader implements PumpHost {
       chunk = target.subarray(0, n);
       if (!reused) {
         scratchBuffer = undefined;
-        // Bulk traffic churns a fresh chunk-sized buffer per read: only now is the allocator
-        // worth tuning. Tuned at construction, a server of idle connections would keep every
-        // byte it freed since (the raised threshold stops glibc from trimming).
-        tuneAllocatorForStreams();
+        // Bulk traffic churns a fresh chunk-sized buffer per read: at a high enough rate the
+        // allocator is worth tuning (sys/allocator.ts).
+        noteFreshReadBuffer(target.length);
       }
       recycled?.lend(chunk);
     } else {

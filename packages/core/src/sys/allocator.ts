@@ -11,13 +11,18 @@
  * The threshold must sit above what one garbage collection frees at once. V8 collects dead read
  * buffers when about 32 MiB of them are pending (its external-memory trigger), so a 32 MiB
  * threshold sat right on that edge: 2 GiB runs took either 14,000 or 108,000 to 196,000 faults,
- * by chance; with 64 MiB, 13,000 to 15,000 every time. So the first bulk read (a chunk that fills
- * at least half a read buffer) raises the threshold to 64 MiB: up to that much freed heap stays
- * mapped for reuse. Not earlier: with the threshold raised glibc trims nothing, and a server that
- * only ever held idle connections kept ~0.5 KiB per connection of freed heap resident (measured
- * with 10,000). `RXSOCK_MALLOC_TRIM` sets another size in MiB, or `0` to leave the C library's
- * defaults alone.
+ * by chance; with 64 MiB, 13,000 to 15,000 every time.
+ *
+ * The raised threshold costs memory: glibc then trims nothing, so the freed heap stays resident.
+ * A slow consumer (bench/backpressure, 50 MB/s) peaked 3-4 MiB higher with it, and a server that
+ * only ever held idle connections kept ~0.5 KiB per connection of freed heap (measured with
+ * 10,000). The faults it saves cost about 0.4 ms of kernel time per MiB read, which matters only
+ * at a high rate: 5% of a core at 128 MiB/s, 2% at 50 MB/s. So readers count the fresh buffers
+ * they hand out ({@link noteFreshReadBuffer}), and the threshold is raised to 64 MiB once
+ * 128 MiB of them came within one second; below that rate glibc keeps its defaults.
+ * `RXSOCK_MALLOC_TRIM` sets another size in MiB, or `0` to leave the C library's defaults alone.
  */
+import { performance } from 'node:perf_hooks';
 import { sys } from './index.js';
 
 let tuned = false;
@@ -37,4 +42,26 @@ export function tuneAllocatorForStreams(): number {
   if (!Number.isFinite(mib) || mib <= 0) return 0;
   const bytes = Math.min(mib, 1024) << 20;
   return sys().setMallocTrimThreshold(bytes) ? bytes : 0;
+}
+
+/** Fresh read buffers per second from which {@link noteFreshReadBuffer} tunes the allocator. */
+export const TUNE_AT_BYTES_PER_SECOND = 128 << 20;
+
+let windowStart = -Infinity;
+let windowBytes = 0;
+
+/**
+ * Counts `bytes` of read buffers handed to a consumer (a buffer the reader will not reuse), and
+ * applies {@link tuneAllocatorForStreams} once {@link TUNE_AT_BYTES_PER_SECOND} of them came
+ * within one second.
+ */
+export function noteFreshReadBuffer(bytes: number): void {
+  if (tuned) return;
+  const now = performance.now();
+  if (now - windowStart >= 1000) {
+    windowStart = now;
+    windowBytes = 0;
+  }
+  windowBytes += bytes;
+  if (windowBytes >= TUNE_AT_BYTES_PER_SECOND) tuneAllocatorForStreams();
 }
