@@ -12,7 +12,8 @@
 // buffers and the process layout are identical for both sides; PRODUCER=own gives each consumer
 // a producer of its own kind instead (rxsock: inet connect + Connection.writer + drain()).
 // Every byte is checked in order (sha256 at both ends). Reports the consumer's peak RSS (lower
-// is better) and how long the producer's writes spent waiting (backpressure reaching the sender).
+// is better), the consumer's CPU time (what its memory policy costs), and how long the
+// producer's writes spent waiting (backpressure reaching the sender).
 // Env: BYTES (default 1 GiB), RATE (bytes/s, default 50e6), CHUNK (producer write size, 64 KiB),
 // PRODUCER (`net`, the default, or `own`), ROUNDS (default 3).
 import { fileURLToPath } from 'node:url';
@@ -65,7 +66,7 @@ for (const s of sides) {
   const p = s.producer;
   console.log(
     `  ${(s.impl === 'net' ? 'node:net' : s.impl).padEnd(11)} consumer peak RSS ${mib(c.rss.peak).toFixed(1)} MiB (baseline ${mib(c.rss.baseline).toFixed(1)}, growth ${mib(c.rss.peak - c.rss.baseline).toFixed(1)} MiB, median ${mib(c.rss.median).toFixed(1)}, ${c.rss.count} samples; at the peak: V8 heap ${mib(c.rss.atPeak.heapTotal).toFixed(1)} (used ${mib(c.rss.atPeak.heapUsed).toFixed(1)}), Buffers ${mib(c.rss.atPeak.arrayBuffers).toFixed(1)} MiB); ` +
-      `consumed ${(c.bytes / 2 ** 30).toFixed(3)} GiB in ${c.seconds.toFixed(1)} s = ${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s in ${c.chunks} chunks; ` +
+      `consumed ${(c.bytes / 2 ** 30).toFixed(3)} GiB in ${c.seconds.toFixed(1)} s = ${(c.bytes / c.seconds / 1e6).toFixed(1)} MB/s in ${c.chunks} chunks, consumer CPU user ${(c.cpu.user / 1e6).toFixed(2)} + system ${(c.cpu.system / 1e6).toFixed(2)} s; ` +
       `peak user-space queue ${(c.peakQueued / 1024).toFixed(0)} KiB; ${s.producerImpl === 'net' ? 'node:net' : s.producerImpl} producer blocked ${p.blockedSeconds.toFixed(1)} of ${p.seconds.toFixed(1)} s (${p.waits} waits, its write queue peaked at ${(p.peakBuffered / 1024).toFixed(0)} KiB); ` +
       `peaks of all rounds ${peaks(s.impl).map((x) => x.toFixed(1)).join(', ')} MiB; sha256 ${s.intact ? 'match, every byte in order' : `MISMATCH (consumer ${c.bytes} bytes ${c.sha256.slice(0, 12)}, producer ${p.bytes} bytes ${p.sha256.slice(0, 12)})`}; api: ${s.api}`,
   );
@@ -78,6 +79,8 @@ const brief = (s) => ({
   growthMiB: +mib(s.consumer.rss.peak - s.consumer.rss.baseline).toFixed(1),
   peakQueuedKiB: Math.round(s.consumer.peakQueued / 1024),
   consumeMBps: +(s.consumer.bytes / s.consumer.seconds / 1e6).toFixed(1),
+  consumerCpuUserS: +(s.consumer.cpu.user / 1e6).toFixed(2),
+  consumerCpuSystemS: +(s.consumer.cpu.system / 1e6).toFixed(2),
   producerBlockedS: +s.producer.blockedSeconds.toFixed(2),
   producerS: +s.producer.seconds.toFixed(2),
   producerPeakBufferedKiB: Math.round(s.producer.peakBuffered / 1024),

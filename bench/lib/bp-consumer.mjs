@@ -14,11 +14,12 @@
 // ReadableStream piped (pipeTo) into a WritableStream whose write() is the handler;
 // IMPL `net`: node:net with pause() in 'data' and resume() when the handler settled (this
 // process never loads rxsock).
-// Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, chunks}.
+// Reports {type:'done', bytes, sha256, seconds, rss:{baseline, peak, ...}, cpu:{user, system, total} (us, from the
+// baseline sample on), chunks}.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { childMain, sleep, tell } from './ipc.mjs';
+import { childMain, cpuSince, sleep, tell } from './ipc.mjs';
 import { RssSampler } from './rss-sampler.mjs';
 
 const [impl, host, rateArg] = process.argv.slice(2);
@@ -46,6 +47,7 @@ childMain(async () => {
   }
   globalThis.gc?.();
   await sleep(100);
+  const cpu0 = process.cpuUsage();
   const sampler = new RssSampler(100).start();
   const baseline = sampler.sample();
   let api;
@@ -130,7 +132,8 @@ childMain(async () => {
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   const rss = sampler.stop();
+  const cpu = cpuSince(cpu0);
   clearInterval(queueTimer);
-  await tell({ type: 'done', bytes, chunks, sha256: hash.digest('hex'), seconds, rss: { baseline, ...rss }, peakQueued, api });
+  await tell({ type: 'done', bytes, chunks, sha256: hash.digest('hex'), seconds, rss: { baseline, ...rss }, cpu, peakQueued, api });
   process.exit(0);
 });

@@ -9,7 +9,7 @@ import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { QueuedSource } from './queued-source.js';
 import { RecycledBuffers } from './recycled-buffers.js';
-import { noteFreshReadBuffer } from '../sys/allocator.js';
+import { allocateReadBuffer, noteHandedOver } from './read-buffers.js';
 import { DEFAULT_READS_PER_TURN, ReadPump, type PumpHost, type ReadStep } from './source.js';
 import { unlimitedCredit } from './credit.js';
 
@@ -65,7 +65,7 @@ export interface ChunkSink {
 let scratchBuffer: Buffer | undefined;
 
 function sharedScratch(size: number): Buffer {
-  if (scratchBuffer === undefined || scratchBuffer.length < size) scratchBuffer = Buffer.allocUnsafe(Math.max(size, DEFAULT_CHUNK_SIZE));
+  if (scratchBuffer === undefined || scratchBuffer.length < size) scratchBuffer = allocateReadBuffer(Math.max(size, DEFAULT_CHUNK_SIZE));
   return scratchBuffer;
 }
 
@@ -254,9 +254,7 @@ export class ChunkReader implements PumpHost {
       chunk = target.subarray(0, n);
       if (!reused) {
         scratchBuffer = undefined;
-        // Bulk traffic churns a fresh chunk-sized buffer per read: at a high enough rate the
-        // allocator is worth tuning (sys/allocator.ts).
-        noteFreshReadBuffer(target.length);
+        noteHandedOver(target.length);
       }
       recycled?.lend(chunk);
     } else {

@@ -17,18 +17,25 @@
  * A slow consumer (bench/backpressure, 50 MB/s) peaked 3-4 MiB higher with it, and a server that
  * only ever held idle connections kept ~0.5 KiB per connection of freed heap (measured with
  * 10,000). The faults it saves cost about 0.4 ms of kernel time per MiB read, which matters only
- * at a high rate: 5% of a core at 128 MiB/s, 2% at 50 MB/s. So readers count the fresh buffers
- * they hand out ({@link noteFreshReadBuffer}), and the threshold is raised to 64 MiB once
- * 128 MiB of them came within one second; below that rate glibc keeps its defaults.
- * `RXSOCK_MALLOC_TRIM` sets another size in MiB, or `0` to leave the C library's defaults alone.
+ * at a high rate. So stream readers apply it only once their fresh buffers come at a bulk rate
+ * (stream/read-buffers.ts). Measured again on 2026-12-03, with the packages bundled, the fault
+ * storm did not show: 2 GiB took 15,700-20,800 faults untuned and 15,500-17,100 tuned (where
+ * freed buffers land in the heap decides it). `RXSOCK_MALLOC_TRIM` sets another size in MiB, or
+ * `0` to leave the C library's defaults alone.
  */
-import { performance } from 'node:perf_hooks';
 import { sys } from './index.js';
 
 let tuned = false;
 
 /** The trim threshold rxsock applies by default, in bytes. */
 export const DEFAULT_TRIM_THRESHOLD = 64 << 20;
+
+/** `RXSOCK_MALLOC_TRIM` in MiB: the default when unset, 0 when the C library is to be left alone. */
+function trimSettingMiB(): number {
+  const setting = process.env['RXSOCK_MALLOC_TRIM'];
+  const mib = setting === undefined || setting === '' ? DEFAULT_TRIM_THRESHOLD >> 20 : Number(setting);
+  return Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) : 0;
+}
 
 /**
  * Applies the allocator tuning once per process (see the module comment). Returns the threshold
@@ -37,31 +44,16 @@ export const DEFAULT_TRIM_THRESHOLD = 64 << 20;
 export function tuneAllocatorForStreams(): number {
   if (tuned) return 0;
   tuned = true;
-  const setting = process.env['RXSOCK_MALLOC_TRIM'];
-  const mib = setting === undefined || setting === '' ? DEFAULT_TRIM_THRESHOLD >> 20 : Number(setting);
-  if (!Number.isFinite(mib) || mib <= 0) return 0;
-  const bytes = Math.min(mib, 1024) << 20;
+  const mib = trimSettingMiB();
+  if (mib === 0) return 0;
+  const bytes = mib << 20;
   return sys().setMallocTrimThreshold(bytes) ? bytes : 0;
 }
 
-/** Fresh read buffers per second from which {@link noteFreshReadBuffer} tunes the allocator. */
-export const TUNE_AT_BYTES_PER_SECOND = 128 << 20;
-
-let windowStart = -Infinity;
-let windowBytes = 0;
-
 /**
- * Counts `bytes` of read buffers handed to a consumer (a buffer the reader will not reuse), and
- * applies {@link tuneAllocatorForStreams} once {@link TUNE_AT_BYTES_PER_SECOND} of them came
- * within one second.
+ * Gives the C heap's free pages back to the OS now (`malloc_trim(0)`), unless
+ * `RXSOCK_MALLOC_TRIM=0`. Returns whether it did.
  */
-export function noteFreshReadBuffer(bytes: number): void {
-  if (tuned) return;
-  const now = performance.now();
-  if (now - windowStart >= 1000) {
-    windowStart = now;
-    windowBytes = 0;
-  }
-  windowBytes += bytes;
-  if (windowBytes >= TUNE_AT_BYTES_PER_SECOND) tuneAllocatorForStreams();
+export function releaseFreedHeap(): boolean {
+  return trimSettingMiB() !== 0 && sys().releaseFreeHeap();
 }

@@ -127,6 +127,12 @@ export interface SysCalls {
    */
   setMallocTrimThreshold(bytes: number): boolean;
 
+  /**
+   * Gives the C heap's free pages back to the OS, wherever they sit in the heap (glibc
+   * `malloc_trim(0)`). False where the C library has no such call (musl, other OSes).
+   */
+  releaseFreeHeap(): boolean;
+
   /** Address of a Buffer's bytes, for pointers stored inside structures (msghdr, iovec). */
   addressOf(buf: Bytes): bigint;
 

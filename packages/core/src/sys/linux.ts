@@ -74,10 +74,12 @@ export function createLinuxSys(): SysCalls {
   const ifFreeNameIndex = f('void if_freenameindex(void *ptr)');
   const epollWait = f('int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
   let mallopt: ((param: number, value: number) => number) | undefined;
+  let mallocTrim: ((pad: number) => number) | undefined;
   try {
     mallopt = f('int mallopt(int param, int value)');
+    mallocTrim = f('int malloc_trim(size_t pad)');
   } catch {
-    // musl has no mallopt: nothing to tune
+    // musl has neither: nothing to tune
   }
 
   return {
@@ -221,6 +223,7 @@ export function createLinuxSys(): SysCalls {
       return null;
     },
     setMallocTrimThreshold: (bytes) => mallopt !== undefined && mallopt(-1 /* M_TRIM_THRESHOLD */, bytes) === 1,
+    releaseFreeHeap: () => mallocTrim !== undefined && (mallocTrim(0), true),
   };
 }
 

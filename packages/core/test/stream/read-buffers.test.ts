@@ -1,0 +1,81 @@
+/**
+ * Fresh read buffers (src/stream/read-buffers.ts): twice the chunk below the bulk rate, exactly
+ * the chunk and a tuned allocator at it. Each case runs in a fresh process: the mode is per
+ * process and only ever switches once.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const dist = (path: string) => JSON.stringify(fileURLToPath(new URL(`../../dist/${path}`, import.meta.url)));
+
+function runModule(body: string): string {
+  const script = `
+    import { tuneAllocatorForStreams } from ${dist('sys/allocator.js')};
+    import { noteHandedOver, readBufferState } from ${dist('stream/read-buffers.js')};
+    import { Socket, ChunkReader } from ${dist('index.js')};
+    ${body}
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, RXSOCK_MALLOC_TRIM: '' }, timeout: 60_000 });
+  expect(r.stderr).toBe('');
+  return r.stdout.trim();
+}
+
+/** Sends `bytes` through a socketpair as fast as it goes; prints what the reader's chunks were. */
+const throughReader = (bytes: number) => `
+  const [a, b] = Socket.pair();
+  const reader = new ChunkReader(a);
+  let received = 0;
+  let firstBacking = 0;
+  let lastBacking = 0;
+  reader.chunks$.subscribe((chunk) => {
+    received += chunk.length;
+    if (chunk.length === 65536) { firstBacking ||= chunk.buffer.byteLength; lastBacking = chunk.buffer.byteLength; }
+  });
+  reader.request(Infinity);
+  const block = Buffer.alloc(1 << 20);
+  for (let sent = 0; sent < ${bytes}; sent += block.length) await b.sendAll(block.subarray(0, Math.min(block.length, ${bytes} - sent)));
+  while (received < ${bytes}) await new Promise((r) => setTimeout(r, 10));
+  console.log(JSON.stringify({ received, firstBacking, lastBacking, ...readBufferState(), tunedBefore: tuneAllocatorForStreams() === 0 }));
+  reader.close(); a.close(); b.close();
+`;
+
+describe('fresh read buffers', () => {
+  it('below the bulk rate a full chunk sits in a buffer twice its size, and the freed heap is released every 16 MiB', () => {
+    const out = JSON.parse(runModule(throughReader(80 << 20)));
+    // 80 MiB in all (less than the bulk rate's 128 MiB in a second, however fast it goes): the
+    // freed heap went back to the OS every 16 MiB handed over (a short read is copied instead).
+    expect(out).toMatchObject({ received: 80 << 20, firstBacking: 2 * 65536, lastBacking: 2 * 65536, bulk: false, tunedBefore: false });
+    expect(out.releases).toBeGreaterThanOrEqual(4);
+    expect(out.releases).toBeLessThanOrEqual(5);
+  });
+
+  it('at 128 MiB within a second the process reads in bulk: buffers one chunk each, allocator tuned', () => {
+    const out = JSON.parse(runModule(throughReader(192 << 20)));
+    expect(out).toMatchObject({ received: 192 << 20, firstBacking: 2 * 65536, lastBacking: 65536, bulk: true, tunedBefore: true });
+    // Released below the rate only: at most once per 16 MiB of the first 128.
+    expect(out.releases).toBeLessThanOrEqual(8);
+  });
+
+  it('a reader that only waits, or reads one chunk, changes nothing', () => {
+    expect(JSON.parse(runModule(throughReader(0)))).toMatchObject({ received: 0, bulk: false, tunedBefore: false });
+    expect(JSON.parse(runModule(throughReader(65536)))).toEqual({ received: 65536, firstBacking: 2 * 65536, lastBacking: 2 * 65536, bulk: false, releases: 0, tunedBefore: false });
+  });
+
+  it('the rate is counted per second: 80 MiB at 40 MiB/s stays below it, 128 MiB at once reaches it', () => {
+    const out = runModule(`
+      for (let i = 0; i < 80; i++) { noteHandedOver(1 << 20); await new Promise((r) => setTimeout(r, 25)); }
+      const slow = readBufferState();
+      for (let i = 0; i < 128; i++) noteHandedOver(1 << 20);
+      const burst = readBufferState();
+      for (let i = 0; i < 64; i++) noteHandedOver(1 << 20);
+      console.log(JSON.stringify([slow, burst, readBufferState(), tuneAllocatorForStreams()]));
+    `);
+    // 80 MiB at 40 MiB/s, below the rate: five releases; then bulk and tuned, and no release after that.
+    const [slow, burst, after, tunedAgain] = JSON.parse(out);
+    expect(slow).toEqual({ bulk: false, releases: 5 });
+    expect(burst.bulk).toBe(true);
+    expect(after).toEqual(burst);
+    expect(tunedAgain).toBe(0);
+  });
+});
