@@ -2,12 +2,11 @@
  * The TLS client: Happy Eyeballs TCP with rxsock, then `node:tls` over the connection, handed to
  * Node's own TCP handle.
  */
-import type { ConnectionOptions as NodeTlsConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions as NodeTlsConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import { connect, type ConnectOptions } from '../tcp/connect.js';
 import type { TlsConnection } from './connection.js';
 import { completeHandshake, handOver } from './handshake.js';
-import { nodeTls } from './node-tls.js';
 
 /**
  * Options of {@link connectTls}: `node:tls`'s own (`ca`, `cert`, `key`, `servername`,
@@ -57,7 +56,7 @@ export async function connectTls(host: string, port: number, options: TlsConnect
   const servername = tlsOptions.servername ?? (isIP(host) ? undefined : host);
   let tlsSocket;
   try {
-    tlsSocket = nodeTls().connect({ ...tlsOptions, socket: handedOver.transport, ...(servername !== undefined ? { servername } : {}) });
+    tlsSocket = tlsConnect({ ...tlsOptions, socket: handedOver.transport, ...(servername !== undefined ? { servername } : {}) });
   } catch (error) {
     // Options node:tls refuses (a bad `ca`, an unknown `minVersion`...): nothing is left open.
     handedOver.transport.destroy();

@@ -3,11 +3,10 @@
  * clean teardown: whatever fails, the socket is closed and the error is typed.
  */
 import type { Socket as NetSocket } from 'node:net';
-import type { TLSSocket, TLSSocketOptions } from 'node:tls';
+import { TLSSocket, type TLSSocketOptions } from 'node:tls';
 import { SocketError, SocketTimeoutError, fromNodeSystemError, type SocketAddress } from '@rxsock/core';
 import type { Connection } from '../tcp/connection.js';
 import { TlsConnection } from './connection.js';
-import { nodeTls } from './node-tls.js';
 
 /** The `code` of a handshake that did not finish in time or was cut short. */
 export const TlsErrorCode = {
@@ -97,7 +96,7 @@ export function completeHandshake(
 export function serverTlsSocket(connection: Connection, options: TLSSocketOptions): { tlsSocket: TLSSocket; handedOver: HandedOver } {
   const handedOver = handOver(connection);
   try {
-    return { tlsSocket: new (nodeTls().TLSSocket)(handedOver.transport, { ...options, isServer: true }), handedOver };
+    return { tlsSocket: new TLSSocket(handedOver.transport, { ...options, isServer: true }), handedOver };
   } catch (error) {
     handedOver.transport.destroy();
     throw error;

@@ -2,7 +2,7 @@
  * The TLS server: an rxsock {@link TcpServer} whose accepted connections are wrapped in
  * `tls.TLSSocket({ isServer: true })` and emitted once their handshake is done.
  */
-import type { SecureContext, TlsOptions } from 'node:tls';
+import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { Observable } from 'rxjs';
 import { LazySubject, SocketError, rx, type SocketAddress } from '@rxsock/core';
 import type { ServerCounters } from '../common/stream-server.js';
@@ -10,7 +10,6 @@ import type { Connection } from '../tcp/connection.js';
 import { tcpServer, type ListenOptions, type TcpServer } from '../tcp/server.js';
 import type { TlsConnection } from './connection.js';
 import { completeHandshake, serverTlsSocket, TlsErrorCode } from './handshake.js';
-import { nodeTls } from './node-tls.js';
 
 /** Options of {@link tlsServer}: `node:tls` server options plus rxsock's listen options. */
 export interface TlsServerOptions extends ListenOptions, Pick<TlsOptions, 'key' | 'cert' | 'ca' | 'pfx' | 'passphrase' | 'ciphers' | 'minVersion' | 'maxVersion' | 'requestCert' | 'rejectUnauthorized' | 'ALPNProtocols' | 'SNICallback' | 'ecdhCurve' | 'dhparam' | 'sessionTimeout' | 'ticketKeys' | 'secureOptions' | 'honorCipherOrder' | 'crl' | 'sigalgs'> {
@@ -48,7 +47,7 @@ export class TlsServer {
   constructor(tcp: TcpServer, options: TlsServerOptions) {
     this.tcp = tcp;
     this.options = options;
-    this.secureContext = nodeTls().createSecureContext(options);
+    this.secureContext = createSecureContext(options);
   }
 
   /**
