@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRIM_THRESHOLD, tuneAllocatorForStreams } from '../../src/sys/allocator.js';
 
 const allocator = fileURLToPath(new URL('../../dist/sys/allocator.js', import.meta.url));
-const index = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const run = (env: Record<string, string>) =>
   spawnSync(process.execPath, ['--input-type=module', '-e', `import { tuneAllocatorForStreams as t } from ${JSON.stringify(allocator)}; console.log(t(), t());`], {
     encoding: 'utf8',
