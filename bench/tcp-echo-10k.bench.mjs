@@ -8,8 +8,18 @@
 // per server CPU-second (goal: at least 1.3x node:net). The two servers alternate, ROUNDS each.
 // On a 2-core machine the load generator and the server share the CPUs, so messages/s depends
 // on both; CPU per message is the server's own cost.
+// Reference servers run in the same rounds, each fresh per round, to read the goal against:
+// - C, one thread, nothing in front of the kernel (bench/lib/tcp-echo-server.c): `epoll`, the
+//   system calls node:net's and rxsock's servers make (one read and one write per message), and
+//   `io_uring`, completions (a multishot RECV per connection into provided buffers, SENDs
+//   submitted in batches, no system call per message);
+// - that io_uring server in JavaScript inside Node's loop, kernel calls through koffi
+//   (bench/lib/koffi-uring-echo-server.mjs `loop`), and the same with an RxJS Subject per
+//   connection and copies in and out (`rx`): what a completion-based rxsock could cost.
+// REFERENCES=0 leaves them out.
 // Env: CONNS (default 10000), SIZE (100), WARMUP (seconds, 1), MEASURE (seconds, 4), ROUNDS (3).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildCPeer } from './lib/c-peer.mjs';
@@ -21,20 +31,50 @@ const SIZE = Number(process.env.SIZE ?? 100);
 const WARMUP = Number(process.env.WARMUP ?? 1);
 const MEASURE = Number(process.env.MEASURE ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const REFERENCES = process.env.REFERENCES !== '0';
 const HOST = '127.0.0.1';
 const NOFILE = CONNS + 1024;
 const lib = (f) => fileURLToPath(new URL(`./lib/${f}`, import.meta.url));
 const loadgen = buildCPeer('tcp-echo-load');
+const cServer = REFERENCES ? buildCPeer('tcp-echo-server') : undefined;
+// The reference servers: what the kernel interfaces allow one thread (C), and what JavaScript
+// through koffi allows over io_uring completions (bench/lib/koffi-uring-echo-server.mjs).
+const references = REFERENCES
+  ? {
+      'C epoll': [cServer, ['epoll']],
+      'C io_uring': [cServer, ['uring']],
+      'koffi io_uring': [process.execPath, [lib('koffi-uring-echo-server.mjs'), 'loop']],
+      'koffi io_uring + Subject': [process.execPath, [lib('koffi-uring-echo-server.mjs'), 'rx']],
+    }
+  : {};
 const run = promisify(execFile);
 
 async function load(server) {
   // Start from an idle server: the previous round's connections are all torn down.
-  server.child.send({ type: 'cmd', op: 'waitIdle' });
-  await server.child.next('idle', 300_000);
+  if (server.child) {
+    server.child.send({ type: 'cmd', op: 'waitIdle' });
+    await server.child.next('idle', 300_000);
+  }
   // The load generator raises its own soft limit up to the hard one.
   const { stdout } = await run(loadgen, [server.port, CONNS, SIZE, WARMUP, MEASURE, server.pid], { timeout: (WARMUP + MEASURE) * 1000 + 120_000 });
   const r = JSON.parse(stdout.trim());
   return { ...r, perSecond: r.messages / r.seconds, usCpuPerMessage: (r.serverCpuS * 1e6) / r.messages, perCpuSecond: r.messages / r.serverCpuS };
+}
+
+/**
+ * One round against a fresh reference server (`command args...`, which prints its port on its
+ * first line and serves until killed), killed after the round. Run under `ulimit -n NOFILE`.
+ */
+async function loadReference(command, args) {
+  const proc = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [first] = await once(proc.stdout, 'data');
+    const port = Number(String(first).trim());
+    if (!(port > 0)) throw new Error(`${command} ${args.join(' ')} printed no port: ${first}`);
+    return await load({ port, pid: proc.pid });
+  } finally {
+    proc.kill();
+  }
 }
 
 const servers = {};
@@ -43,13 +83,14 @@ try {
     const child = startChild(lib('echo-server.mjs'), [impl, HOST], { nofile: NOFILE });
     servers[impl] = { child, ...(await child.next('ready')) };
   }
-  const results = { rxsock: [], net: [] };
+  const results = { rxsock: [], net: [], ...Object.fromEntries(Object.keys(references).map((k) => [k, []])) };
   for (let i = 0; i < ROUNDS; i++) {
-    for (const impl of i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']) {
-      const r = await load(servers[impl]);
+    const order = [...(i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']), ...Object.keys(references)];
+    for (const impl of order) {
+      const r = impl in references ? await loadReference(...references[impl]) : await load(servers[impl]);
       results[impl].push(r);
       console.log(
-        `  round ${i + 1} ${impl.padEnd(6)} ${(r.perSecond / 1000).toFixed(1)}k messages/s, server CPU ${r.usCpuPerMessage.toFixed(2)} us/message ` +
+        `  round ${i + 1} ${impl.padEnd(24)} ${(r.perSecond / 1000).toFixed(1)}k messages/s, server CPU ${r.usCpuPerMessage.toFixed(2)} us/message ` +
           `(${r.serverCpuS.toFixed(2)} s, user ${r.serverUserS.toFixed(2)} s, over ${r.seconds.toFixed(2)} s), load generator CPU ${r.loadCpuS.toFixed(2)} s, ${r.conns} connections opened in ${r.connectS.toFixed(2)} s`,
       );
     }
@@ -74,6 +115,14 @@ try {
   const extra = { conns: CONNS, size: SIZE, measureS: MEASURE, loadGenerator: 'C epoll (bench/lib/tcp-echo-load.c)', rxsockApi: servers.rxsock.api, peerApi: servers.net.api };
   report({ name: 'tcp-echo-10k', unit: 'messages/CPU-s', rxsock: rx.map((r) => r.perCpuSecond), peer: nt.map((r) => r.perCpuSecond), peerName: 'node:net', higherIsBetter: true, extra: { ...extra, goal: '>= 1.3x node:net', cpuPerMessageUs: split, ceilingWithZeroUserTime: Math.round(ceiling * 100) / 100 } });
   report({ name: 'tcp-echo-10k-rate', unit: 'messages/s', rxsock: rx.map((r) => r.perSecond), peer: nt.map((r) => r.perSecond), peerName: 'node:net', higherIsBetter: true, extra });
+  // rxsock against each reference server, and (in `extra`) what that server is to node:net, the
+  // goal's yardstick.
+  for (const peerName of Object.keys(references)) {
+    const ref = results[peerName];
+    const overNet = median(ref.map((r) => r.perCpuSecond)) / median(nt.map((r) => r.perCpuSecond));
+    const name = `tcp-echo-10k-vs-${peerName.toLowerCase().replace(/[^a-z0-9_]+/g, '-')}`;
+    report({ name, unit: 'messages/CPU-s', rxsock: rx.map((r) => r.perCpuSecond), peer: ref.map((r) => r.perCpuSecond), peerName: `${peerName} server`, higherIsBetter: true, extra: { conns: CONNS, size: SIZE, cpuPerMessageUs: perMessage(ref), referenceOverNodeNet: Math.round(overNet * 100) / 100 } });
+  }
 } finally {
   for (const s of Object.values(servers)) await s.child.stop();
 }

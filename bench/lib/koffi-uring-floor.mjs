@@ -51,8 +51,13 @@ const IORING_RECV_MULTISHOT = 2;
 const IORING_CQE_F_BUFFER = 1;
 const IORING_CQE_F_MORE = 2;
 const IORING_REGISTER_PBUF_RING = 22;
+const IORING_REGISTER_EVENTFD = 4;
 const IORING_OP_POLL_ADD = 6;
 const IORING_POLL_ADD_MULTI = 1;
+const IORING_OP_ACCEPT = 13;
+const IORING_ACCEPT_MULTISHOT = 1;
+const IORING_SETUP_CQSIZE = 1 << 3;
+const SOCK_NONBLOCK = 0o4000;
 const POLLIN = 1;
 const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 const SHUT_RDWR = 2;
@@ -64,9 +69,14 @@ function errno() {
 }
 
 /** One io_uring instance: its rings mapped, SQEs pushed in place, completions read in place. */
-class Ring {
-  constructor(entries, flags) {
+export class Ring {
+  /** `cqSize` (optional) sizes the CQ ring (IORING_SETUP_CQSIZE); the kernel's default is twice `entries`. */
+  constructor(entries, flags, cqSize) {
     const params = Buffer.alloc(120);
+    if (cqSize) {
+      params.writeUInt32LE(cqSize, 4);
+      flags |= IORING_SETUP_CQSIZE;
+    }
     params.writeUInt32LE(flags, 8);
     const fd = Number(uringSetup(NR_IO_URING_SETUP, entries, params));
     if (fd < 0) throw new Error(`io_uring_setup failed: errno ${errno()}`);
@@ -141,9 +151,19 @@ class Ring {
     this.#pushSqe(IORING_OP_RECV | (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16), fd, 0, 0, 0, 0, userData);
   }
 
+  /** Queues a multishot ACCEPT (IORING_ACCEPT_MULTISHOT in ioprio) whose sockets come non-blocking (accept_flags at byte 28). */
+  pushMultishotAccept(fd, userData) {
+    this.#pushSqe(IORING_OP_ACCEPT | (IORING_ACCEPT_MULTISHOT << 16), fd, 0, 0, 0, SOCK_NONBLOCK, userData);
+  }
+
   /** Queues a multishot POLL_ADD for POLLIN (len = IORING_POLL_ADD_MULTI, poll32_events at byte 28). */
   pushMultishotPoll(fd, userData) {
     this.#pushSqe(IORING_OP_POLL_ADD, fd, 0, 0, IORING_POLL_ADD_MULTI, POLLIN, userData);
+  }
+
+  /** Registers `efd` (IORING_REGISTER_EVENTFD): the kernel signals it when it posts completions (or queues deferred task work). */
+  registerEventfd(efd) {
+    if (uringRegister(NR_IO_URING_REGISTER, this.fd, IORING_REGISTER_EVENTFD, Buffer.from(new Int32Array([efd]).buffer), 1) < 0) throw new Error(`IORING_REGISTER_EVENTFD failed: errno ${errno()}`);
   }
 
   /** Submits what was pushed and, when `minComplete` > 0, waits for that many completions. */
@@ -178,7 +198,7 @@ class Ring {
 }
 
 /** A Buffer's address as two 32-bit words, computed once (koffi.address makes a BigInt). */
-function bufferAddress(buf) {
+export function bufferAddress(buf) {
   const a = koffi.address(buf);
   return { lo: Number(a & 0xffffffffn), hi: Number(a >> 32n) };
 }
@@ -254,43 +274,54 @@ const BUFFER_SIZE = 65536;
  * echo has left it.
  */
 /**
- * BUFFERS provided buffers of BUFFER_SIZE bytes in group 0 of `ring` (IORING_REGISTER_PBUF_RING;
- * the ring of buffer entries is a page mapped here). `giveBack(bid)` hands a buffer to the kernel
- * again with two stores; `release()` unmaps the entry ring once no RECV can pick from it.
+ * `count` (a power of two) provided buffers of `size` bytes in group 0 of `ring`
+ * (IORING_REGISTER_PBUF_RING; the ring of 16-byte buffer entries is mapped here). `giveBack(bid)`
+ * hands a buffer to the kernel again with a few stores; `release()` unmaps the entry ring once no
+ * RECV can pick from it.
  */
-function providedBuffers(ring) {
-  const data = Buffer.alloc(BUFFERS * BUFFER_SIZE);
+export function providedBuffers(ring, count = BUFFERS, size = BUFFER_SIZE) {
+  const data = Buffer.alloc(count * size);
   const dataAt = koffi.address(data);
-  const ringPtr = mmap(null, 4096, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+  const ringBytes = Math.max(4096, count * 16);
+  const ringPtr = mmap(null, ringBytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
   if (koffi.address(ringPtr) === 0xffffffffffffffffn) throw new Error(`mmap failed: errno ${errno()}`);
   // struct io_uring_buf { u64 addr; u32 len; u16 bid; u16 resv; }, the ring's tail in buf 0's resv.
-  const words = new Uint32Array(koffi.view(ringPtr, 4096));
+  const words = new Uint32Array(koffi.view(ringPtr, ringBytes));
   const halves = new Uint16Array(words.buffer);
+  // Each buffer's address as two words, made once (koffi.address gives a BigInt).
+  const addressLo = new Uint32Array(count);
+  const addressHi = new Uint32Array(count);
+  for (let bid = 0; bid < count; bid++) {
+    const at = dataAt + BigInt(bid * size);
+    addressLo[bid] = Number(at & 0xffffffffn);
+    addressHi[bid] = Number(at >> 32n);
+  }
   let tail = 0;
   const giveBack = (bid) => {
-    const e = (tail & (BUFFERS - 1)) << 2;
-    const at = dataAt + BigInt(bid * BUFFER_SIZE);
-    words[e] = Number(at & 0xffffffffn);
-    words[e + 1] = Number(at >> 32n);
-    words[e + 2] = BUFFER_SIZE;
+    const e = (tail & (count - 1)) << 2;
+    words[e] = addressLo[bid];
+    words[e + 1] = addressHi[bid];
+    words[e + 2] = size;
     halves[(e << 1) + 6] = bid;
     tail = (tail + 1) & 0xffff;
     halves[7] = tail;
   };
-  for (let bid = 0; bid < BUFFERS; bid++) giveBack(bid);
+  for (let bid = 0; bid < count; bid++) giveBack(bid);
   // struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid; u16 flags; u64 resv[3]; }
   const reg = Buffer.alloc(40);
   reg.writeBigUInt64LE(koffi.address(ringPtr), 0);
-  reg.writeUInt32LE(BUFFERS, 8);
+  reg.writeUInt32LE(count, 8);
   if (uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_PBUF_RING, reg, 1) < 0) {
-    munmap(ringPtr, 4096);
+    munmap(ringPtr, ringBytes);
     throw new Error(`IORING_REGISTER_PBUF_RING failed: errno ${errno()}`);
   }
   return {
     data,
     giveBack,
+    /** Buffer `bid`'s address as {lo, hi}, as `Ring.push` takes it. */
+    addressOf: (bid) => ({ lo: addressLo[bid], hi: addressHi[bid] }),
     // The kernel no longer writes into the buffers; the registration goes with the io_uring.
-    release: () => munmap(ringPtr, 4096),
+    release: () => munmap(ringPtr, ringBytes),
   };
 }
 
@@ -625,11 +656,10 @@ export function koffiUringSyncFloorRound(clientFd, serverFd, trips, { setupFlags
 
 
 
-const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
-const IORING_REGISTER_EVENTFD = 4;
-const IORING_CQ_EVENTFD_DISABLED = 1;
-const IORING_SQ_TASKRUN = 1 << 2;
-const EFD_NONBLOCK = 0o4000;
+export const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
+export const IORING_CQ_EVENTFD_DISABLED = 1;
+export const IORING_SQ_TASKRUN = 1 << 2;
+export const EFD_NONBLOCK = 0o4000;
 /** io_uring_setup flags for the eventfd mode: SINGLE_ISSUER | DEFER_TASKRUN | TASKRUN_FLAG. */
 export const DEFER_TASKRUN_FLAG = DEFER_TASKRUN | (1 << 9);
 
@@ -656,9 +686,12 @@ export function koffiUringLoopFloorRound(clientFd, serverFd, trips, { passes = 3
     let efd = -1;
     if (notify === 'eventfd') {
       efd = eventfd(0, EFD_NONBLOCK);
-      if (efd < 0 || uringRegister(NR_IO_URING_REGISTER, ring.fd, IORING_REGISTER_EVENTFD, Buffer.from(new Int32Array([efd]).buffer), 1) < 0) {
+      try {
+        if (efd < 0) throw new Error(`eventfd failed: errno ${errno()}`);
+        ring.registerEventfd(efd);
+      } catch (e) {
         ring.close();
-        return reject(new Error(`eventfd/IORING_REGISTER_EVENTFD failed: errno ${errno()}`));
+        return reject(e);
       }
     } else if (defer) {
       ring.close();
