@@ -13,7 +13,10 @@
 //   system calls node:net's and rxsock's servers make (one read and one write per message), and
 //   `io_uring`, completions (a multishot RECV per connection into provided buffers, SENDs
 //   submitted in batches, no system call per message);
-// - that io_uring server in JavaScript inside Node's loop, kernel calls through koffi
+// - the epoll server in JavaScript inside Node's loop, every kernel call through koffi, core's
+//   shape with no rxsock code (bench/lib/koffi-epoll-echo-server.mjs): the least a readiness
+//   design through koffi costs;
+// - the io_uring server in JavaScript inside Node's loop, kernel calls through koffi
 //   (bench/lib/koffi-uring-echo-server.mjs `loop`), and the same with an RxJS Subject per
 //   connection and copies in and out (`rx`): what a completion-based rxsock could cost.
 // REFERENCES=0 leaves them out.
@@ -38,11 +41,12 @@ const lib = (f) => fileURLToPath(new URL(`./lib/${f}`, import.meta.url));
 const loadgen = buildCPeer('tcp-echo-load');
 const cServer = REFERENCES ? buildCPeer('tcp-echo-server') : undefined;
 // The reference servers: what the kernel interfaces allow one thread (C), and what JavaScript
-// through koffi allows over io_uring completions (bench/lib/koffi-uring-echo-server.mjs).
+// through koffi allows over each.
 const references = REFERENCES
   ? {
       'C epoll': [cServer, ['epoll']],
       'C io_uring': [cServer, ['uring']],
+      'koffi epoll': [process.execPath, [lib('koffi-epoll-echo-server.mjs')]],
       'koffi io_uring': [process.execPath, [lib('koffi-uring-echo-server.mjs'), 'loop']],
       'koffi io_uring + Subject': [process.execPath, [lib('koffi-uring-echo-server.mjs'), 'rx']],
     }

@@ -19,7 +19,7 @@
 //     `chunk => conn.write(chunk)`. The least that shape of API costs over the completion loop.
 // Listens on 127.0.0.1, an ephemeral port, backlog 4096; prints the port on its first line and
 // serves until killed. Usage: node koffi-uring-echo-server.mjs sync|loop|rx
-import { close, defaultLoop, handlers, handleSize, libc, pollCb, pollInit, pollStart, read, UV_POLL, UV_READABLE, write } from './koffi-uv.mjs';
+import { close, defaultLoop, handlers, handleSize, listenLoopback, noDelay, pollCb, pollInit, pollStart, read, UV_POLL, UV_READABLE, write } from './koffi-uv.mjs';
 import { createRequire } from 'node:module';
 import { bufferAddress, DEFER_TASKRUN, DEFER_TASKRUN_FLAG, EFD_NONBLOCK, eventfd, IORING_CQ_EVENTFD_DISABLED, IORING_SQ_TASKRUN, providedBuffers, Ring } from './koffi-uring-floor.mjs';
 
@@ -29,31 +29,12 @@ if (mode !== 'sync' && mode !== 'loop' && mode !== 'rx') {
   process.exit(2);
 }
 
-const socket = libc.func('int socket(int domain, int type, int protocol)');
-const setsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *value, uint32 len)');
-const bind = libc.func('int bind(int fd, const void *addr, uint32 len)');
-const listen = libc.func('int listen(int fd, int backlog)');
-const getsockname = libc.func('int getsockname(int fd, void *addr, _Inout_ uint32 *len)');
-
 const SQ_ENTRIES = 4096;
 const BUFFERS = 16384; // provided buffers of 2 KiB: more than one per connection of the 10,000
 const BUFFER_SIZE = 2048;
 const IORING_OP_SEND = 26;
 const IORING_CQE_F_MORE = 2;
 const ENOBUFS = 105;
-const one = Buffer.from(new Int32Array([1]).buffer);
-
-/** A listening TCP socket on 127.0.0.1 (an ephemeral port) as a raw fd, and its port. */
-function listenLoopback() {
-  const fd = socket(2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
-  const addr = Buffer.alloc(16);
-  addr.writeUInt16LE(2, 0);
-  addr.writeUInt32BE(0x7f000001, 4);
-  const len = [16];
-  setsockopt(fd, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, one, 4);
-  if (fd < 0 || bind(fd, addr, 16) < 0 || listen(fd, 4096) < 0 || getsockname(fd, addr, len) < 0) throw new Error('listening on 127.0.0.1 failed');
-  return { fd, port: addr.readUInt16BE(2) };
-}
 
 // user_data, 32 bits: the kind in the top two, then a buffer id (SEND) and the fd (16 bits each
 // would not do: 14 for the id, 16 for the fd).
@@ -123,7 +104,7 @@ function onCompletionRx(userData, res, flags) {
     freeSlots.push((userData >>> 16) & 0x3fff);
   } else if (kind === ACCEPT) {
     if (res >= 0) {
-      setsockopt(res, 6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, one, 4);
+      noDelay(res);
       accepted(res);
       armRecv(res);
     }
@@ -149,7 +130,7 @@ function onCompletionRaw(userData, res, flags) {
     buffers.giveBack((userData >>> 16) & 0x3fff);
   } else if (kind === ACCEPT) {
     if (res >= 0) {
-      setsockopt(res, 6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, one, 4);
+      noDelay(res);
       armRecv(res);
     }
     if (!(flags & IORING_CQE_F_MORE)) {
