@@ -67,13 +67,14 @@ export interface Registration {
   deregister(): void;
 }
 
-/** A readiness selector over file descriptors: epoll on Linux, kqueue on BSD (planned). */
+/** A readiness selector over file descriptors: epoll (or io_uring) on Linux, kqueue on BSD (planned). */
 export interface Selector {
   /** The fd that turns readable when any registered fd is ready (the epoll fd). */
   readonly fd: number;
   register(fd: number, token: number, interest: number, edge: boolean): void;
   reregister(fd: number, token: number, interest: number, edge: boolean): void;
-  deregister(fd: number): void;
+  /** Removes `fd`, registered under `token` (io_uring removes by token; epoll by fd). */
+  deregister(fd: number, token: number): void;
   /**
    * Waits up to `timeoutMs` (0: don't wait) and returns how many events are in the selector's
    * reused event buffer; read them with {@link Selector.token} and {@link Selector.ready}.
@@ -97,6 +98,8 @@ export interface Selector {
 export interface Reactor {
   /** Which driver watches the selector: `'uv_poll'` (inside libuv) or `'thread'` (fallback). */
   readonly driver: 'uv_poll' | 'thread';
+  /** Which selector reports readiness: `'epoll'` (default) or `'io_uring'` (opt-in, see `RXSOCK_SELECTOR`). */
+  readonly selector: 'epoll' | 'io_uring';
   register(fd: number, source: ReadySource, options: RegisterOptions): Registration;
   /** Number of live registrations (for tests and diagnostics). */
   readonly size: number;

@@ -14,12 +14,15 @@ import { enterPollerCallback, leavePollerCallback, runAfterDispatch } from './ca
 import { closeImmediateProbe, immediateQueuedSince, openImmediateProbe, type ImmediateProbe } from './immediate-probe.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
+import { IoUringSelector } from './io-uring.js';
 import { Flag, SlotTable } from './slots.js';
 import { ThreadDriver } from './thread-driver.js';
 import { UvDriver } from './uv-driver.js';
 
 /** Which driver watches the selector. */
 export type DriverKind = Reactor['driver'];
+/** Which selector reports readiness. */
+export type SelectorKind = Reactor['selector'];
 
 /** A reactor its creator may shut down; the shared {@link reactor} one lives as long as the process. */
 export interface OwnedReactor extends Reactor {
@@ -34,6 +37,8 @@ export interface OwnedReactor extends Reactor {
 export interface ReactorOptions {
   /** Driver to use; default from {@link defaultDriverKind}. */
   driver?: DriverKind;
+  /** Selector to use; default from {@link defaultSelectorKind}. `'io_uring'` needs the uv_poll driver. */
+  selector?: SelectorKind;
   /** Events per select (the selector's buffer); default 1024. */
   capacity?: number;
 }
@@ -133,8 +138,14 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
   wakeups = 0;
 
-  constructor(kind: DriverKind, capacity: number | undefined) {
-    const selector = new EpollSelector(capacity);
+  readonly selector: SelectorKind;
+
+  constructor(kind: DriverKind, selectorKind: SelectorKind, capacity: number | undefined) {
+    if (selectorKind === 'io_uring' && kind === 'thread') {
+      throw new SocketError("rxsock: the io_uring selector needs the uv_poll driver (RXSOCK_POLLER=thread takes the epoll selector)", { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    const selector = selectorKind === 'io_uring' ? new IoUringSelector(capacity) : new EpollSelector(capacity);
+    this.selector = selectorKind;
     try {
       this.#driver = kind === 'thread' ? new ThreadDriver(selector, this) : new UvDriver(selector.fd, this);
     } catch (error) {
@@ -203,7 +214,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     // Interest 0 leaves the kernel set entirely: epoll reports ERR/HUP whatever the mask, which
     // for a level registration nobody listens to would wake the loop forever.
     if (interest === 0) {
-      if (flags & Flag.IN_KERNEL) this.#selector.deregister(fd);
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(fd, t.token(slot));
     } else if (flags & Flag.IN_KERNEL) this.#selector.reregister(fd, t.token(slot), interest, edge);
     else this.#selector.register(fd, t.token(slot), interest, edge);
     t.flags[slot] = interest !== 0 ? flags | Flag.IN_KERNEL : flags & ~Flag.IN_KERNEL;
@@ -231,7 +242,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     const t = this.#slots;
     const flags = t.flags[slot]!;
     try {
-      if (flags & Flag.IN_KERNEL) this.#selector.deregister(t.fd[slot]!);
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(t.fd[slot]!, t.token(slot));
     } catch (error) {
       // Closed before deregistered: the kernel already dropped it.
       const code = (error as SocketError).code;
@@ -376,7 +387,23 @@ export function defaultDriverKind(): DriverKind {
 }
 
 /**
- * A reactor of its own, with its own epoll fd and driver, that can be closed: for tests and for
+ * The selector `reactor()` uses: `RXSOCK_SELECTOR` (`'epoll'` or `'io_uring'`) when set,
+ * otherwise epoll. io_uring is opt-in while it is measured (see README); a kernel that refuses it
+ * makes the reactor's creation fail with the typed error.
+ */
+export function defaultSelectorKind(): SelectorKind {
+  const requested = process.env['RXSOCK_SELECTOR'];
+  if (requested === 'epoll' || requested === 'io_uring') return requested;
+  if (requested !== undefined && requested !== '') {
+    throw new SocketError(`rxsock: RXSOCK_SELECTOR must be 'epoll' or 'io_uring', got '${requested}'`, {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+  }
+  return 'epoll';
+}
+
+/**
+ * A reactor of its own, with its own selector and driver, that can be closed: for tests and for
  * embedders that need one with a specific driver. Main thread only.
  */
 export function createReactor(options: ReactorOptions = {}): OwnedReactor {
@@ -385,7 +412,7 @@ export function createReactor(options: ReactorOptions = {}): OwnedReactor {
 }
 
 function newReactor(options: ReactorOptions): ReactorImpl {
-  return new ReactorImpl(options.driver ?? defaultDriverKind(), options.capacity);
+  return new ReactorImpl(options.driver ?? defaultDriverKind(), options.selector ?? defaultSelectorKind(), options.capacity);
 }
 
 let shared: ReactorImpl | undefined;
