@@ -62,6 +62,7 @@ async function load(server) {
   // The load generator raises its own soft limit up to the hard one.
   const { stdout } = await run(loadgen, [server.port, CONNS, SIZE, WARMUP, MEASURE, server.pid], { timeout: (WARMUP + MEASURE) * 1000 + 120_000 });
   const r = JSON.parse(stdout.trim());
+  if (!(r.messages > 0)) throw new Error(`the server (pid ${server.pid}) echoed nothing in the measured window: ${stdout.trim()}`);
   return { ...r, perSecond: r.messages / r.seconds, usCpuPerMessage: (r.serverCpuS * 1e6) / r.messages, perCpuSecond: r.messages / r.serverCpuS };
 }
 
@@ -81,6 +82,20 @@ async function loadReference(command, args) {
   }
 }
 
+/**
+ * {@link loadReference}, once more with a fresh server if a round fails: a reference server is
+ * a yardstick, not what is measured, and one that echoed nothing (seen once in many rounds, not
+ * reproduced) must neither fail rxsock's benchmark nor be reported as a zero.
+ */
+async function loadReferenceRetried(command, args) {
+  try {
+    return await loadReference(command, args);
+  } catch (error) {
+    console.log(`  reference server ${args.join(' ')} failed a round (${error.message}); running the round again`);
+    return loadReference(command, args);
+  }
+}
+
 const servers = {};
 try {
   for (const impl of ['rxsock', 'net']) {
@@ -91,7 +106,7 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const order = [...(i % 2 ? ['net', 'rxsock'] : ['rxsock', 'net']), ...Object.keys(references)];
     for (const impl of order) {
-      const r = impl in references ? await loadReference(...references[impl]) : await load(servers[impl]);
+      const r = impl in references ? await loadReferenceRetried(...references[impl]) : await load(servers[impl]);
       results[impl].push(r);
       console.log(
         `  round ${i + 1} ${impl.padEnd(24)} ${(r.perSecond / 1000).toFixed(1)}k messages/s, server CPU ${r.usCpuPerMessage.toFixed(2)} us/message ` +

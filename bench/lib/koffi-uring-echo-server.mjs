@@ -103,15 +103,7 @@ function onCompletionRx(userData, res, flags) {
   } else if (kind === SEND) {
     freeSlots.push((userData >>> 16) & 0x3fff);
   } else if (kind === ACCEPT) {
-    if (res >= 0) {
-      noDelay(res);
-      accepted(res);
-      armRecv(res);
-    }
-    if (!(flags & IORING_CQE_F_MORE)) {
-      room();
-      ring.pushMultishotAccept(listenFd, (ACCEPT << 30) >>> 0);
-    }
+    if (onAccept(res, flags)) accepted(res);
   }
 }
 
@@ -129,15 +121,31 @@ function onCompletionRaw(userData, res, flags) {
   } else if (kind === SEND) {
     buffers.giveBack((userData >>> 16) & 0x3fff);
   } else if (kind === ACCEPT) {
-    if (res >= 0) {
-      noDelay(res);
-      armRecv(res);
-    }
-    if (!(flags & IORING_CQE_F_MORE)) {
-      room();
-      ring.pushMultishotAccept(listenFd, (ACCEPT << 30) >>> 0);
-    }
+    onAccept(res, flags);
   }
+}
+
+let acceptFailures = 0;
+
+/**
+ * An ACCEPT completion: arms the new connection's RECV, and the ACCEPT again if the kernel ended
+ * it. Returns whether a connection came. An accept that keeps failing ends the process with the
+ * errno, so a round fails visibly instead of spinning with nothing echoed.
+ */
+function onAccept(res, flags) {
+  if (res >= 0) {
+    acceptFailures = 0;
+    noDelay(res);
+    armRecv(res);
+  } else if (++acceptFailures > 1000) {
+    console.error(`koffi-uring-echo-server: accept keeps failing, errno ${-res}`);
+    process.exit(1);
+  }
+  if (!(flags & IORING_CQE_F_MORE)) {
+    room();
+    ring.pushMultishotAccept(listenFd, (ACCEPT << 30) >>> 0);
+  }
+  return res >= 0;
 }
 
 const onCompletion = mode === 'rx' ? onCompletionRx : onCompletionRaw;

@@ -85,6 +85,14 @@ export interface Selector {
    * promise settles the event buffer belongs to that thread: no select, token or ready calls.
    */
   selectAsync(timeoutMs: number): Promise<number>;
+  /**
+   * Called by the reactor when the driver woke it, before its first select, and
+   * {@link Selector.endWakeUp} when it goes back to the loop: a selector whose fd is a notifier
+   * (io_uring's eventfd) resets and mutes it meanwhile. Optional.
+   */
+  beginWakeUp?(): void;
+  /** See {@link Selector.beginWakeUp}. */
+  endWakeUp?(): void;
   /** The most events one select returns; a full buffer means more may be ready. */
   readonly capacity: number;
   /** The token of event `i` of the last select. */

@@ -266,8 +266,9 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #drain(loaded: number | undefined): void {
     this.#draining = true;
     let probe: ImmediateProbe | undefined;
+    const selector = this.#selector;
     try {
-      const selector = this.#selector;
+      selector.beginWakeUp?.();
       let n = loaded ?? selector.select(0);
       if (n > 0) this.wakeups++;
       for (let round = 1; n > 0; round++) {
@@ -296,6 +297,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
+      if (!this.#closed) selector.endWakeUp?.();
     }
   }
 
