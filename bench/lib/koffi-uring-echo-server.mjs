@@ -172,25 +172,43 @@ if (mode === 'sync') {
   const wake = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
   const handle = Buffer.from(new ArrayBuffer(Number(handleSize(UV_POLL))));
   if (pollInit(defaultLoop(), handle, efd) < 0) throw new Error('uv_poll_init failed');
-  handlers.poll = () => {
+  // Wake-ups in a row that found deferred work flagged but reaped nothing: a livelock to report.
+  let emptyWakeUps = 0;
+  const onWakeUp = () => {
     read(efd, counter, 8);
     u32[cqFlags] |= IORING_CQ_EVENTFD_DISABLED;
-    let pass = 0;
-    for (;;) {
-      // Deferred task work (the RECVs' data) runs only inside io_uring_enter(GETEVENTS).
-      for (; pass < 32; pass++) {
-        ring.enter(0);
-        if (ring.reap(onCompletion) === 0) break;
-      }
+    let reaped = 0;
+    // Each lap submits and runs deferred task work (the RECVs' data runs only inside
+    // io_uring_enter(GETEVENTS)), then reaps; at most 32 laps per wake-up, however they end.
+    for (let pass = 0; ; pass++) {
+      ring.enter(0);
+      const n = ring.reap(onCompletion);
+      reaped += n;
+      if (n > 0 && pass < 31) continue;
       if (ring.pending) ring.enter(0);
       // Unmute with a full barrier, then look again: what was posted while muted signalled nothing.
       Atomics.store(u32, cqFlags, u32[cqFlags] & ~IORING_CQ_EVENTFD_DISABLED);
-      if (u32[ring.cqHead] === u32[ring.cqTail] && (u32[ring.sqFlags] & IORING_SQ_TASKRUN) === 0) return;
-      if (pass >= 32) {
-        write(efd, wake, 8); // work left after 32 passes: let the loop run its other callbacks first
-        return;
+      const left = u32[ring.cqHead] !== u32[ring.cqTail] || (u32[ring.sqFlags] & IORING_SQ_TASKRUN) !== 0;
+      if (!left) break;
+      if (pass >= 31) {
+        write(efd, wake, 8); // work left after 32 laps: let the loop run its other callbacks first
+        break;
       }
       u32[cqFlags] |= IORING_CQ_EVENTFD_DISABLED;
+    }
+    emptyWakeUps = reaped > 0 ? 0 : emptyWakeUps + 1;
+    if (emptyWakeUps > 100_000) {
+      throw new Error(`100,000 wake-ups in a row reaped nothing: sq flags ${u32[ring.sqFlags]}, cq head ${u32[ring.cqHead]} tail ${u32[ring.cqTail]}, ${ring.pending} SQEs pending`);
+    }
+  };
+  // A failure inside the koffi callback would otherwise go unseen: say it and end, so the
+  // benchmark's round fails with the reason.
+  handlers.poll = () => {
+    try {
+      onWakeUp();
+    } catch (error) {
+      console.error(`koffi-uring-echo-server ${mode}: ${error?.stack ?? error}`);
+      process.exit(1);
     }
   };
   pollStart(handle, UV_READABLE, pollCb);
