@@ -69,7 +69,7 @@ export interface Registration {
 
 /** A readiness selector over file descriptors: epoll (or io_uring) on Linux, kqueue on BSD (planned). */
 export interface Selector {
-  /** The fd that turns readable when any registered fd is ready (the epoll fd). */
+  /** The fd that turns readable when any registered fd is ready (the epoll fd, or io_uring's eventfd). */
   readonly fd: number;
   register(fd: number, token: number, interest: number, edge: boolean): void;
   reregister(fd: number, token: number, interest: number, edge: boolean): void;

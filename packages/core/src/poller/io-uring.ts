@@ -162,7 +162,13 @@ export class IoUringSelector implements Selector {
     params.writeUInt32LE(CQ_ENTRIES, 4);
     params.writeUInt32LE(IORING_SETUP_CQSIZE, 8);
     const fd = s.ioUringSetup(SQ_ENTRIES, params);
-    if (fd < 0) throw systemError('io_uring_setup', s.errno());
+    if (fd < 0) {
+      const error = systemError('io_uring_setup', s.errno());
+      if (error.code === 'EPERM' || error.code === 'ENOSYS') {
+        error.message += ': io_uring is disabled here (sysctl kernel.io_uring_disabled), filtered (seccomp, as in many containers) or not built into this kernel; RXSOCK_SELECTOR=epoll works everywhere';
+      }
+      throw error;
+    }
     // What is made is undone in reverse if a later step fails.
     const undo: Array<() => void> = [() => s.close(fd)];
     try {

@@ -4,7 +4,7 @@
  * after deregistration, nothing lost when more completions wait than one select returns). The
  * reactor-level behaviour is in reactor.test.ts and lifecycle.test.ts, under every selector.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { C, sys } from '../../src/sys/index.js';
 import { Interest, IoUringSelector, Ready, ioUringAvailable } from '../../src/poller/index.js';
 
@@ -45,6 +45,7 @@ function collect(s: IoUringSelector, n: number, ms = 2000): Array<[token: number
 }
 
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const s of selectors.splice(0)) s.close();
   for (const fd of open.splice(0)) sys().close(fd);
 });
@@ -133,6 +134,17 @@ describe('io_uring selector', () => {
     for (const [, b] of pairs) expect(sys().write(b, one, 1)).toBe(1);
     const got = collect(s, 100);
     expect(new Set(got.map(([t]) => t)).size).toBe(100);
+  });
+
+  it('where the kernel refuses io_uring, the typed error says why and names the way out', () => {
+    // What a container's seccomp filter or kernel.io_uring_disabled=2 returns (not to be set on
+    // a shared machine, so the system call's answer is stood in for).
+    vi.spyOn(sys(), 'ioUringSetup').mockReturnValue(-1);
+    vi.spyOn(sys(), 'errno').mockReturnValue(1); // EPERM
+    expect(() => new IoUringSelector()).toThrow(
+      expect.objectContaining({ code: 'EPERM', syscall: 'io_uring_setup', message: expect.stringMatching(/io_uring_disabled.*seccomp.*RXSOCK_SELECTOR=epoll/s) }),
+    );
+    expect(ioUringAvailable()).toBe(false);
   });
 
   it('refuses use after close with a typed error, and the thread driver with ERR_NOT_SUPPORTED', async () => {
