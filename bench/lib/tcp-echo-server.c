@@ -26,11 +26,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
-#endif
-
 static void die(const char *what) { perror(what); exit(1); }
+
+#include "uring-ring.h"
 
 static int listen_loopback(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -75,62 +73,6 @@ static void serve_epoll(int lfd) {
   }
 }
 
-static struct {
-  int fd;
-  unsigned *sq_tail, *sq_mask, *sq_array, *sq_entries, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-  unsigned pending;
-} ring;
-
-static void ring_setup(unsigned entries, unsigned cq_entries) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
-  p.cq_entries = cq_entries;
-  ring.fd = syscall(__NR_io_uring_setup, entries, &p);
-  if (ring.fd < 0) die("io_uring_setup");
-  if (!(p.features & IORING_FEAT_SINGLE_MMAP)) die("no IORING_FEAT_SINGLE_MMAP");
-  size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  size_t len = sq_len > cq_len ? sq_len : cq_len;
-  char *sq = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQ_RING);
-  if (sq == MAP_FAILED) die("mmap ring");
-  ring.sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQES);
-  if (ring.sqes == MAP_FAILED) die("mmap sqes");
-  ring.sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  ring.sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  ring.sq_entries = (unsigned *)(sq + p.sq_off.ring_entries);
-  ring.sq_array = (unsigned *)(sq + p.sq_off.array);
-  ring.cq_head = (unsigned *)(sq + p.cq_off.head);
-  ring.cq_tail = (unsigned *)(sq + p.cq_off.tail);
-  ring.cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
-  ring.cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
-}
-
-static void enter(unsigned wait) {
-  int r = syscall(__NR_io_uring_enter, ring.fd, ring.pending, wait, wait ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
-  if (r < 0 && errno != EINTR) die("io_uring_enter");
-  if (r > 0) ring.pending -= r;
-}
-
-static struct io_uring_sqe *push(int op, int fd, void *buf, unsigned len, unsigned char flags, unsigned long long ud) {
-  if (ring.pending == *ring.sq_entries) enter(0); /* a full SQ ring goes to the kernel first */
-  unsigned tail = *ring.sq_tail, i = tail & *ring.sq_mask;
-  struct io_uring_sqe *s = &ring.sqes[i];
-  memset(s, 0, sizeof *s);
-  s->opcode = op;
-  s->flags = flags;
-  s->fd = fd;
-  s->addr = (unsigned long)buf;
-  s->len = len;
-  s->user_data = ud;
-  ring.sq_array[i] = i;
-  __atomic_store_n(ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
-  ring.pending++;
-  return s;
-}
-
 /* user_data: the kind in the top byte, then the buffer id (SEND) and the fd. */
 enum { ACCEPT = 1, RECV = 2, SEND = 3 };
 #define UD(kind, bid, fd) (((unsigned long long)(kind) << 56) | ((unsigned long long)(bid) << 32) | (unsigned)(fd))
@@ -163,7 +105,7 @@ static void accept_multishot(int lfd) {
 }
 
 static void serve_uring(int lfd) {
-  ring_setup(4096, 65536);
+  ring_setup(4096, 65536, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
   bufring = mmap(0, NBUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   bufs = mmap(0, (size_t)NBUFS * BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (bufring == MAP_FAILED || bufs == MAP_FAILED) die("mmap buffers");
@@ -172,7 +114,7 @@ static void serve_uring(int lfd) {
   for (unsigned i = 0; i < NBUFS; i++) give_buffer(i);
   accept_multishot(lfd);
   for (;;) {
-    enter(1);
+    ring_enter(1);
     unsigned head = *ring.cq_head, tail = __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE);
     for (; head != tail; head++) {
       struct io_uring_cqe *c = &ring.cqes[head & *ring.cq_mask];

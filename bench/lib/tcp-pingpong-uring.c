@@ -23,63 +23,7 @@
 #include <unistd.h>
 #include "loopback-pair.h"
 
-#ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
-#endif
-
-
-static struct {
-  int fd;
-  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-  unsigned pending;
-  void *map, *sqe_map;
-  size_t map_len, sqe_len;
-} ring;
-
-static void ring_setup(unsigned flags) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = flags;
-  ring.pending = 0; /* io_uring_enter does not wait when it submits fewer than asked */
-  ring.fd = syscall(__NR_io_uring_setup, 64, &p);
-  if (ring.fd < 0) die("io_uring_setup");
-  size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  if (!(p.features & IORING_FEAT_SINGLE_MMAP)) die("no IORING_FEAT_SINGLE_MMAP");
-  size_t len = sq_len > cq_len ? sq_len : cq_len;
-  char *sq = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQ_RING);
-  if (sq == MAP_FAILED) die("mmap ring");
-  ring.map = sq;
-  ring.map_len = len;
-  ring.sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  ring.sqes = mmap(0, ring.sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQES);
-  if (ring.sqes == MAP_FAILED) die("mmap sqes");
-  ring.sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  ring.sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  ring.sq_array = (unsigned *)(sq + p.sq_off.array);
-  ring.cq_head = (unsigned *)(sq + p.cq_off.head);
-  ring.cq_tail = (unsigned *)(sq + p.cq_off.tail);
-  ring.cq_mask = (unsigned *)(sq + p.cq_off.ring_mask);
-  ring.cqes = (struct io_uring_cqe *)(sq + p.cq_off.cqes);
-}
-
-static struct io_uring_sqe *push(int op, int fd, void *buf, unsigned len, unsigned char flags, unsigned long long ud) {
-  unsigned tail = *ring.sq_tail, i = tail & *ring.sq_mask;
-  struct io_uring_sqe *s = &ring.sqes[i];
-  memset(s, 0, sizeof *s);
-  s->opcode = op;
-  s->flags = flags;
-  s->fd = fd;
-  s->addr = (unsigned long)buf;
-  s->len = len;
-  s->user_data = ud;
-  ring.sq_array[i] = i;
-  __atomic_store_n(ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
-  ring.pending++;
-  return s;
-}
+#include "uring-ring.h"
 
 enum { SERVER_RECV = 1, CLIENT_RECV, SEND };
 
@@ -202,11 +146,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   for (int r = 0; r < rounds; r++) {
-    ring_setup(flags);
+    ring_setup(64, 0, flags);
     printf("%.3f\n", round_trip(trips));
-    munmap(ring.sqes, ring.sqe_len);
-    munmap(ring.map, ring.map_len);
-    close(ring.fd);
+    ring_free();
   }
   return 0;
 }
