@@ -374,18 +374,24 @@ function assertMainThread(): void {
 }
 
 /**
+ * The value of environment variable `name` when it is one of `allowed`, undefined when it is
+ * unset or empty; anything else is a typed error naming the variable and its values.
+ */
+function fromEnvironment<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  const requested = process.env[name];
+  if (requested === undefined || requested === '') return undefined;
+  if ((allowed as readonly string[]).includes(requested)) return requested as T;
+  throw new SocketError(`rxsock: ${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got '${requested}'`, {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+}
+
+/**
  * The driver `reactor()` uses: `RXSOCK_POLLER` (`'uv_poll'` or `'thread'`) when set, otherwise
  * `uv_poll` when the node binary exports libuv's symbols and `thread` when it doesn't.
  */
 export function defaultDriverKind(): DriverKind {
-  const requested = process.env['RXSOCK_POLLER'];
-  if (requested === 'thread' || requested === 'uv_poll') return requested;
-  if (requested !== undefined && requested !== '') {
-    throw new SocketError(`rxsock: RXSOCK_POLLER must be 'uv_poll' or 'thread', got '${requested}'`, {
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
-  }
-  return uv().available ? 'uv_poll' : 'thread';
+  return fromEnvironment<DriverKind>('RXSOCK_POLLER', ['uv_poll', 'thread']) ?? (uv().available ? 'uv_poll' : 'thread');
 }
 
 /**
@@ -394,14 +400,7 @@ export function defaultDriverKind(): DriverKind {
  * makes the reactor's creation fail with the typed error.
  */
 export function defaultSelectorKind(): SelectorKind {
-  const requested = process.env['RXSOCK_SELECTOR'];
-  if (requested === 'epoll' || requested === 'io_uring') return requested;
-  if (requested !== undefined && requested !== '') {
-    throw new SocketError(`rxsock: RXSOCK_SELECTOR must be 'epoll' or 'io_uring', got '${requested}'`, {
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
-  }
-  return 'epoll';
+  return fromEnvironment<SelectorKind>('RXSOCK_SELECTOR', ['epoll', 'io_uring']) ?? 'epoll';
 }
 
 /**
