@@ -50,6 +50,9 @@ const CQ_ENTRIES = 4096;
 // From <linux/io_uring.h>; layouts checked with cc on this machine (struct io_uring_params 120
 // bytes, io_uring_sqe 64, io_uring_cqe 16).
 const IORING_SETUP_CQSIZE = 1 << 3;
+const IORING_SETUP_COOP_TASKRUN = 1 << 8;
+const IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+const IORING_SQ_TASKRUN = 1 << 2;
 const IORING_FEAT_SINGLE_MMAP = 1 << 0;
 const IORING_FEAT_NODROP = 1 << 1;
 const IORING_OFF_SQ_RING = 0;
@@ -160,7 +163,7 @@ export class IoUringSelector implements Selector {
     this.capacity = capacity;
     const params = Buffer.alloc(120);
     params.writeUInt32LE(CQ_ENTRIES, 4);
-    params.writeUInt32LE(IORING_SETUP_CQSIZE, 8);
+    params.writeUInt32LE(IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 8);
     const fd = s.ioUringSetup(SQ_ENTRIES, params);
     if (fd < 0) {
       const error = systemError('io_uring_setup', s.errno());
@@ -262,7 +265,7 @@ export class IoUringSelector implements Selector {
     this.#live();
     const r = this.#ring;
     if (timeoutMs !== 0) this.#enter(1);
-    else if (this.#pending > 0 || (Atomics.load(r, this.#sqFlags) & IORING_SQ_CQ_OVERFLOW) !== 0) this.#enter(0);
+    else if (this.#pending > 0 || (Atomics.load(r, this.#sqFlags) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0) this.#enter(0);
     let head = r[this.#cqHead]!;
     const tail = Atomics.load(r, this.#cqTail);
     let n = 0;
@@ -309,7 +312,7 @@ export class IoUringSelector implements Selector {
     // before it saw the unmute is in the ring now.
     Atomics.store(r, this.#cqFlags, r[this.#cqFlags]! & ~IORING_CQ_EVENTFD_DISABLED);
     if (this.#pending > 0) this.#submit();
-    if (r[this.#cqHead] !== Atomics.load(r, this.#cqTail) || (Atomics.load(r, this.#sqFlags) & IORING_SQ_CQ_OVERFLOW) !== 0) {
+    if (r[this.#cqHead] !== Atomics.load(r, this.#cqTail) || (Atomics.load(r, this.#sqFlags) & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) !== 0) {
       this.#counter.writeBigUInt64LE(1n);
       this.#sys.write(this.fd, this.#counter, 8);
     }
