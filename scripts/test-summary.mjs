@@ -1,6 +1,5 @@
 // Prints the plain closing line CI reads ("tests: N passed, N failed, N skipped"), summed over
-// vitest's JSON reports (the main run, the socket/stream suites again on the thread driver, the
-// socket/stream/inet suites again on the io_uring selector, and
+// vitest's JSON reports (the main run, the socket/stream suites again on the thread driver, and
 // the CAN suite from `pnpm test:can`, run in the kernel VM), so a run is judged by its counts
 // and not only by its exit code. A missing or unreadable report counts as one failed test: a
 // suite that could not run must never pass silently.

@@ -17,6 +17,6 @@ export { Interest, Ready } from './poller/api.js';
 export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } from './poller/api.js';
 export * from './stream/index.js';
 export * from './stream/framing/index.js';
-export { reactor, createReactor, defaultDriverKind, defaultSelectorKind, type OwnedReactor, type ReactorOptions, type DriverKind, type SelectorKind } from './poller/reactor.js';
+export { reactor, createReactor, defaultDriverKind, type OwnedReactor, type ReactorOptions, type DriverKind } from './poller/reactor.js';
 /** @internal */
 export { rx, LazySubject, type RxParts } from './rx/index.js';

@@ -67,14 +67,13 @@ export interface Registration {
   deregister(): void;
 }
 
-/** A readiness selector over file descriptors: epoll (or io_uring) on Linux, kqueue on BSD (planned). */
+/** A readiness selector over file descriptors: epoll on Linux, kqueue on BSD (planned). */
 export interface Selector {
-  /** The fd that turns readable when any registered fd is ready (the epoll fd, or io_uring's eventfd). */
+  /** The fd that turns readable when any registered fd is ready (the epoll fd). */
   readonly fd: number;
   register(fd: number, token: number, interest: number, edge: boolean): void;
   reregister(fd: number, token: number, interest: number, edge: boolean): void;
-  /** Removes `fd`, registered under `token` (io_uring removes by token; epoll by fd). */
-  deregister(fd: number, token: number): void;
+  deregister(fd: number): void;
   /**
    * Waits up to `timeoutMs` (0: don't wait) and returns how many events are in the selector's
    * reused event buffer; read them with {@link Selector.token} and {@link Selector.ready}.
@@ -85,14 +84,6 @@ export interface Selector {
    * promise settles the event buffer belongs to that thread: no select, token or ready calls.
    */
   selectAsync(timeoutMs: number): Promise<number>;
-  /**
-   * Called by the reactor when the driver woke it, before its first select, and
-   * {@link Selector.endWakeUp} when it goes back to the loop: a selector whose fd is a notifier
-   * (io_uring's eventfd) resets and mutes it meanwhile. Optional.
-   */
-  beginWakeUp?(): void;
-  /** See {@link Selector.beginWakeUp}. */
-  endWakeUp?(): void;
   /** The most events one select returns; a full buffer means more may be ready. */
   readonly capacity: number;
   /** The token of event `i` of the last select. */
@@ -106,8 +97,6 @@ export interface Selector {
 export interface Reactor {
   /** Which driver watches the selector: `'uv_poll'` (inside libuv) or `'thread'` (fallback). */
   readonly driver: 'uv_poll' | 'thread';
-  /** Which selector reports readiness: `'epoll'` (default) or `'io_uring'` (opt-in, see `RXSOCK_SELECTOR`). */
-  readonly selector: 'epoll' | 'io_uring';
   register(fd: number, source: ReadySource, options: RegisterOptions): Registration;
   /** Number of live registrations (for tests and diagnostics). */
   readonly size: number;

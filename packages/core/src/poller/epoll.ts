@@ -56,8 +56,8 @@ export class EpollSelector implements Selector {
     this.#ctlOp(C.EPOLL_CTL_MOD, fd, token, interest, edge);
   }
 
-  /** EPOLL_CTL_DEL (the token is not needed: epoll finds the fd). */
-  deregister(fd: number, _token?: number): void {
+  /** EPOLL_CTL_DEL. */
+  deregister(fd: number): void {
     // A non-null event keeps kernels before 2.6.9 happy and costs nothing.
     this.#ctlCall(C.EPOLL_CTL_DEL, fd);
   }

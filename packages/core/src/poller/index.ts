@@ -4,8 +4,7 @@
  */
 export { Interest, Ready } from './api.js';
 export type { Reactor, ReadySource, Registration, RegisterOptions, Selector } from './api.js';
-export { reactor, createReactor, defaultDriverKind, defaultSelectorKind } from './reactor.js';
+export { reactor, createReactor, defaultDriverKind } from './reactor.js';
 export type { DriverKind, OwnedReactor, ReactorOptions } from './reactor.js';
 export { EpollSelector, DEFAULT_EPOLL_CAPACITY } from './epoll.js';
-export { IoUringSelector, DEFAULT_IO_URING_CAPACITY, ioUringAvailable } from './io-uring.js';
 export { afterDispatch, insidePollerCallback } from './callback-scope.js';

@@ -14,15 +14,12 @@ import { enterPollerCallback, leavePollerCallback, runAfterDispatch } from './ca
 import { closeImmediateProbe, immediateQueuedSince, openImmediateProbe, type ImmediateProbe } from './immediate-probe.js';
 import type { Driver, DriverHost } from './driver.js';
 import { EpollSelector } from './epoll.js';
-import { IoUringSelector } from './io-uring.js';
 import { Flag, SlotTable } from './slots.js';
 import { ThreadDriver } from './thread-driver.js';
 import { UvDriver } from './uv-driver.js';
 
 /** Which driver watches the selector. */
 export type DriverKind = Reactor['driver'];
-/** Which selector reports readiness. */
-export type SelectorKind = Reactor['selector'];
 
 /** A reactor its creator may shut down; the shared {@link reactor} one lives as long as the process. */
 export interface OwnedReactor extends Reactor {
@@ -37,8 +34,6 @@ export interface OwnedReactor extends Reactor {
 export interface ReactorOptions {
   /** Driver to use; default from {@link defaultDriverKind}. */
   driver?: DriverKind;
-  /** Selector to use; default from {@link defaultSelectorKind}. `'io_uring'` needs the uv_poll driver. */
-  selector?: SelectorKind;
   /** Events per select (the selector's buffer); default 1024. */
   capacity?: number;
 }
@@ -138,14 +133,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
   wakeups = 0;
 
-  readonly selector: SelectorKind;
-
-  constructor(kind: DriverKind, selectorKind: SelectorKind, capacity: number | undefined) {
-    if (selectorKind === 'io_uring' && kind === 'thread') {
-      throw new SocketError("rxsock: the io_uring selector needs the uv_poll driver (RXSOCK_POLLER=thread takes the epoll selector)", { code: 'ERR_INVALID_ARG_VALUE' });
-    }
-    const selector = selectorKind === 'io_uring' ? new IoUringSelector(capacity) : new EpollSelector(capacity);
-    this.selector = selectorKind;
+  constructor(kind: DriverKind, capacity: number | undefined) {
+    const selector = new EpollSelector(capacity);
     try {
       this.#driver = kind === 'thread' ? new ThreadDriver(selector, this) : new UvDriver(selector.fd, this);
     } catch (error) {
@@ -214,7 +203,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     // Interest 0 leaves the kernel set entirely: epoll reports ERR/HUP whatever the mask, which
     // for a level registration nobody listens to would wake the loop forever.
     if (interest === 0) {
-      if (flags & Flag.IN_KERNEL) this.#selector.deregister(fd, t.token(slot));
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(fd);
     } else if (flags & Flag.IN_KERNEL) this.#selector.reregister(fd, t.token(slot), interest, edge);
     else this.#selector.register(fd, t.token(slot), interest, edge);
     t.flags[slot] = interest !== 0 ? flags | Flag.IN_KERNEL : flags & ~Flag.IN_KERNEL;
@@ -242,7 +231,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     const t = this.#slots;
     const flags = t.flags[slot]!;
     try {
-      if (flags & Flag.IN_KERNEL) this.#selector.deregister(t.fd[slot]!, t.token(slot));
+      if (flags & Flag.IN_KERNEL) this.#selector.deregister(t.fd[slot]!);
     } catch (error) {
       // Closed before deregistered: the kernel already dropped it.
       const code = (error as SocketError).code;
@@ -266,9 +255,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #drain(loaded: number | undefined): void {
     this.#draining = true;
     let probe: ImmediateProbe | undefined;
-    const selector = this.#selector;
     try {
-      selector.beginWakeUp?.();
+      const selector = this.#selector;
       let n = loaded ?? selector.select(0);
       if (n > 0) this.wakeups++;
       for (let round = 1; n > 0; round++) {
@@ -297,7 +285,6 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
-      if (!this.#closed) selector.endWakeUp?.();
     }
   }
 
@@ -374,37 +361,22 @@ function assertMainThread(): void {
 }
 
 /**
- * The value of environment variable `name` when it is one of `allowed`, undefined when it is
- * unset or empty; anything else is a typed error naming the variable and its values.
- */
-function fromEnvironment<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-  const requested = process.env[name];
-  if (requested === undefined || requested === '') return undefined;
-  if ((allowed as readonly string[]).includes(requested)) return requested as T;
-  throw new SocketError(`rxsock: ${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got '${requested}'`, {
-    code: 'ERR_INVALID_ARG_VALUE',
-  });
-}
-
-/**
  * The driver `reactor()` uses: `RXSOCK_POLLER` (`'uv_poll'` or `'thread'`) when set, otherwise
  * `uv_poll` when the node binary exports libuv's symbols and `thread` when it doesn't.
  */
 export function defaultDriverKind(): DriverKind {
-  return fromEnvironment<DriverKind>('RXSOCK_POLLER', ['uv_poll', 'thread']) ?? (uv().available ? 'uv_poll' : 'thread');
+  const requested = process.env['RXSOCK_POLLER'];
+  if (requested === 'thread' || requested === 'uv_poll') return requested;
+  if (requested !== undefined && requested !== '') {
+    throw new SocketError(`rxsock: RXSOCK_POLLER must be 'uv_poll' or 'thread', got '${requested}'`, {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+  }
+  return uv().available ? 'uv_poll' : 'thread';
 }
 
 /**
- * The selector `reactor()` uses: `RXSOCK_SELECTOR` (`'epoll'` or `'io_uring'`) when set,
- * otherwise epoll. io_uring is opt-in while it is measured (see README); a kernel that refuses it
- * makes the reactor's creation fail with the typed error.
- */
-export function defaultSelectorKind(): SelectorKind {
-  return fromEnvironment<SelectorKind>('RXSOCK_SELECTOR', ['epoll', 'io_uring']) ?? 'epoll';
-}
-
-/**
- * A reactor of its own, with its own selector and driver, that can be closed: for tests and for
+ * A reactor of its own, with its own epoll fd and driver, that can be closed: for tests and for
  * embedders that need one with a specific driver. Main thread only.
  */
 export function createReactor(options: ReactorOptions = {}): OwnedReactor {
@@ -413,7 +385,7 @@ export function createReactor(options: ReactorOptions = {}): OwnedReactor {
 }
 
 function newReactor(options: ReactorOptions): ReactorImpl {
-  return new ReactorImpl(options.driver ?? defaultDriverKind(), options.selector ?? defaultSelectorKind(), options.capacity);
+  return new ReactorImpl(options.driver ?? defaultDriverKind(), options.capacity);
 }
 
 let shared: ReactorImpl | undefined;

@@ -21,8 +21,7 @@ export const Flag = {
   REFERENCED: 4,
 } as const;
 
-/** @internal `array`, or a copy at least `size` long (doubling), for arrays kept by slot. */
-export function grown<A extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(array: A, size: number, make: (n: number) => A): A {
+function grown<A extends Int32Array | Uint32Array | Uint8Array>(array: A, size: number, make: (n: number) => A): A {
   if (size <= array.length) return array;
   let n = array.length * 2;
   while (n < size) n *= 2;

@@ -171,7 +171,7 @@ export class ThreadDriver implements Driver {
     }
     const s = this.#sys;
     try {
-      this.#selector.deregister(this.#waker, WAKER_TOKEN);
+      this.#selector.deregister(this.#waker);
     } finally {
       checked('close', () => s.close(this.#waker));
     }

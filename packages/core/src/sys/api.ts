@@ -119,15 +119,6 @@ export interface SysCalls {
   /** `epoll_wait` on a libuv pool thread, for the thread-wait fallback. */
   epollWaitAsync(epfd: number, events: Bytes, maxEvents: number, timeoutMs: number): Promise<number>;
   eventfd(initval: number, flags: number): number;
-  /** `io_uring_setup(entries, params)` (Linux): the ring's fd, or -1 (errno set). */
-  ioUringSetup(entries: number, params: Bytes): number;
-  /**
-   * `io_uring_enter(fd, toSubmit, minComplete, flags, NULL, 0)` (Linux): how many SQEs were
-   * submitted, or -1 (errno set).
-   */
-  ioUringEnter(fd: number, toSubmit: number, minComplete: number, flags: number): number;
-  /** `io_uring_register(fd, opcode, arg, nrArgs)` (Linux): 0 or a result, or -1 (errno set). */
-  ioUringRegister(fd: number, opcode: number, arg: Bytes | null, nrArgs: number): number;
 
   /**
    * Sets the C allocator's trim threshold (glibc `mallopt(M_TRIM_THRESHOLD)`): how much freed

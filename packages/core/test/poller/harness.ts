@@ -126,18 +126,3 @@ const pair = () => {
 
 /** Both drivers, for `describe.each`. */
 export const DRIVERS = ['uv_poll', 'thread'] as const;
-
-/**
- * Every way the reactor can run, for `describe.each`: each driver with the epoll selector, and
- * the io_uring selector (opt-in, uv_poll only). `env` selects it in a child process.
- */
-export const REACTOR_KINDS = [
-  { name: 'uv_poll', driver: 'uv_poll', selector: 'epoll' },
-  { name: 'thread', driver: 'thread', selector: 'epoll' },
-  { name: 'uv_poll + io_uring', driver: 'uv_poll', selector: 'io_uring' },
-].map((k) => ({ ...k, env: { RXSOCK_POLLER: k.driver, RXSOCK_SELECTOR: k.selector } })) as ReadonlyArray<{
-  name: string;
-  driver: 'uv_poll' | 'thread';
-  selector: 'epoll' | 'io_uring';
-  env: Record<string, string>;
-}>;
