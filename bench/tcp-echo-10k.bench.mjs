@@ -26,7 +26,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildCPeer } from './lib/c-peer.mjs';
-import { startChild } from './lib/ipc.mjs';
+import { startChild, underFdLimit } from './lib/ipc.mjs';
 import { median, report } from './report.mjs';
 
 const CONNS = Number(process.env.CONNS ?? 10_000);
@@ -71,7 +71,7 @@ async function load(server) {
  * first line and serves until killed), killed after the round. Run under `ulimit -n NOFILE`.
  */
 async function loadReference(command, args) {
-  const proc = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(...underFdLimit(NOFILE, command, args), { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [first] = await once(proc.stdout, 'data');
     const port = Number(String(first).trim());

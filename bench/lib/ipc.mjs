@@ -4,6 +4,14 @@
 import { spawn } from 'node:child_process';
 
 /**
+ * `spawn` arguments that run `command args...` with its fd limit raised to `nofile` (up to the
+ * hard limit when `nofile` is above it), through `sh -c 'ulimit -n N; exec ...'`.
+ */
+export function underFdLimit(nofile, command, args) {
+  return ['/bin/sh', ['-c', `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, command, ...args]];
+}
+
+/**
  * Spawns a child node process running `script` with an IPC channel. `nofile` raises the fd limit
  * of the child through `sh -c 'ulimit -n N; exec node ...'` (up to the hard limit when N is above it).
  */
@@ -11,7 +19,7 @@ export function startChild(script, args = [], { nofile, env } = {}) {
   const nodeArgs = ['--expose-gc', script, ...args.map(String)];
   const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
   const proc = nofile
-    ? spawn('/bin/sh', ['-c', `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, process.execPath, ...nodeArgs], { stdio, env: env ?? process.env })
+    ? spawn(...underFdLimit(nofile, process.execPath, nodeArgs), { stdio, env: env ?? process.env })
     : spawn(process.execPath, nodeArgs, { stdio, env: env ?? process.env });
   const inbox = [];
   const waiters = [];

@@ -42,6 +42,8 @@ const ACCEPT = 1;
 const RECV = 2;
 const SEND = 3;
 const FD_MASK = 0xffff;
+/** The user_data of a request: its kind, a buffer or slot id (SEND only) and the fd. */
+const tag = (kind, id, fd) => ((kind << 30) | (id << 16) | fd) >>> 0;
 
 const { fd: listenFd, port } = listenLoopback();
 const ring = new Ring(SQ_ENTRIES, mode === 'sync' ? DEFER_TASKRUN : DEFER_TASKRUN_FLAG, 65536);
@@ -72,7 +74,7 @@ class Connection {
     if (slot === undefined || chunk.length > BUFFER_SIZE) throw new Error('out of send slots');
     chunk.copy(slots, slot * BUFFER_SIZE);
     room();
-    ring.push(IORING_OP_SEND, this.fd, slotAddresses[slot], chunk.length, 0, ((SEND << 30) | (slot << 16) | this.fd) >>> 0);
+    ring.push(IORING_OP_SEND, this.fd, slotAddresses[slot], chunk.length, 0, tag(SEND, slot, this.fd));
   }
 }
 
@@ -114,7 +116,7 @@ function onCompletionRaw(userData, res, flags) {
     if (res > 0) {
       const bid = flags >>> 16;
       room();
-      ring.push(IORING_OP_SEND, fd, addresses[bid], res, 0, ((SEND << 30) | (bid << 16) | fd) >>> 0);
+      ring.push(IORING_OP_SEND, fd, addresses[bid], res, 0, tag(SEND, bid, fd));
       if (!(flags & IORING_CQE_F_MORE)) armRecv(fd);
     } else if (res === -ENOBUFS) armRecv(fd); // every buffer is out in a SEND: ask again
     else if (!(flags & IORING_CQE_F_MORE)) close(fd); // end of stream or reset
@@ -143,7 +145,7 @@ function onAccept(res, flags) {
   }
   if (!(flags & IORING_CQE_F_MORE)) {
     room();
-    ring.pushMultishotAccept(listenFd, (ACCEPT << 30) >>> 0);
+    ring.pushMultishotAccept(listenFd, tag(ACCEPT, 0, 0));
   }
   return res >= 0;
 }
@@ -152,10 +154,10 @@ const onCompletion = mode === 'rx' ? onCompletionRx : onCompletionRaw;
 
 function armRecv(fd) {
   room();
-  ring.pushMultishotRecv(fd, ((RECV << 30) | fd) >>> 0);
+  ring.pushMultishotRecv(fd, tag(RECV, 0, fd));
 }
 
-ring.pushMultishotAccept(listenFd, (ACCEPT << 30) >>> 0);
+ring.pushMultishotAccept(listenFd, tag(ACCEPT, 0, 0));
 console.log(port);
 
 if (mode === 'sync') {
