@@ -16,6 +16,7 @@ import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
+import type { SyscallBatch } from '../sys/syscall-batch.js';
 import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
 
 const EINTR = errnoValue('EINTR') ?? 4;
@@ -549,6 +550,31 @@ export class Socket {
     do r = sys().sendmsg(fd, sendvScratch.msg, C.MSG_NOSIGNAL);
     while (r < 0 && this.retry('write', 'sendmsg'));
     return r < 0 ? -1 : r;
+  }
+
+  /**
+   * @internal The batched form of {@link Socket.trySendv}: queues in `batch` a send of the
+   * `length` bytes staged at `offset`, and returns its index there, or -1 (nothing queued) when
+   * the send buffer is known to be full (EAGAIN seen since the last writable edge).
+   */
+  queueBatchedSend(batch: SyscallBatch, offset: number, length: number): number {
+    const fd = this.live('send');
+    if (!this.io.writeReady) return -1;
+    return batch.send(fd, offset, length, C.MSG_NOSIGNAL);
+  }
+
+  /**
+   * @internal What {@link Socket.trySendv} returns, from a batched send's result: the byte
+   * count, or -1 on EAGAIN (the write side then waits for its next edge); other errors throw
+   * the typed error a direct send would have thrown.
+   */
+  settleBatchedSend(result: number): number {
+    if (result >= 0) return result;
+    if (isWouldBlock(-result)) {
+      this.io.writeReady = false;
+      return -1;
+    }
+    throw systemError('send', -result, this.remoteText());
   }
 
   /** Resolves when the socket may be readable (for layers that read with the try* calls). */

@@ -119,6 +119,13 @@ export interface SysCalls {
   /** `epoll_wait` on a libuv pool thread, for the thread-wait fallback. */
   epollWaitAsync(epfd: number, events: Bytes, maxEvents: number, timeoutMs: number): Promise<number>;
   eventfd(initval: number, flags: number): number;
+  /** `io_uring_setup(entries, params)` (Linux): the ring's fd, or -1 (errno set). */
+  ioUringSetup(entries: number, params: Bytes): number;
+  /**
+   * `io_uring_enter(fd, toSubmit, minComplete, flags, NULL, 0)` (Linux): how many entries were
+   * submitted, or -1 (errno set).
+   */
+  ioUringEnter(fd: number, toSubmit: number, minComplete: number, flags: number): number;
 
   /**
    * Sets the C allocator's trim threshold (glibc `mallopt(M_TRIM_THRESHOLD)`): how much freed

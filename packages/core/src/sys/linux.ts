@@ -197,6 +197,13 @@ export function createLinuxSys(): SysCalls {
         epollWait.async(epfd, events, maxEvents, timeoutMs, (err: unknown, n: number) => (err ? reject(err) : resolve(n)));
       }),
     eventfd: f('int eventfd(uint32_t initval, int flags)'),
+    // glibc has no wrappers; syscall() moves its integer arguments into the kernel's registers,
+    // so a fixed prototype per call is exact on the 64-bit ABIs (and spares koffi the parsing
+    // of a variadic one). io_uring's numbers are the same on every architecture.
+    ioUringSetup: ((fn) => (entries: number, params: Bytes) => Number(fn(425, entries, params)))(f('long syscall(long nr, uint32_t entries, void *params)')),
+    ioUringEnter: ((fn) => (fd: number, toSubmit: number, minComplete: number, flags: number) => fn(426, fd, toSubmit, minComplete, flags, null, 0) as number)(
+      f('int syscall(long nr, int fd, uint32_t toSubmit, uint32_t minComplete, uint32_t flags, void *arg, size_t argsz)'),
+    ),
 
     addressOf: (buf) => koffi.address(buf) as bigint,
     mmap: ((fn) => (addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number) => {
