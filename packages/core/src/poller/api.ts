@@ -1,3 +1,5 @@
+import type { SyscallBatch } from '../sys/syscall-batch.js';
+
 /**
  * The poller's contract, shaped after mio: a Selector of file descriptors with integer tokens and
  * interest flags, and a Reactor that owns one Selector, watches it from Node's own event loop and
@@ -29,6 +31,14 @@ export const Ready = {
 export interface ReadySource {
   /** Called on the main thread with a {@link Ready} bit mask. Must not throw. */
   onReady(ready: number): void;
+  /**
+   * Optional: before the sources of one wake-up hear of their readiness, queues into `batch`
+   * the read its `onReady` is about to make, and returns true if it did. The reactor makes every
+   * queued read in one system call, then calls `onReady` as usual, then `finishRead`.
+   */
+  prepareRead?(ready: number, batch: SyscallBatch): boolean;
+  /** Optional: after a `prepareRead` that returned true, once the wake-up's `onReady` calls are over. */
+  finishRead?(batch: SyscallBatch): void;
 }
 
 /** How a source is registered. */

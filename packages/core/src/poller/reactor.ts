@@ -6,6 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { SocketError, invalidArgument } from '../errors.js';
 import { uv } from '../sys/index.js';
+import { recvBatch, type SyscallBatch } from '../sys/syscall-batch.js';
 import { Interest } from './api.js';
 import type { Reactor, ReadySource, RegisterOptions, Registration, Selector } from './api.js';
 import { reportUncaught } from './driver.js';
@@ -315,9 +316,19 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   }
 
   #dispatch(n: number): void {
+    const batch = n >= 2 ? recvBatch() : null;
+    if (batch === null) {
+      this.#dispatchRange(0, n);
+      return;
+    }
+    for (let start = 0; start < n; start += batch.capacity) this.#dispatchReadingAhead(start, Math.min(n, start + batch.capacity), batch);
+  }
+
+  /** Calls the sources of events `start` to `end`. */
+  #dispatchRange(start: number, end: number): void {
     const selector = this.#selector;
     const t = this.#slots;
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < end; i++) {
       // Unknown slot (the waker) or an older generation (deregistered in this batch): skip.
       const slot = t.slotOf(selector.token(i));
       if (slot < 0) continue;
@@ -328,6 +339,50 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
       }
     }
   }
+
+  /**
+   * The dispatch of events `start` to `end` with the reads its sources are about to make done first, all
+   * in one system call (see ReadySource.prepareRead): a wake-up that finds many connections
+   * readable pays one call instead of one per connection.
+   */
+  #dispatchReadingAhead(start: number, end: number, batch: SyscallBatch): void {
+    const selector = this.#selector;
+    const t = this.#slots;
+    const prepared = this.#prepared;
+    for (let i = start; i < end; i++) {
+      const slot = t.slotOf(selector.token(i));
+      if (slot < 0) continue;
+      const source = t.sources[slot]!;
+      try {
+        if (source.prepareRead?.(selector.ready(i), batch)) prepared.push(source);
+      } catch (error) {
+        this.report(error);
+      }
+    }
+    if (prepared.length > 0) {
+      try {
+        batch.run();
+      } catch (error) {
+        // The reads' results read as NOT_SENT: each source then reads directly.
+        this.report(error);
+      }
+    }
+    try {
+      this.#dispatchRange(start, end);
+    } finally {
+      for (let i = 0; i < prepared.length; i++) {
+        try {
+          prepared[i]!.finishRead!(batch);
+        } catch (error) {
+          this.report(error);
+        }
+      }
+      prepared.length = 0;
+    }
+  }
+
+  /** Sources whose read is in the batch being dispatched. */
+  readonly #prepared: ReadySource[] = [];
 
   #setWaiters(slot: number, waiters: number): void {
     const t = this.#slots;

@@ -11,6 +11,7 @@
  */
 import { Interest, Ready, type ReadySource } from '../poller/api.js';
 import { slotReactor, type SlotReactor } from '../poller/reactor.js';
+import { NOT_SENT, READ_AHEAD_BYTES, recvBatch, type SyscallBatch } from '../sys/syscall-batch.js';
 
 /**
  * One try of a waiting operation: a result >= 0 completes it, -1 means "not ready yet" (the
@@ -37,6 +38,12 @@ type Kind = 'read' | 'write';
 export interface ReadableListener {
   /** Called once at the next readable edge, or with the error that closed the socket. */
   onReadable(error?: unknown): void;
+  /**
+   * Optional: how many bytes the listener's first read at the edge asks for with a plain
+   * `recv` (0: it will not read). A listener that says so has that read made ahead, together
+   * with the other sockets of the wake-up (see {@link IoState.prepareRead}).
+   */
+  readAhead?(): number;
 }
 
 /** A one-shot readable callback, as a function or as a {@link ReadableListener}. */
@@ -54,6 +61,25 @@ const WRITE_READY = 4;
 const REFERENCED = 8;
 /** Inside a listener call, whose waiter slot is still counted. */
 const CALLING_LISTENER = 16;
+/** A read made ahead was not taken in its wake-up: its result waits in `leftovers`. */
+const LEFTOVER = 32;
+/** Above this shift: 1 + the index of this fd's read in the receive batch being dispatched. */
+const READ_AHEAD_SHIFT = 6;
+
+/** A read made ahead (see {@link IoState.prepareRead}) that its wake-up left untaken. */
+interface Leftover {
+  /** What recv returned: a byte count (the bytes are in `data`), 0 at end of stream, or -errno. */
+  result: number;
+  data: Buffer | undefined;
+  /** Whether the read filled all it asked for (so more may be queued in the kernel). */
+  full: boolean;
+}
+
+/**
+ * Reads made ahead and left untaken: rare (a reader paused or closed by another connection's
+ * handler in the same wake-up), so kept here and not as a field of every socket.
+ */
+const leftovers = new WeakMap<IoState, Leftover>();
 
 /** The shared reactor, looked up once (it lives as long as the process). */
 let sharedReactor: SlotReactor | undefined;
@@ -150,6 +176,107 @@ export class IoState implements ReadySource {
       this.writeReady = true;
       if (this.writeOps !== undefined && this.writeOps.length > 0) this.run(this.writeOps);
     }
+  }
+
+  /**
+   * {@link ReadySource.prepareRead}: at a readable edge, queues into `batch` the read the waiting
+   * listener is about to make (when it says so through `readAhead`), so the reactor makes the
+   * reads of a whole wake-up in one system call. {@link IoState.takeReadAhead} hands the result
+   * to the next read of this fd.
+   */
+  prepareRead(ready: number, batch: SyscallBatch): boolean {
+    if ((ready & Ready.READABLE) === 0 || this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & LEFTOVER) !== 0 || this.closeReason !== undefined) return false;
+    const listener = this.readListener;
+    if (listener === undefined || typeof listener === 'function' || listener.readAhead === undefined) return false;
+    const wanted = listener.readAhead();
+    if (wanted <= 0) return false;
+    const length = Math.min(wanted, READ_AHEAD_BYTES);
+    if (!batch.room(length)) return false;
+    const index = batch.recv(this.fd, batch.stage(length), length, 0);
+    this.bits |= (index + 1) << READ_AHEAD_SHIFT;
+    return true;
+  }
+
+  /**
+   * {@link ReadySource.finishRead}: the wake-up is over. A read made ahead that no one took (its
+   * reader paused or closed meanwhile) is kept for whoever reads next, since the kernel no
+   * longer has those bytes.
+   */
+  finishRead(batch: SyscallBatch): void {
+    if (this.bits < 1 << READ_AHEAD_SHIFT) return;
+    const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
+    this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
+    const result = batch.take(index);
+    if (result === NOT_SENT || this.closeReason !== undefined) return;
+    const offset = batch.offsetOf(index);
+    const data = result > 0 ? Buffer.from(batch.staging.subarray(offset, offset + result)) : undefined;
+    leftovers.set(this, { result, data, full: result === batch.lengthOf(index) });
+    // Readable now, whatever the last read said: the bytes (or the end, or the error) are here.
+    this.bits |= LEFTOVER | READ_READY;
+  }
+
+  /** Whether a read made ahead waits to be taken by the next read (see {@link IoState.takeReadAhead}). */
+  get hasReadAhead(): boolean {
+    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & LEFTOVER) !== 0;
+  }
+
+  /**
+   * What the next `recv(fd, target, nbytes, flags)` returns when a read was made ahead: a byte
+   * count (copied into `target`), 0 at end of stream, -errno, or {@link NOT_SENT} when there is
+   * nothing made ahead (read directly). `peek` leaves it in place (MSG_PEEK). A read that came
+   * back short clears the read readiness, as {@link IoState.shortRead} after a direct read.
+   */
+  takeReadAhead(target: Uint8Array, nbytes: number, peek: boolean): number {
+    if ((this.bits & LEFTOVER) !== 0) return this.takeLeftover(target, nbytes, peek);
+    if (this.bits < 1 << READ_AHEAD_SHIFT) return NOT_SENT;
+    const batch = recvBatch()!;
+    const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
+    const result = batch.result(index);
+    if (peek && result > 0) {
+      const n = Math.min(nbytes, result);
+      batch.staging.copy(target, 0, batch.offsetOf(index), batch.offsetOf(index) + n);
+      return n;
+    }
+    if (peek) return result;
+    // Taken, whatever happens next: finishRead leaves it alone.
+    this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
+    batch.take(index);
+    if (result <= 0) return result;
+    const offset = batch.offsetOf(index);
+    const n = Math.min(nbytes, result);
+    batch.staging.copy(target, 0, offset, offset + n);
+    const full = result === batch.lengthOf(index);
+    if (n < result) {
+      // The caller asked for less than was read: the rest waits for the next read.
+      leftovers.set(this, { result: result - n, data: Buffer.from(batch.staging.subarray(offset + n, offset + result)), full });
+      this.bits |= LEFTOVER;
+    } else if (!full) this.shortRead();
+    return n;
+  }
+
+  private takeLeftover(target: Uint8Array, nbytes: number, peek: boolean): number {
+    const left = leftovers.get(this)!;
+    const data = left.data;
+    if (data === undefined) {
+      if (!peek) this.forgetLeftover();
+      return left.result;
+    }
+    const n = Math.min(nbytes, data.length);
+    target.set(n === data.length ? data : data.subarray(0, n));
+    if (peek) return n;
+    if (n < data.length) {
+      left.data = data.subarray(n);
+      left.result -= n;
+    } else {
+      this.forgetLeftover();
+      if (!left.full) this.shortRead();
+    }
+    return n;
+  }
+
+  private forgetLeftover(): void {
+    leftovers.delete(this);
+    this.bits &= ~LEFTOVER;
   }
 
   /**
@@ -265,6 +392,7 @@ export class IoState implements ReadySource {
    */
   dispose(reason: () => unknown): void {
     this.closeReason = reason;
+    if ((this.bits & LEFTOVER) !== 0) this.forgetLeftover();
     const ops = [...(this.readOps ?? []), ...(this.writeOps ?? [])];
     const slot = this.slot;
     this.slot = -1;

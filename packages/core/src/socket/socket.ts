@@ -16,7 +16,7 @@ import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
-import type { SyscallBatch } from '../sys/syscall-batch.js';
+import { NOT_SENT, type SyscallBatch } from '../sys/syscall-batch.js';
 import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
 
 const EINTR = errnoValue('EINTR') ?? 4;
@@ -427,6 +427,12 @@ export class Socket {
     const n = Math.min(nbytes, buffer.byteLength);
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
     return this.perform('read', 'recv', options, (fd) => {
+      if (this.io.hasReadAhead) {
+        const ahead = this.io.takeReadAhead(buffer, n, (flags & C.MSG_PEEK) !== 0);
+        if (ahead >= 0) return ahead;
+        // An EAGAIN made ahead is found again by the direct recv, which sets errno for attempt().
+        if (ahead !== NOT_SENT && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
+      }
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
       return r;
@@ -517,6 +523,11 @@ export class Socket {
     if (!this.io.readReady) return -1;
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
     const fd = this.live('recv');
+    if (this.io.hasReadAhead) {
+      // The poller read it already, with the other sockets of its wake-up.
+      const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
+      if (ahead !== NOT_SENT && ahead !== -EINTR) return this.readAheadResult(ahead);
+    }
     // The call inline rather than through attempt(): no closure per read on the stream hot path.
     let r: number;
     do r = sys().recv(fd, buffer, nbytes, flags);
@@ -833,6 +844,19 @@ export class Socket {
       }
       throw systemError(syscall, e, address ?? this.remoteText());
     }
+  }
+
+  /**
+   * A read made ahead as a direct recv's result: the byte count, or -1 on EAGAIN (read readiness
+   * cleared until the next edge); other errors throw the typed error the recv would have thrown.
+   */
+  private readAheadResult(result: number): number {
+    if (result >= 0) return result;
+    if (isWouldBlock(-result)) {
+      this.io.readReady = false;
+      return -1;
+    }
+    throw systemError('recv', -result, this.remoteText());
   }
 
   /**

@@ -236,6 +236,11 @@ export class ChunkReader implements PumpHost {
     return q.bytes < this.highWaterMark || q.credit > q.queue.length;
   }
 
+  /** @internal {@link PumpHost}: what {@link ChunkReader.readOnce} asks `recv` for. */
+  readSize(): number {
+    return this.chunkSize;
+  }
+
   /** @internal {@link PumpHost}: one non-blocking read. */
   readOnce(): ReadStep {
     const recycled = this.recycled;

@@ -29,6 +29,12 @@ export interface PumpHost {
    * pump's own `batchDelayMs` applies.
    */
   restAfterDrain?(): number;
+  /**
+   * Optional: the `nbytes` of the plain `recv` that {@link PumpHost.readOnce} makes. A host that
+   * says so has its first read at an edge made ahead by the poller, in one system call with the
+   * other sockets of the wake-up.
+   */
+  readSize?(): number;
 }
 
 /** Reads per wake-up before yielding to the event loop, unless the source says otherwise. */
@@ -197,6 +203,15 @@ export class ReadPump implements ReadableListener {
     // A one-shot callback, not a promise: no allocation per wait, and the next reads run inside
     // the poller's dispatch. The pump is its own listener: no closure per reader.
     this.socket.onNextReadable(this);
+  }
+
+  /**
+   * @internal {@link ReadableListener}: what the read at the coming edge asks for, if the host
+   * reads with a plain `recv` and wants bytes now (0 otherwise).
+   */
+  readAhead(): number {
+    if (!this.waiting || this.stopped || this.host.readSize === undefined) return 0;
+    return this.host.wantsRead() ? this.host.readSize() : 0;
   }
 
   /** @internal {@link ReadableListener}: the edge (or the error) {@link ReadPump} waited for. */

@@ -9,7 +9,7 @@ import { errnoValue, invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import { Ring } from './ring.js';
-import { NOT_SENT, syscallBatch, type SyscallBatch } from '../sys/syscall-batch.js';
+import { NOT_SENT, sendBatch, type SyscallBatch } from '../sys/syscall-batch.js';
 
 /** Options of a {@link SocketWriter}. */
 export interface WriterOptions {
@@ -56,7 +56,7 @@ function flushQueuedWriters(): void {
   const writers = flushQueue;
   flushQueue = spareQueue;
   spareQueue = writers;
-  const batch = writers.length >= BATCH_MIN_WRITERS ? syscallBatch() : null;
+  const batch = writers.length >= BATCH_MIN_WRITERS ? sendBatch() : null;
   if (batch === null) for (let i = 0; i < writers.length; i++) writers[i]!.runScheduledFlush();
   else flushInBatches(writers, batch);
   writers.length = 0;
@@ -351,7 +351,7 @@ export class SocketWriter {
    * {@link SocketWriter.flushNow} takes `trySendv`'s, and goes on flushing what is left.
    */
   settleStagedFlush(batch: SyscallBatch, failure: unknown): void {
-    const result = batch.result(this.batchIndex);
+    const result = batch.take(this.batchIndex);
     this.batchIndex = -1;
     this.flushing = false;
     if (this.state === 'destroyed' || this.state === 'ended') return;

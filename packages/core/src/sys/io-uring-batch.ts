@@ -25,19 +25,14 @@ const IORING_OFF_SQ_RING = 0;
 const IORING_OFF_SQES = 0x10000000;
 const IORING_ENTER_GETEVENTS = 1 << 0;
 const IORING_OP_SEND = 26;
+const IORING_OP_RECV = 27;
 const MAP_POPULATE = 0x8000;
 const EINTR = 4;
 const EAGAIN = 11;
 const EBUSY = 16;
 const TWO_32 = 0x1_0000_0000;
 
-/** Sends per `io_uring_enter`. */
-const ENTRIES = 256;
-/** Bytes of staging memory: what one batch can carry. */
-const STAGING_BYTES = 256 * 1024;
-
 export class IoUringBatch implements SyscallBatch {
-  readonly capacity = ENTRIES;
   readonly staging: Buffer;
   readonly #fd: number;
   /** The staging memory's address, as a Number (user-space addresses are below 2^53). */
@@ -54,17 +49,28 @@ export class IoUringBatch implements SyscallBatch {
   readonly #cqMask: number;
   readonly #cqes: number;
   /** Results of the last {@link IoUringBatch.run}, by the index {@link IoUringBatch.send} gave. */
-  readonly #results = new Int32Array(ENTRIES).fill(NOT_SENT);
+  readonly #results: Int32Array;
+  /** Where each call's bytes are staged, and how many, by index. */
+  readonly #offsets: Int32Array;
+  readonly #lengths: Int32Array;
+  readonly #stagingBytes: number;
   #count = 0;
   #used = 0;
 
-  /** Creates and maps the ring; throws the typed error when the kernel refuses io_uring. */
-  constructor() {
+  /**
+   * Creates and maps the ring; throws the typed error when the kernel refuses io_uring.
+   * @param capacity - Calls per batch (a power of two).
+   * @param stagingBytes - Staging memory, allocated on first use of a batch.
+   */
+  constructor(
+    readonly capacity: number,
+    stagingBytes: number,
+  ) {
     const s = sys();
     const params = Buffer.alloc(120);
-    params.writeUInt32LE(ENTRIES * 2, 4);
+    params.writeUInt32LE(capacity * 2, 4);
     params.writeUInt32LE(IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, 8);
-    const fd = s.ioUringSetup(ENTRIES, params);
+    const fd = s.ioUringSetup(capacity, params);
     if (fd < 0) throw systemError('io_uring_setup', s.errno());
     const undo: Array<() => void> = [() => s.close(fd)];
     try {
@@ -101,8 +107,13 @@ export class IoUringBatch implements SyscallBatch {
       throw error;
     }
     this.#fd = fd;
+    this.#results = new Int32Array(capacity).fill(NOT_SENT);
+    this.#offsets = new Int32Array(capacity);
+    this.#lengths = new Int32Array(capacity);
+    this.#stagingBytes = stagingBytes;
     // Lives as long as the process, as the ring does: never freed, so its address stays valid.
-    this.staging = Buffer.alloc(STAGING_BYTES);
+    // Zeroed pages from the kernel: memory is taken only as far as batches have reached.
+    this.staging = Buffer.alloc(stagingBytes);
     this.#stagingAddress = Number(s.addressOf(this.staging));
   }
 
@@ -110,12 +121,8 @@ export class IoUringBatch implements SyscallBatch {
     return this.#count;
   }
 
-  get stagedBytes(): number {
-    return this.#used;
-  }
-
   room(bytes: number): boolean {
-    return this.#count < ENTRIES && this.#used + bytes <= STAGING_BYTES;
+    return this.#count < this.capacity && this.#used + bytes <= this.#stagingBytes;
   }
 
   stage(bytes: number): number {
@@ -125,14 +132,32 @@ export class IoUringBatch implements SyscallBatch {
   }
 
   send(fd: number, offset: number, length: number, flags: number): number {
+    return this.#push(IORING_OP_SEND, fd, offset, length, flags);
+  }
+
+  recv(fd: number, offset: number, length: number, flags: number): number {
+    return this.#push(IORING_OP_RECV, fd, offset, length, flags);
+  }
+
+  offsetOf(index: number): number {
+    return this.#offsets[index]!;
+  }
+
+  lengthOf(index: number): number {
+    return this.#lengths[index]!;
+  }
+
+  #push(opcode: number, fd: number, offset: number, length: number, flags: number): number {
     const index = this.#count++;
+    this.#offsets[index] = offset;
+    this.#lengths[index] = length;
     const address = this.#stagingAddress + offset;
     const tail = this.#ring[this.#sqTail]!;
     const slot = tail & this.#sqMask;
     const w = slot << 4; // 16 words per entry
     const q = this.#sqes;
-    // Every word the kernel reads for a SEND is written: the entry may hold a previous request's.
-    q[w] = IORING_OP_SEND; // opcode, flags 0, ioprio 0
+    // Every word the kernel reads for a SEND or RECV is written: the entry may hold an older one.
+    q[w] = opcode; // flags 0, ioprio 0
     q[w + 1] = fd;
     q[w + 2] = 0; // off
     q[w + 3] = 0;
@@ -185,6 +210,10 @@ export class IoUringBatch implements SyscallBatch {
   }
 
   result(index: number): number {
+    return this.#results[index]!;
+  }
+
+  take(index: number): number {
     const r = this.#results[index]!;
     this.#results[index] = NOT_SENT;
     return r;

@@ -1,9 +1,10 @@
 /**
- * Many sends in one system call, where the OS offers a way (Linux: io_uring, see
+ * Many sends or receives in one system call, where the OS offers a way (Linux: io_uring, see
  * io-uring-batch.ts). A system call is the largest cost of a small message: on the machines this
  * project is measured on, a null system call through koffi takes 1.2-1.3 us and a 100-byte send
  * 2.0 us, against 0.34 us per send when 64 go in one `io_uring_enter`. The writers flushed by
- * one microtask (a server answering many connections in one wake-up) go out in one batch.
+ * one microtask (a server answering many connections in one wake-up) go out in one batch, and
+ * the stream readers a poller wake-up finds readable read in one batch.
  *
  * A batch is synchronous: {@link SyscallBatch.run} returns with every result known and nothing
  * left in the kernel's hands, so the callers keep the semantics of a direct `send()`.
@@ -13,7 +14,7 @@ import { IoUringBatch } from './io-uring-batch.js';
 /** {@link SyscallBatch.result} of a send that did not go out (the batch failed): send it directly. */
 export const NOT_SENT = -0x8000_0000;
 
-/** Sends staged in shared memory, made together by {@link SyscallBatch.run}. Main thread only. */
+/** Calls staged in shared memory, made together by {@link SyscallBatch.run}. Main thread only. */
 export interface SyscallBatch {
   /** Sends one batch holds. */
   readonly capacity: number;
@@ -26,40 +27,78 @@ export interface SyscallBatch {
   /** Reserves `bytes` of staging memory (after {@link SyscallBatch.room}); returns their offset. */
   stage(bytes: number): number;
   /**
+   * Queues `recv(fd, staging + offset, length, flags | MSG_DONTWAIT)`; returns its index. The
+   * bytes are in the staging memory at {@link SyscallBatch.offsetOf} after the run.
+   */
+  recv(fd: number, offset: number, length: number, flags: number): number;
+  /**
    * Queues `send(fd, staging + offset, length, flags | MSG_DONTWAIT)`; returns its index for
    * {@link SyscallBatch.result}.
    */
   send(fd: number, offset: number, length: number, flags: number): number;
   /** Makes every queued send, and returns once all their results are known. */
   run(): void;
-  /** The result of send `index` of the last run: bytes taken, `-errno`, or {@link NOT_SENT}. */
+  /** The result of call `index` of the last run: a byte count, `-errno`, or {@link NOT_SENT}. */
   result(index: number): number;
+  /** {@link SyscallBatch.result}, forgotten: a later look finds {@link NOT_SENT}. */
+  take(index: number): number;
+  /** Where call `index` staged its bytes. */
+  offsetOf(index: number): number;
+  /** How many bytes call `index` staged (sent) or had room for (received). */
+  lengthOf(index: number): number;
 }
 
-let shared: SyscallBatch | null | undefined;
+let sends: SyscallBatch | null | undefined;
+let receives: SyscallBatch | null | undefined;
 
 /**
- * The process's batch, made on first use; null where the OS has none, where io_uring is refused
- * (sysctl `kernel.io_uring_disabled`, seccomp in many containers, kernels before 5.5), or with
- * the environment variable `RXSOCK_IO_URING=0`: then every send is its own system call, as before.
+ * Whether batches may be made: on Linux unless `RXSOCK_IO_URING=0`, and as long as the kernel
+ * has not refused io_uring (sysctl `kernel.io_uring_disabled`, seccomp in many containers,
+ * kernels before 5.5). Without, every call is its own system call, as it always was.
  */
-export function syscallBatch(): SyscallBatch | null {
-  if (shared === undefined) {
-    shared = null;
-    if (process.platform === 'linux' && process.env.RXSOCK_IO_URING !== '0') {
-      try {
-        shared = new IoUringBatch();
-      } catch {
-        // refused: sends stay one system call each
-      }
-    }
+function make(capacity: number, stagingBytes: number): SyscallBatch | null {
+  if (process.platform !== 'linux' || process.env.RXSOCK_IO_URING === '0') return null;
+  try {
+    return new IoUringBatch(capacity, stagingBytes);
+  } catch {
+    return null;
   }
-  return shared;
 }
 
-/** @internal For tests: replaces the process's batch (null: none), returns the previous one. */
-export function swapSyscallBatch(batch: SyscallBatch | null): SyscallBatch | null {
-  const previous = syscallBatch();
-  shared = batch;
+/**
+ * The process's batch of sends (the writers' shared flush), made on first use; null where
+ * batches cannot be made. 256 sends of up to 256 KiB together.
+ */
+export function sendBatch(): SyscallBatch | null {
+  if (sends === undefined) sends = make(256, 256 * 1024);
+  return sends;
+}
+
+/**
+ * The process's batch of receives (the reads a poller wake-up is about to make), made on first
+ * use; null where batches cannot be made. 128 receives of up to {@link READ_AHEAD_BYTES} each.
+ */
+export function recvBatch(): SyscallBatch | null {
+  if (receives === undefined) receives = make(128, 128 * READ_AHEAD_BYTES);
+  return receives;
+}
+
+/**
+ * The most one batched receive reads: the request of a request/response protocol fits (an
+ * echo's 100 bytes, an HTTP request); the rest of a larger arrival is read directly after it.
+ */
+export const READ_AHEAD_BYTES = 8 * 1024;
+
+/** @internal For tests: replaces the process's send batch (null: none), returns the previous one. */
+export function swapSendBatch(batch: SyscallBatch | null): SyscallBatch | null {
+  const previous = sendBatch();
+  sends = batch;
+  return previous;
+}
+
+/** @internal For tests: replaces the process's receive batch (null: none), returns the previous one. */
+export function swapRecvBatch(batch: SyscallBatch | null): SyscallBatch | null {
+  const previous = recvBatch();
+  receives = batch;
   return previous;
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket, SocketError } from '../../src/index.js';
 import { consumeChunks, SocketWriter } from '../../src/stream/index.js';
 import { sys } from '../../src/sys/index.js';
-import { NOT_SENT, swapSyscallBatch, syscallBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
+import { NOT_SENT, swapSendBatch as swapSyscallBatch, sendBatch as syscallBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
 import { PatternSource, sleep, tcpPair } from './helpers.js';
 
 /** Everything the peer reads until end of stream. */
@@ -35,15 +35,19 @@ function spyBatch(inner: SyscallBatch): SyscallBatch & { runs: number; sends: nu
       spy.sends++;
       return inner.send(fd, offset, length, flags);
     },
+    recv: (fd: number, offset: number, length: number, flags: number) => inner.recv(fd, offset, length, flags),
+    offsetOf: (index: number) => inner.offsetOf(index),
+    lengthOf: (index: number) => inner.lengthOf(index),
+    take: (index: number) => {
+      const r = inner.take(index);
+      spy.results.push(r);
+      return r;
+    },
     run: () => {
       spy.runs++;
       inner.run();
     },
-    result: (index: number) => {
-      const r = inner.result(index);
-      spy.results.push(r);
-      return r;
-    },
+    result: (index: number) => inner.result(index),
   };
   return spy;
 }
@@ -65,6 +69,10 @@ function fakeBatch(behaviour: 'not-sent' | 'throws'): SyscallBatch & { runs: num
       return used - bytes;
     },
     send: () => count++,
+    recv: () => count++,
+    offsetOf: () => 0,
+    lengthOf: () => 0,
+    take: () => NOT_SENT,
     run: () => {
       fake.runs++;
       count = 0;
