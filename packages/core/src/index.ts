@@ -15,6 +15,7 @@ export * from './codec/index.js';
 export * from './socket/index.js';
 export { Interest, Ready } from './poller/api.js';
 export type { ReadySource, Registration, RegisterOptions, Selector, Reactor } from './poller/api.js';
+export { CALL_NOT_MADE, READ_AHEAD_BYTES, type SyscallBatch } from './sys/syscall-batch.js';
 export * from './stream/index.js';
 export * from './stream/framing/index.js';
 export { reactor, createReactor, defaultDriverKind, type OwnedReactor, type ReactorOptions, type DriverKind } from './poller/reactor.js';

@@ -363,7 +363,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
       try {
         batch.run();
       } catch (error) {
-        // The reads' results read as NOT_SENT: each source then reads directly.
+        // The reads' results read as CALL_NOT_MADE: each source then reads directly.
         this.report(error);
       }
     }

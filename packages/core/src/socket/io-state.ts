@@ -11,7 +11,7 @@
  */
 import { Interest, Ready, type ReadySource } from '../poller/api.js';
 import { slotReactor, type SlotReactor } from '../poller/reactor.js';
-import { NOT_SENT, READ_AHEAD_BYTES, recvBatch, type SyscallBatch } from '../sys/syscall-batch.js';
+import { CALL_NOT_MADE, READ_AHEAD_BYTES, recvBatch, type SyscallBatch } from '../sys/syscall-batch.js';
 
 /**
  * One try of a waiting operation: a result >= 0 completes it, -1 means "not ready yet" (the
@@ -41,7 +41,7 @@ export interface ReadableListener {
   /**
    * Optional: how many bytes the listener's first read at the edge asks for with a plain
    * `recv` (0: it will not read). A listener that says so has that read made ahead, together
-   * with the other sockets of the wake-up (see {@link IoState.prepareRead}).
+   * with the other sockets of the wake-up (see {@link ReadySource.prepareRead}).
    */
   readAhead?(): number;
 }
@@ -207,7 +207,7 @@ export class IoState implements ReadySource {
     const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
     this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
     const result = batch.take(index);
-    if (result === NOT_SENT || this.closeReason !== undefined) return;
+    if (result === CALL_NOT_MADE || this.closeReason !== undefined) return;
     const offset = batch.offsetOf(index);
     const data = result > 0 ? Buffer.from(batch.staging.subarray(offset, offset + result)) : undefined;
     leftovers.set(this, { result, data, full: result === batch.lengthOf(index) });
@@ -222,13 +222,13 @@ export class IoState implements ReadySource {
 
   /**
    * What the next `recv(fd, target, nbytes, flags)` returns when a read was made ahead: a byte
-   * count (copied into `target`), 0 at end of stream, -errno, or {@link NOT_SENT} when there is
+   * count (copied into `target`), 0 at end of stream, -errno, or {@link CALL_NOT_MADE} when there is
    * nothing made ahead (read directly). `peek` leaves it in place (MSG_PEEK). A read that came
    * back short clears the read readiness, as {@link IoState.shortRead} after a direct read.
    */
   takeReadAhead(target: Uint8Array, nbytes: number, peek: boolean): number {
     if ((this.bits & LEFTOVER) !== 0) return this.takeLeftover(target, nbytes, peek);
-    if (this.bits < 1 << READ_AHEAD_SHIFT) return NOT_SENT;
+    if (this.bits < 1 << READ_AHEAD_SHIFT) return CALL_NOT_MADE;
     const batch = recvBatch()!;
     const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
     const result = batch.result(index);

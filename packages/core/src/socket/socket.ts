@@ -16,7 +16,7 @@ import { IoState, type ReadListener } from './io-state.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
-import { NOT_SENT, type SyscallBatch } from '../sys/syscall-batch.js';
+import { CALL_NOT_MADE, type SyscallBatch } from '../sys/syscall-batch.js';
 import { decodeOption, encodeOption, optionSize, optionSpec, type OptionName, type OptionValue } from './options.js';
 
 const EINTR = errnoValue('EINTR') ?? 4;
@@ -431,7 +431,7 @@ export class Socket {
         const ahead = this.io.takeReadAhead(buffer, n, (flags & C.MSG_PEEK) !== 0);
         if (ahead >= 0) return ahead;
         // An EAGAIN made ahead is found again by the direct recv, which sets errno for attempt().
-        if (ahead !== NOT_SENT && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
+        if (ahead !== CALL_NOT_MADE && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
       }
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
@@ -526,7 +526,7 @@ export class Socket {
     if (this.io.hasReadAhead) {
       // The poller read it already, with the other sockets of its wake-up.
       const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
-      if (ahead !== NOT_SENT && ahead !== -EINTR) return this.readAheadResult(ahead);
+      if (ahead !== CALL_NOT_MADE && ahead !== -EINTR) return this.readAheadResult(ahead);
     }
     // The call inline rather than through attempt(): no closure per read on the stream hot path.
     let r: number;

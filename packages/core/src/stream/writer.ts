@@ -9,7 +9,7 @@ import { errnoValue, invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import { Ring } from './ring.js';
-import { NOT_SENT, sendBatch, type SyscallBatch } from '../sys/syscall-batch.js';
+import { CALL_NOT_MADE, sendBatch, type SyscallBatch } from '../sys/syscall-batch.js';
 
 /** Options of a {@link SocketWriter}. */
 export interface WriterOptions {
@@ -359,7 +359,7 @@ export class SocketWriter {
       this.destroy(failure);
       return;
     }
-    if (result === NOT_SENT || result === -EINTR) {
+    if (result === CALL_NOT_MADE || result === -EINTR) {
       this.flushNow();
       return;
     }

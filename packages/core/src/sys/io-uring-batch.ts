@@ -1,11 +1,11 @@
 /**
- * Linux's {@link SyscallBatch}: an io_uring used as a way to make many sends in one system call,
- * not as an asynchronous interface. Every request carries MSG_DONTWAIT, so the kernel finishes
- * it inside the `io_uring_enter` that submits it (a full socket answers EAGAIN instead of arming
- * a poll, checked on this kernel), and the results are read from the completion ring before the
- * call returns to JavaScript. Nothing is ever left in flight: no request holds a socket's file
- * open, keeps the process alive or needs cancelling when a socket closes, and the bytes are
- * copied by the kernel before the staging memory is written again.
+ * Linux's {@link SyscallBatch}: an io_uring used as a way to make many sends or receives in one
+ * system call, not as an asynchronous interface. Every request carries MSG_DONTWAIT, so the
+ * kernel finishes it inside the `io_uring_enter` that submits it (a full socket answers EAGAIN
+ * and an empty one too, instead of arming a poll: checked on this kernel, 6.18), and the results
+ * are read from the completion ring before the call returns to JavaScript. Nothing is ever left
+ * in flight: no request holds a socket's file open, keeps the process alive or needs cancelling
+ * when a socket closes, and the kernel is done with the staging memory when the call returns.
  *
  * Layouts (struct io_uring_params 120 bytes, io_uring_sqe 64, io_uring_cqe 16) checked with cc
  * against this machine's <linux/io_uring.h>.
@@ -13,7 +13,7 @@
 import { SocketError, systemError } from '../errors.js';
 import { linuxConstants as L } from './constants-linux.js';
 import { sys } from './index.js';
-import { NOT_SENT, type SyscallBatch } from './syscall-batch.js';
+import { CALL_NOT_MADE, type SyscallBatch } from './syscall-batch.js';
 
 const IORING_SETUP_CQSIZE = 1 << 3;
 /** An entry the kernel refuses (a bad fd) completes with its error; the rest still go in. */
@@ -48,7 +48,7 @@ export class IoUringBatch implements SyscallBatch {
   readonly #cqTail: number;
   readonly #cqMask: number;
   readonly #cqes: number;
-  /** Results of the last {@link IoUringBatch.run}, by the index {@link IoUringBatch.send} gave. */
+  /** Results of the last {@link IoUringBatch.run}, by the index `send` or `recv` gave. */
   readonly #results: Int32Array;
   /** Where each call's bytes are staged, and how many, by index. */
   readonly #offsets: Int32Array;
@@ -107,7 +107,7 @@ export class IoUringBatch implements SyscallBatch {
       throw error;
     }
     this.#fd = fd;
-    this.#results = new Int32Array(capacity).fill(NOT_SENT);
+    this.#results = new Int32Array(capacity).fill(CALL_NOT_MADE);
     this.#offsets = new Int32Array(capacity);
     this.#lengths = new Int32Array(capacity);
     this.#stagingBytes = stagingBytes;
@@ -195,7 +195,7 @@ export class IoUringBatch implements SyscallBatch {
       // EINTR, or the kernel short of memory for a moment: the entries are still in the ring.
       if ((e === EINTR || e === EAGAIN || e === EBUSY) && tries < 100) continue;
       // Take back what the kernel did not take (it reads the tail only inside the call), so no
-      // later call sends it twice; those sends read as NOT_SENT and their writers send directly.
+      // later call sends it twice; those sends read as CALL_NOT_MADE and their writers send directly.
       Atomics.store(this.#ring, this.#sqTail, Atomics.load(this.#ring, this.#sqHead));
       break;
     }
@@ -215,10 +215,9 @@ export class IoUringBatch implements SyscallBatch {
 
   take(index: number): number {
     const r = this.#results[index]!;
-    this.#results[index] = NOT_SENT;
+    this.#results[index] = CALL_NOT_MADE;
     return r;
   }
-
 
   /** Moves what the completion ring holds into the results; returns how many. */
   #reap(): number {

@@ -10,19 +10,29 @@
  * left in the kernel's hands, so the callers keep the semantics of a direct `send()`.
  */
 import { IoUringBatch } from './io-uring-batch.js';
+import type { ReadySource } from '../poller/api.js';
 
-/** {@link SyscallBatch.result} of a send that did not go out (the batch failed): send it directly. */
-export const NOT_SENT = -0x8000_0000;
+/**
+ * {@link SyscallBatch.result} of a call that was not made (the batch failed, or nothing was
+ * queued under that index): the caller makes it directly.
+ */
+export const CALL_NOT_MADE = -0x8000_0000;
 
-/** Calls staged in shared memory, made together by {@link SyscallBatch.run}. Main thread only. */
+/**
+ * Sends and receives staged in shared memory, made together by {@link SyscallBatch.run}: what
+ * the poller hands {@link ReadySource.prepareRead}. Main thread only.
+ */
 export interface SyscallBatch {
-  /** Sends one batch holds. */
+  /** Calls one batch holds. */
   readonly capacity: number;
-  /** The staging memory: what a send carries is copied here first, at {@link SyscallBatch.stage}'s offset. */
+  /**
+   * The staging memory: what a send carries is copied here first, and what a receive reads lands
+   * here, at {@link SyscallBatch.stage}'s offset.
+   */
   readonly staging: Buffer;
-  /** Sends queued since the last run. */
+  /** Calls queued since the last run. */
   readonly count: number;
-  /** Whether one more send of `bytes` fits in this batch. */
+  /** Whether one more call of `bytes` fits in this batch. */
   room(bytes: number): boolean;
   /** Reserves `bytes` of staging memory (after {@link SyscallBatch.room}); returns their offset. */
   stage(bytes: number): number;
@@ -36,11 +46,11 @@ export interface SyscallBatch {
    * {@link SyscallBatch.result}.
    */
   send(fd: number, offset: number, length: number, flags: number): number;
-  /** Makes every queued send, and returns once all their results are known. */
+  /** Makes every queued call, and returns once all their results are known. */
   run(): void;
-  /** The result of call `index` of the last run: a byte count, `-errno`, or {@link NOT_SENT}. */
+  /** The result of call `index` of the last run: a byte count, `-errno`, or {@link CALL_NOT_MADE}. */
   result(index: number): number;
-  /** {@link SyscallBatch.result}, forgotten: a later look finds {@link NOT_SENT}. */
+  /** {@link SyscallBatch.result}, forgotten: a later look finds {@link CALL_NOT_MADE}. */
   take(index: number): number;
   /** Where call `index` staged its bytes. */
   offsetOf(index: number): number;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket, SocketError } from '../../src/index.js';
 import { consumeChunks, SocketWriter } from '../../src/stream/index.js';
 import { sys } from '../../src/sys/index.js';
-import { NOT_SENT, swapSendBatch as swapSyscallBatch, sendBatch as syscallBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
+import { CALL_NOT_MADE, swapSendBatch as swapSyscallBatch, sendBatch as syscallBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
 import { PatternSource, sleep, tcpPair } from './helpers.js';
 
 /** Everything the peer reads until end of stream. */
@@ -72,14 +72,14 @@ function fakeBatch(behaviour: 'not-sent' | 'throws'): SyscallBatch & { runs: num
     recv: () => count++,
     offsetOf: () => 0,
     lengthOf: () => 0,
-    take: () => NOT_SENT,
+    take: () => CALL_NOT_MADE,
     run: () => {
       fake.runs++;
       count = 0;
       used = 0;
       if (behaviour === 'throws') throw new SocketError('io_uring_enter failed', { code: 'ENOMEM' });
     },
-    result: () => NOT_SENT,
+    result: () => CALL_NOT_MADE,
   };
   return fake;
 }
@@ -197,7 +197,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
     for (const s of [a, b, c, d]) s.close();
   });
 
-  it('a batch that did not send (NOT_SENT) leaves the writers to send directly', async () => {
+  it('a batch that did not send (CALL_NOT_MADE) leaves the writers to send directly', async () => {
     const fake = fakeBatch('not-sent');
     restore = swapSyscallBatch(fake);
     const [a, b] = Socket.pair();
