@@ -427,12 +427,8 @@ export class Socket {
     const n = Math.min(nbytes, buffer.byteLength);
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
     return this.perform('read', 'recv', options, (fd) => {
-      if (this.io.hasReadAhead) {
-        const ahead = this.io.takeReadAhead(buffer, n, (flags & C.MSG_PEEK) !== 0);
-        if (ahead >= 0) return ahead;
-        // An EAGAIN made ahead is found again by the direct recv, which sets errno for attempt().
-        if (ahead !== CALL_NOT_MADE && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
-      }
+      const ahead = this.readAheadInto(buffer, n, flags);
+      if (ahead >= 0) return ahead;
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
       return r;
@@ -451,6 +447,8 @@ export class Socket {
     const n = Math.min(nbytes, buffer.byteLength);
     let addr: SocketAddress | null = null;
     const got = await this.perform('read', 'recvfrom', options, (fd) => {
+      const ahead = this.readAheadInto(buffer, n, flags);
+      if (ahead >= 0) return ahead; // a stream socket's: no address, as recvfrom gives none
       addrLenScratch[0] = addrScratch.length;
       const r = sys().recvfrom(fd, buffer, n, flags, addrScratch, addrLenScratch);
       if (r >= 0) addr = addrLenScratch[0]! > 0 ? decodeSockaddr(addrScratch, addrLenScratch[0]!) : null;
@@ -469,11 +467,18 @@ export class Socket {
     const name = Buffer.alloc(128);
     const iov = iovecsFor([data]);
     const msg = Buffer.alloc(sys().abi.msghdrSize);
+    let readAhead = false;
     const n = await this.perform('read', 'recvmsg', options, (fd) => {
+      const ahead = this.readAheadInto(data, bufsize, flags);
+      if (ahead >= 0) {
+        // Bytes the poller read ahead with recv: no address, no ancillary data (see prepareRead).
+        readAhead = true;
+        return ahead;
+      }
       writeMsghdr(msg, 0, { name, nameLen: name.length, iov, iovLen: 1, control, controlLen: control?.length ?? 0 });
       return sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
     });
-    const result = readMsghdr(msg, 0);
+    const result = readAhead ? { controlLen: 0, flags: 0, nameLen: 0 } : readMsghdr(msg, 0);
     return {
       data: data.subarray(0, n),
       ancillary: control && result.controlLen > 0 ? decodeControl(control, result.controlLen) : [],
@@ -844,6 +849,19 @@ export class Socket {
       }
       throw systemError(syscall, e, address ?? this.remoteText());
     }
+  }
+
+  /**
+   * For the awaited reads (recv, recvfrom, recvmsg): the bytes of a read the poller made ahead
+   * (see {@link IoState.takeReadAhead}), or -1 when there is none and the call is made directly.
+   * An EAGAIN made ahead is also -1: the direct call finds it again and sets errno for attempt().
+   */
+  private readAheadInto(buffer: Uint8Array, nbytes: number, flags: number): number {
+    if (!this.io.hasReadAhead) return -1;
+    const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
+    if (ahead >= 0) return ahead;
+    if (ahead !== CALL_NOT_MADE && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
+    return -1;
   }
 
   /**

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PatternSource } from '@rxsock/testing';
 import { C, Socket } from '../../src/index.js';
+import type { SyscallBatch } from '../../src/sys/syscall-batch.js';
 
 export { PatternSource };
 
@@ -80,4 +81,55 @@ export function digestOf(chunks: readonly Uint8Array[]): string {
   const h = createHash('sha256');
   for (const c of chunks) h.update(c);
   return h.digest('hex');
+}
+
+/** A batch of system calls with what went through it counted: sends, receives, runs, results taken. */
+export interface SpiedBatch extends SyscallBatch {
+  runs: number;
+  sends: number;
+  recvs: number;
+  /** Every result `take` handed out, in order. */
+  results: number[];
+}
+
+/** Wraps the real batch `inner` (core's send or receive batch) and counts what goes through it. */
+export function spyBatch(inner: SyscallBatch): SpiedBatch {
+  const spy: SpiedBatch = {
+    runs: 0,
+    sends: 0,
+    recvs: 0,
+    results: [],
+    get capacity() {
+      return inner.capacity;
+    },
+    get staging() {
+      return inner.staging;
+    },
+    get count() {
+      return inner.count;
+    },
+    room: (bytes) => inner.room(bytes),
+    stage: (bytes) => inner.stage(bytes),
+    send: (fd, offset, length, flags) => {
+      spy.sends++;
+      return inner.send(fd, offset, length, flags);
+    },
+    recv: (fd, offset, length, flags) => {
+      spy.recvs++;
+      return inner.recv(fd, offset, length, flags);
+    },
+    run: () => {
+      spy.runs++;
+      inner.run();
+    },
+    result: (index) => inner.result(index),
+    take: (index) => {
+      const r = inner.take(index);
+      spy.results.push(r);
+      return r;
+    },
+    offsetOf: (index) => inner.offsetOf(index),
+    lengthOf: (index) => inner.lengthOf(index),
+  };
+  return spy;
 }

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket, SocketError } from '../../src/index.js';
 import { consumeChunks, SocketWriter } from '../../src/stream/index.js';
 import { sys } from '../../src/sys/index.js';
-import { CALL_NOT_MADE, swapSendBatch as swapSyscallBatch, sendBatch as syscallBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
-import { PatternSource, sleep, tcpPair } from './helpers.js';
+import { CALL_NOT_MADE, sendBatch, swapSendBatch, type SyscallBatch } from '../../src/sys/syscall-batch.js';
+import { PatternSource, sleep, spyBatch, tcpPair } from './helpers.js';
 
 /** Everything the peer reads until end of stream. */
 async function readAll(sock: Socket): Promise<Buffer> {
@@ -12,44 +12,6 @@ async function readAll(sock: Socket): Promise<Buffer> {
     chunks.push(Buffer.from(c));
   });
   return Buffer.concat(chunks);
-}
-
-/** The real batch, with what went through it counted. */
-function spyBatch(inner: SyscallBatch): SyscallBatch & { runs: number; sends: number; results: number[] } {
-  const spy = {
-    runs: 0,
-    sends: 0,
-    results: [] as number[],
-    get capacity() {
-      return inner.capacity;
-    },
-    get staging() {
-      return inner.staging;
-    },
-    get count() {
-      return inner.count;
-    },
-    room: (bytes: number) => inner.room(bytes),
-    stage: (bytes: number) => inner.stage(bytes),
-    send: (fd: number, offset: number, length: number, flags: number) => {
-      spy.sends++;
-      return inner.send(fd, offset, length, flags);
-    },
-    recv: (fd: number, offset: number, length: number, flags: number) => inner.recv(fd, offset, length, flags),
-    offsetOf: (index: number) => inner.offsetOf(index),
-    lengthOf: (index: number) => inner.lengthOf(index),
-    take: (index: number) => {
-      const r = inner.take(index);
-      spy.results.push(r);
-      return r;
-    },
-    run: () => {
-      spy.runs++;
-      inner.run();
-    },
-    result: (index: number) => inner.result(index),
-  };
-  return spy;
 }
 
 /** A batch that never reaches the kernel: `run` does what `behaviour` says. */
@@ -84,10 +46,10 @@ function fakeBatch(behaviour: 'not-sent' | 'throws'): SyscallBatch & { runs: num
   return fake;
 }
 
-const real = syscallBatch();
+const real = sendBatch();
 let restore: SyscallBatch | null | undefined;
 afterEach(() => {
-  if (restore !== undefined) swapSyscallBatch(restore);
+  if (restore !== undefined) swapSendBatch(restore);
   restore = undefined;
 });
 
@@ -99,7 +61,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('50 connections written in one tick: one batch, every byte in order on every connection', async () => {
     const spy = spyBatch(real!);
-    restore = swapSyscallBatch(spy);
+    restore = swapSendBatch(spy);
     const pairs = await Promise.all(Array.from({ length: 50 }, () => tcpPair()));
     const expected = pairs.map((_, i) => {
       const source = new PatternSource(i + 1);
@@ -123,7 +85,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('a full send buffer comes back as EAGAIN: the writer waits for room and loses nothing', async () => {
     const spy = spyBatch(real!);
-    restore = swapSyscallBatch(spy);
+    restore = swapSendBatch(spy);
     const [a, b] = Socket.pair();
     const [c, d] = Socket.pair();
     // Fill a's buffer behind the socket's back, so it still believes it is writable and the
@@ -156,7 +118,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('an error on one connection fails that writer with the typed send error; the others deliver', async () => {
     const spy = spyBatch(real!);
-    restore = swapSyscallBatch(spy);
+    restore = swapSendBatch(spy);
     const [a, b] = Socket.pair();
     const [c, d] = Socket.pair();
     b.close(); // a's peer is gone: its send fails with EPIPE
@@ -179,7 +141,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('a queue above 16 KiB is sent directly, beside the batched ones', async () => {
     const spy = spyBatch(real!);
-    restore = swapSyscallBatch(spy);
+    restore = swapSendBatch(spy);
     const [a, b] = await tcpPair();
     const [c, d] = await tcpPair();
     const big = new PatternSource(3).next(48 * 1024);
@@ -199,7 +161,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('a batch that did not send (CALL_NOT_MADE) leaves the writers to send directly', async () => {
     const fake = fakeBatch('not-sent');
-    restore = swapSyscallBatch(fake);
+    restore = swapSendBatch(fake);
     const [a, b] = Socket.pair();
     const [c, d] = Socket.pair();
     const wa = new SocketWriter(a);
@@ -217,7 +179,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
 
   it('a batch that fails destroys its writers with the error, and the next flush works', async () => {
     const fake = fakeBatch('throws');
-    restore = swapSyscallBatch(fake);
+    restore = swapSendBatch(fake);
     const [a, b] = Socket.pair();
     const [c, d] = Socket.pair();
     const wa = new SocketWriter(a);
@@ -225,7 +187,7 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
     wa.write(Buffer.from('one'));
     wc.write(Buffer.from('two'));
     for (const w of [wa, wc]) await expect(w.closed).rejects.toMatchObject({ code: 'ENOMEM' });
-    swapSyscallBatch(real);
+    swapSendBatch(real);
     const wd = new SocketWriter(d);
     const wb = new SocketWriter(b);
     wd.write(Buffer.from('three'));
