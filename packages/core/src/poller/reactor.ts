@@ -341,9 +341,9 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   }
 
   /**
-   * The dispatch of events `start` to `end` with the reads its sources are about to make done first, all
-   * in one system call (see ReadySource.prepareRead): a wake-up that finds many connections
-   * readable pays one call instead of one per connection.
+   * The dispatch of events `start` to `end`, with the reads its sources are about to make done
+   * first, all in one system call (see ReadySource.prepareRead): a wake-up that finds many
+   * connections readable pays one call instead of one per connection.
    */
   #dispatchReadingAhead(start: number, end: number, batch: SyscallBatch): void {
     const selector = this.#selector;
