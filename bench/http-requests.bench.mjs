@@ -31,6 +31,11 @@ const THREADS = Number(process.env.THREADS ?? 1);
 const peer = fileURLToPath(new URL('./lib/http-server-peer.mjs', import.meta.url));
 const cpus = availableParallelism();
 const pin = process.env.PIN !== '0' && cpus >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+// Through taskset a missing wrk is taskset's exit 127, not ENOENT: say it plainly before any round.
+if (spawnSync('wrk', ['--version']).error?.code === 'ENOENT') {
+  console.error('http-requests: wrk is missing: install the Debian package wrk (apt-get install wrk)');
+  process.exit(1);
+}
 const wrkCpu = '0';
 const serverCpu = String(cpus - 1);
 
