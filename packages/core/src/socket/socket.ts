@@ -528,11 +528,9 @@ export class Socket {
     if (!this.io.readReady) return -1;
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
     const fd = this.live('recv');
-    if (this.io.hasReadAhead) {
-      // The poller read it already, with the other sockets of its wake-up.
-      const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
-      if (ahead !== CALL_NOT_MADE && ahead !== -EINTR) return this.readAheadResult(ahead);
-    }
+    // The poller may have read it already, with the other sockets of its wake-up.
+    const ahead = this.readAheadInto(buffer, nbytes, flags);
+    if (ahead >= 0) return ahead;
     // The call inline rather than through attempt(): no closure per read on the stream hot path.
     let r: number;
     do r = sys().recv(fd, buffer, nbytes, flags);
@@ -852,9 +850,9 @@ export class Socket {
   }
 
   /**
-   * For the awaited reads (recv, recvfrom, recvmsg): the bytes of a read the poller made ahead
-   * (see {@link IoState.takeReadAhead}), or -1 when there is none and the call is made directly.
-   * An EAGAIN made ahead is also -1: the direct call finds it again and sets errno for attempt().
+   * The bytes of a read the poller made ahead (see {@link IoState.takeReadAhead}), or -1 when
+   * there is none and the call is made directly. An EAGAIN made ahead (an edge with nothing to
+   * read, rare) is also -1: the direct call finds it again, and sets errno for attempt().
    */
   private readAheadInto(buffer: Uint8Array, nbytes: number, flags: number): number {
     if (!this.io.hasReadAhead) return -1;
@@ -862,19 +860,6 @@ export class Socket {
     if (ahead >= 0) return ahead;
     if (ahead !== CALL_NOT_MADE && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
     return -1;
-  }
-
-  /**
-   * A read made ahead as a direct recv's result: the byte count, or -1 on EAGAIN (read readiness
-   * cleared until the next edge); other errors throw the typed error the recv would have thrown.
-   */
-  private readAheadResult(result: number): number {
-    if (result >= 0) return result;
-    if (isWouldBlock(-result)) {
-      this.io.readReady = false;
-      return -1;
-    }
-    throw systemError('recv', -result, this.remoteText());
   }
 
   /**
