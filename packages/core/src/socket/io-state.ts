@@ -208,11 +208,20 @@ export class IoState implements ReadySource {
     this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
     const result = batch.take(index);
     if (result === CALL_NOT_MADE || this.closeReason !== undefined) return;
-    const offset = batch.offsetOf(index);
-    const data = result > 0 ? Buffer.from(batch.staging.subarray(offset, offset + result)) : undefined;
-    leftovers.set(this, { result, data, full: result === batch.lengthOf(index) });
+    this.keepLeftover(batch, index, 0, result);
     // Readable now, whatever the last read said: the bytes (or the end, or the error) are here.
-    this.bits |= LEFTOVER | READ_READY;
+    this.bits |= READ_READY;
+  }
+
+  /**
+   * Keeps what read `index` of `batch` got from byte `from` on (its result `result`: bytes, 0
+   * or -errno) for the next read of this fd, copied out of the staging memory.
+   */
+  private keepLeftover(batch: SyscallBatch, index: number, from: number, result: number): void {
+    const at = batch.offsetOf(index) + from;
+    const data = result > from ? Buffer.from(batch.staging.subarray(at, batch.offsetOf(index) + result)) : undefined;
+    leftovers.set(this, { result: result > 0 ? result - from : result, data, full: result === batch.lengthOf(index) });
+    this.bits |= LEFTOVER;
   }
 
   /** Whether a read made ahead waits to be taken by the next read (see {@link IoState.takeReadAhead}). */
@@ -232,26 +241,25 @@ export class IoState implements ReadySource {
     const batch = recvBatch()!;
     const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
     const result = batch.result(index);
-    if (peek && result > 0) {
-      const n = Math.min(nbytes, result);
-      batch.staging.copy(target, 0, batch.offsetOf(index), batch.offsetOf(index) + n);
-      return n;
+    if (result <= 0) {
+      if (!peek) this.takeFromBatch(batch, index);
+      return result;
     }
-    if (peek) return result;
-    // Taken, whatever happens next: finishRead leaves it alone.
-    this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
-    batch.take(index);
-    if (result <= 0) return result;
     const offset = batch.offsetOf(index);
     const n = Math.min(nbytes, result);
     batch.staging.copy(target, 0, offset, offset + n);
-    const full = result === batch.lengthOf(index);
-    if (n < result) {
-      // The caller asked for less than was read: the rest waits for the next read.
-      leftovers.set(this, { result: result - n, data: Buffer.from(batch.staging.subarray(offset + n, offset + result)), full });
-      this.bits |= LEFTOVER;
-    } else if (!full) this.shortRead();
+    if (peek) return n;
+    this.takeFromBatch(batch, index);
+    // The caller asked for less than was read: the rest waits for the next read.
+    if (n < result) this.keepLeftover(batch, index, n, result);
+    else if (result < batch.lengthOf(index)) this.shortRead();
     return n;
+  }
+
+  /** The read made ahead is taken, whatever happens next: finishRead leaves it alone. */
+  private takeFromBatch(batch: SyscallBatch, index: number): void {
+    this.bits &= (1 << READ_AHEAD_SHIFT) - 1;
+    batch.take(index);
   }
 
   private takeLeftover(target: Uint8Array, nbytes: number, peek: boolean): number {

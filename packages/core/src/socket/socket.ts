@@ -858,7 +858,7 @@ export class Socket {
     if (!this.io.hasReadAhead) return -1;
     const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
     if (ahead >= 0) return ahead;
-    if (ahead !== CALL_NOT_MADE && ahead !== -EINTR && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
+    if (ahead !== CALL_NOT_MADE && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
     return -1;
   }
 

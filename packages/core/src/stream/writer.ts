@@ -5,7 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import { LazySubject } from '../rx/index.js';
-import { errnoValue, invalidArgument } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import type { Socket } from '../socket/socket.js';
 import { StreamErrorCode, streamError } from './errors.js';
 import { Ring } from './ring.js';
@@ -37,8 +37,6 @@ export const DEFAULT_WRITE_LOW_WATER_MARK = 32 * 1024;
 export const DEFAULT_MAX_BUFFERED_FACTOR = 16;
 
 const EMPTY = new Uint8Array(0);
-/** A batched send's result when a signal interrupted it: nothing was sent. */
-const EINTR = errnoValue('EINTR') ?? 4;
 
 type Deferred = { resolve: () => void; reject: (e: unknown) => void };
 
@@ -77,8 +75,7 @@ const BATCH_MAX_BYTES = 16 * 1024;
 type Staging = 'staged' | 'direct' | 'full';
 
 /** Writers whose send is in the batch being filled. */
-let staged: SocketWriter[] = [];
-let spareStaged: SocketWriter[] = [];
+const staged: SocketWriter[] = [];
 /** Writers of the current flush that send directly, after the batch: see flushInBatches. */
 const direct: SocketWriter[] = [];
 
@@ -106,18 +103,16 @@ function flushInBatches(writers: SocketWriter[], batch: SyscallBatch): void {
 
 /** Runs the batch and hands each staged writer its result. */
 function runBatch(batch: SyscallBatch): void {
-  const writers = staged;
-  if (writers.length === 0) return;
-  staged = spareStaged;
-  spareStaged = writers;
+  if (staged.length === 0) return;
   let failure: unknown;
   try {
     batch.run();
   } catch (error) {
     failure = error;
   }
-  for (let i = 0; i < writers.length; i++) writers[i]!.settleStagedFlush(batch, failure);
-  writers.length = 0;
+  // Settling runs producers' code, but nothing stages until the next shared flush, a microtask away.
+  for (let i = 0; i < staged.length; i++) staged[i]!.settleStagedFlush(batch, failure);
+  staged.length = 0;
 }
 
 type State = 'open' | 'ending' | 'ended' | 'destroyed';
@@ -359,7 +354,7 @@ export class SocketWriter {
       this.destroy(failure);
       return;
     }
-    if (result === CALL_NOT_MADE || result === -EINTR) {
+    if (result === CALL_NOT_MADE) {
       this.flushNow();
       return;
     }

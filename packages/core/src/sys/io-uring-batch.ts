@@ -227,7 +227,9 @@ export class IoUringBatch implements SyscallBatch {
     let n = 0;
     for (; head !== tail; head = (head + 1) >>> 0, n++) {
       const w = this.#cqes + ((head & this.#cqMask) << 2);
-      this.#results[r[w]!] = this.#ringSigned[w + 2]!;
+      const result = this.#ringSigned[w + 2]!;
+      // Interrupted: nothing was sent or read, so its caller makes the call directly.
+      this.#results[r[w]!] = result === -EINTR ? CALL_NOT_MADE : result;
     }
     Atomics.store(r, this.#cqHead, head);
     return n;

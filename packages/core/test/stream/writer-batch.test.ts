@@ -46,6 +46,16 @@ function fakeBatch(behaviour: 'not-sent' | 'throws'): SyscallBatch & { runs: num
   return fake;
 }
 
+/** A writer per socket, each given its text in the same tick: one shared flush for both. */
+function writeOneEach(first: [Socket, string], second: [Socket, string]): [SocketWriter, SocketWriter] {
+  const start = ([socket, text]: [Socket, string]): SocketWriter => {
+    const writer = new SocketWriter(socket);
+    writer.write(Buffer.from(text));
+    return writer;
+  };
+  return [start(first), start(second)];
+}
+
 const real = sendBatch();
 let restore: SyscallBatch | null | undefined;
 afterEach(() => {
@@ -162,12 +172,8 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
   it('a batch that did not send (CALL_NOT_MADE) leaves the writers to send directly', async () => {
     const fake = fakeBatch('not-sent');
     restore = swapSendBatch(fake);
-    const [a, b] = Socket.pair();
-    const [c, d] = Socket.pair();
-    const wa = new SocketWriter(a);
-    const wc = new SocketWriter(c);
-    wa.write(Buffer.from('one'));
-    wc.write(Buffer.from('two'));
+    const [[a, b], [c, d]] = [Socket.pair(), Socket.pair()];
+    const [wa, wc] = writeOneEach([a, 'one'], [c, 'two']);
     const fromA = readAll(b);
     const fromC = readAll(d);
     await Promise.all([wa.end(), wc.end()]);
@@ -180,18 +186,11 @@ describe('SocketWriter: the writers of one flush go out in one batch', () => {
   it('a batch that fails destroys its writers with the error, and the next flush works', async () => {
     const fake = fakeBatch('throws');
     restore = swapSendBatch(fake);
-    const [a, b] = Socket.pair();
-    const [c, d] = Socket.pair();
-    const wa = new SocketWriter(a);
-    const wc = new SocketWriter(c);
-    wa.write(Buffer.from('one'));
-    wc.write(Buffer.from('two'));
+    const [[a, b], [c, d]] = [Socket.pair(), Socket.pair()];
+    const [wa, wc] = writeOneEach([a, 'one'], [c, 'two']);
     for (const w of [wa, wc]) await expect(w.closed).rejects.toMatchObject({ code: 'ENOMEM' });
     swapSendBatch(real);
-    const wd = new SocketWriter(d);
-    const wb = new SocketWriter(b);
-    wd.write(Buffer.from('three'));
-    wb.write(Buffer.from('four'));
+    const [wd, wb] = writeOneEach([d, 'three'], [b, 'four']);
     const fromD = readAll(c);
     const fromB = readAll(a);
     await Promise.all([wd.end(), wb.end()]);
