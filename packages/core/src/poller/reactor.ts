@@ -80,6 +80,22 @@ export interface SlotReactor {
   setReferenced(slot: number, referenced: boolean): void;
   /** `Registration.deregister`. */
   detach(slot: number): void;
+  /**
+   * Watches `queue` (its fd polls readable while completions wait) without keeping the process
+   * alive, and has every wake-up take the completions its own work made before it selects again.
+   */
+  attachCompletionQueue(fd: number, queue: CompletionQueue): void;
+}
+
+/**
+ * @internal Completions to dispatch, kept in memory the kernel writes (an io_uring's CQ ring):
+ * seeing whether there are any costs no system call.
+ */
+export interface CompletionQueue {
+  /** Whether completions wait. */
+  pending(): boolean;
+  /** Dispatches the completions that wait (a bounded number per call). Must not throw. */
+  dispatch(): void;
 }
 
 /** What `Reactor.register` hands out: a slot, checked against its generation on every use. */
@@ -131,6 +147,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #keepingAlive = 0;
   #draining = false;
   #closed = false;
+  #completions: CompletionQueue | undefined;
   /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
   wakeups = 0;
 
@@ -243,6 +260,12 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     if (waiting) this.#adjust(-1, flags & Flag.REFERENCED ? -1 : 0);
   }
 
+  attachCompletionQueue(fd: number, queue: CompletionQueue): void {
+    const slot = this.attach(fd, { onReady: () => queue.dispatch() }, Interest.READABLE, false);
+    this.setReferenced(slot, false);
+    this.#completions = queue;
+  }
+
   drain(loaded?: number): void {
     if (this.#draining || this.#closed) return;
     enterPollerCallback();
@@ -260,8 +283,11 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
       const selector = this.#selector;
       let n = loaded ?? selector.select(0);
       if (n > 0) this.wakeups++;
-      for (let round = 1; n > 0; round++) {
-        this.#dispatch(n);
+      // Set for a round that takes the completion queue instead of selecting.
+      let completed = false;
+      for (let round = 1; n > 0 || completed; round++) {
+        if (completed) this.#completions!.dispatch();
+        else this.#dispatch(n);
         // What the handlers queued (promise continuations, nextTicks) runs now, as after any
         // callback Node makes; a continuation that writes to a socket of this process makes the
         // peer ready at once on loopback.
@@ -277,7 +303,11 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         // those before it looks at I/O again (see immediate-probe.ts).
         if (round === 1) probe = openImmediateProbe();
         if (probe === undefined || immediateQueuedSince(probe)) break;
-        n = selector.select(0);
+        // Completions the round's sends made (an in-process peer's answer) are already in
+        // memory: taken without a system call. The selector's other events wait at most until
+        // the round bound, then the next wake-up selects first.
+        completed = this.#completions?.pending() ?? false;
+        n = completed ? 0 : selector.select(0);
       }
     } catch (error) {
       this.report(error);

@@ -126,6 +126,8 @@ export interface SysCalls {
    * submitted, or -1 (errno set).
    */
   ioUringEnter(fd: number, toSubmit: number, minComplete: number, flags: number): number;
+  /** `io_uring_register(fd, opcode, arg, count)` (Linux): 0 or more, or -1 (errno set). */
+  ioUringRegister(fd: number, opcode: number, arg: Bytes, count: number): number;
 
   /**
    * Sets the C allocator's trim threshold (glibc `mallopt(M_TRIM_THRESHOLD)`): how much freed

@@ -10,23 +10,18 @@
  * Layouts (struct io_uring_params 120 bytes, io_uring_sqe 64, io_uring_cqe 16) checked with cc
  * against this machine's <linux/io_uring.h>.
  */
-import { SocketError, systemError } from '../errors.js';
+import { systemError } from '../errors.js';
 import { linuxConstants as L } from './constants-linux.js';
 import { sys } from './index.js';
+import { mapIoUring, nextSqe, publishSqe, type MappedRing } from './io-uring-ring.js';
 import { CALL_NOT_MADE, type SyscallBatch } from './syscall-batch.js';
 
-const IORING_SETUP_CQSIZE = 1 << 3;
 /** An entry the kernel refuses (a bad fd) completes with its error; the rest still go in. */
 const IORING_SETUP_SUBMIT_ALL = 1 << 7;
 const IORING_SETUP_COOP_TASKRUN = 1 << 8;
-const IORING_FEAT_SINGLE_MMAP = 1 << 0;
-const IORING_FEAT_NODROP = 1 << 1;
-const IORING_OFF_SQ_RING = 0;
-const IORING_OFF_SQES = 0x10000000;
 const IORING_ENTER_GETEVENTS = 1 << 0;
 const IORING_OP_SEND = 26;
 const IORING_OP_RECV = 27;
-const MAP_POPULATE = 0x8000;
 const EINTR = 4;
 const EAGAIN = 11;
 const EBUSY = 16;
@@ -34,20 +29,9 @@ const TWO_32 = 0x1_0000_0000;
 
 export class IoUringBatch implements SyscallBatch {
   readonly staging: Buffer;
-  readonly #fd: number;
+  readonly #r: MappedRing;
   /** The staging memory's address, as a Number (user-space addresses are below 2^53). */
   readonly #stagingAddress: number;
-  readonly #ring: Uint32Array;
-  readonly #ringSigned: Int32Array;
-  readonly #sqes: Uint32Array;
-  readonly #sqHead: number;
-  readonly #sqTail: number;
-  readonly #sqMask: number;
-  readonly #sqArray: number;
-  readonly #cqHead: number;
-  readonly #cqTail: number;
-  readonly #cqMask: number;
-  readonly #cqes: number;
   /** Results of the last {@link IoUringBatch.run}, by the index `send` or `recv` gave. */
   readonly #results: Int32Array;
   /** Where each call's bytes are staged, and how many, by index. */
@@ -66,47 +50,7 @@ export class IoUringBatch implements SyscallBatch {
     readonly capacity: number,
     stagingBytes: number,
   ) {
-    const s = sys();
-    const params = Buffer.alloc(120);
-    params.writeUInt32LE(capacity * 2, 4);
-    params.writeUInt32LE(IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, 8);
-    const fd = s.ioUringSetup(capacity, params);
-    if (fd < 0) throw systemError('io_uring_setup', s.errno());
-    const undo: Array<() => void> = [() => s.close(fd)];
-    try {
-      const features = params.readUInt32LE(20);
-      if ((features & (IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP)) !== (IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP)) {
-        throw new SocketError("rxsock: this kernel's io_uring lacks IORING_FEAT_SINGLE_MMAP or IORING_FEAT_NODROP (Linux 5.5 or later has both)", { code: 'ERR_NOT_SUPPORTED' });
-      }
-      const sqEntries = params.readUInt32LE(0);
-      const cqEntries = params.readUInt32LE(4);
-      const sqOff = (field: number): number => params.readUInt32LE(40 + field);
-      const cqOff = (field: number): number => params.readUInt32LE(80 + field);
-      const map = (length: number, offset: number): bigint => {
-        const address = s.mmap(null, length, L.PROT_READ | L.PROT_WRITE, L.MAP_SHARED | MAP_POPULATE, fd, offset);
-        if (address === -1n) throw systemError('mmap', s.errno());
-        undo.push(() => s.munmap(address, length));
-        return address;
-      };
-      const ringLength = Math.max(sqOff(24) + sqEntries * 4, cqOff(20) + cqEntries * 16);
-      const sqeLength = sqEntries * 64;
-      const ring = s.memoryView(map(ringLength, IORING_OFF_SQ_RING), ringLength);
-      this.#sqes = new Uint32Array(s.memoryView(map(sqeLength, IORING_OFF_SQES), sqeLength));
-      this.#ring = new Uint32Array(ring);
-      this.#ringSigned = new Int32Array(ring);
-      this.#sqHead = sqOff(0) >> 2;
-      this.#sqTail = sqOff(4) >> 2;
-      this.#sqMask = this.#ring[sqOff(8) >> 2]!;
-      this.#sqArray = sqOff(24) >> 2;
-      this.#cqHead = cqOff(0) >> 2;
-      this.#cqTail = cqOff(4) >> 2;
-      this.#cqMask = this.#ring[cqOff(8) >> 2]!;
-      this.#cqes = cqOff(20) >> 2;
-    } catch (error) {
-      for (const step of undo.reverse()) step();
-      throw error;
-    }
-    this.#fd = fd;
+    this.#r = mapIoUring(capacity, capacity * 2, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN);
     this.#results = new Int32Array(capacity).fill(CALL_NOT_MADE);
     this.#offsets = new Int32Array(capacity);
     this.#lengths = new Int32Array(capacity);
@@ -114,7 +58,7 @@ export class IoUringBatch implements SyscallBatch {
     // Lives as long as the process, as the ring does: never freed, so its address stays valid.
     // Zeroed pages from the kernel: memory is taken only as far as batches have reached.
     this.staging = Buffer.alloc(stagingBytes);
-    this.#stagingAddress = Number(s.addressOf(this.staging));
+    this.#stagingAddress = Number(sys().addressOf(this.staging));
   }
 
   get count(): number {
@@ -152,29 +96,17 @@ export class IoUringBatch implements SyscallBatch {
     this.#offsets[index] = offset;
     this.#lengths[index] = length;
     const address = this.#stagingAddress + offset;
-    const tail = this.#ring[this.#sqTail]!;
-    const slot = tail & this.#sqMask;
-    const w = slot << 4; // 16 words per entry
-    const q = this.#sqes;
-    // Every word the kernel reads for a SEND or RECV is written: the entry may hold an older one.
+    const r = this.#r;
+    const w = nextSqe(r);
+    const q = r.sqes;
     q[w] = opcode; // flags 0, ioprio 0
     q[w + 1] = fd;
-    q[w + 2] = 0; // off
-    q[w + 3] = 0;
     q[w + 4] = address % TWO_32;
     q[w + 5] = Math.floor(address / TWO_32);
     q[w + 6] = length;
     q[w + 7] = flags | L.MSG_DONTWAIT;
     q[w + 8] = index; // user_data
-    q[w + 9] = 0;
-    q[w + 10] = 0; // buf_index, personality
-    q[w + 11] = 0; // splice_fd_in / addr_len
-    q[w + 12] = 0; // addr3
-    q[w + 13] = 0;
-    this.#ring[this.#sqArray + slot] = slot;
-    // x86-64 and arm64 (through the kernel's smp_load_acquire) see the entry before the tail:
-    // the kernel reads the tail only inside io_uring_enter, after this store.
-    Atomics.store(this.#ring, this.#sqTail, (tail + 1) >>> 0);
+    publishSqe(r);
     return index;
   }
 
@@ -186,7 +118,7 @@ export class IoUringBatch implements SyscallBatch {
     const s = sys();
     let submitted = 0;
     for (let tries = 0; submitted < n; tries++) {
-      const r = s.ioUringEnter(this.#fd, n - submitted, 0, IORING_ENTER_GETEVENTS);
+      const r = s.ioUringEnter(this.#r.fd, n - submitted, 0, IORING_ENTER_GETEVENTS);
       if (r >= 0) {
         submitted += r;
         continue;
@@ -196,14 +128,14 @@ export class IoUringBatch implements SyscallBatch {
       if ((e === EINTR || e === EAGAIN || e === EBUSY) && tries < 100) continue;
       // Take back what the kernel did not take (it reads the tail only inside the call), so no
       // later call sends it twice; those sends read as CALL_NOT_MADE and their writers send directly.
-      Atomics.store(this.#ring, this.#sqTail, Atomics.load(this.#ring, this.#sqHead));
+      Atomics.store(this.#r.ring, this.#r.sqTail, Atomics.load(this.#r.ring, this.#r.sqHead));
       break;
     }
     // MSG_DONTWAIT finishes every send inside the call; a result that is not there yet (a
     // kernel that punts anyway) is waited for, never left behind.
     let reaped = this.#reap();
     while (reaped < submitted) {
-      const r = s.ioUringEnter(this.#fd, 0, submitted - reaped, IORING_ENTER_GETEVENTS);
+      const r = s.ioUringEnter(this.#r.fd, 0, submitted - reaped, IORING_ENTER_GETEVENTS);
       if (r < 0 && s.errno() !== EINTR) throw systemError('io_uring_enter', s.errno());
       reaped += this.#reap();
     }
@@ -221,17 +153,17 @@ export class IoUringBatch implements SyscallBatch {
 
   /** Moves what the completion ring holds into the results; returns how many. */
   #reap(): number {
-    const r = this.#ring;
-    let head = r[this.#cqHead]!;
-    const tail = Atomics.load(r, this.#cqTail);
+    const { ring: r, ringSigned, cqHead, cqTail, cqMask, cqes } = this.#r;
+    let head = r[cqHead]!;
+    const tail = Atomics.load(r, cqTail);
     let n = 0;
     for (; head !== tail; head = (head + 1) >>> 0, n++) {
-      const w = this.#cqes + ((head & this.#cqMask) << 2);
-      const result = this.#ringSigned[w + 2]!;
+      const w = cqes + ((head & cqMask) << 2);
+      const result = ringSigned[w + 2]!;
       // Interrupted: nothing was sent or read, so its caller makes the call directly.
       this.#results[r[w]!] = result === -EINTR ? CALL_NOT_MADE : result;
     }
-    Atomics.store(r, this.#cqHead, head);
+    Atomics.store(r, cqHead, head);
     return n;
   }
 }

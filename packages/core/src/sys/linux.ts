@@ -204,6 +204,9 @@ export function createLinuxSys(): SysCalls {
     ioUringEnter: ((fn) => (fd: number, toSubmit: number, minComplete: number, flags: number) => fn(426, fd, toSubmit, minComplete, flags, null, 0) as number)(
       f('int syscall(long nr, int fd, uint32_t toSubmit, uint32_t minComplete, uint32_t flags, void *arg, size_t argsz)'),
     ),
+    ioUringRegister: ((fn) => (fd: number, opcode: number, arg: Bytes, count: number) => fn(427, fd, opcode, arg, count) as number)(
+      f('int syscall(long nr, int fd, uint32_t opcode, void *arg, uint32_t count)'),
+    ),
 
     addressOf: (buf) => koffi.address(buf) as bigint,
     mmap: ((fn) => (addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number) => {

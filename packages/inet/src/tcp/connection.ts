@@ -357,6 +357,11 @@ export class Connection {
     return sink;
   }
 
+  /** @internal The reader options this connection was made with. */
+  get readOptions(): ReadOptions | undefined {
+    return this.options.read;
+  }
+
   /** @internal The reader of an `input$` subscription, made once there is something to read. */
   makeInputReader(): ChunkReader {
     return new ChunkReader(this.socket, this.options.read);

@@ -5,7 +5,7 @@
  * the first readable edge. A server's idle connections each hold two small objects here.
  */
 import type { Observable, Subscriber, TeardownLogic, Unsubscribable } from 'rxjs';
-import { C, rx, type ChunkReader, type ChunkSink, type ReadableListener } from '@rxsock/core';
+import { C, receiveChunks, rx, type ChunkReader, type ChunkReception, type ChunkSink, type ReadableListener } from '@rxsock/core';
 import type { Connection } from './connection.js';
 
 /** One byte to peek into: peeks are synchronous, so every connection shares it. */
@@ -48,17 +48,25 @@ export function inputObservable(connection: Connection): Observable<Buffer> {
 export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
   /** Set once the subscriber has had its complete/error, or left. */
   closed = false;
-  /** Made at the first readable edge. */
+  /** Made at the first readable edge, when the socket is read on readiness. */
   private reader: ChunkReader | undefined;
+  /** Set when the kernel delivers by completion instead (see core's receiveChunks). */
+  private reception: ChunkReception | undefined;
 
   constructor(
     private readonly connection: Connection,
     readonly subscriber: Subscriber<Buffer>,
   ) {}
 
-  /** Starts reading: now if a byte (or the end) is already queued, otherwise at the first edge. */
+  /**
+   * Starts reading: by completion where the kernel can (everything is taken as it comes, which
+   * is what a subscriber does), otherwise on readiness, now if a byte (or the end) is already
+   * queued, or at the first edge.
+   */
   start(): void {
     const socket = this.connection.socket;
+    this.reception = receiveChunks(socket, this, this.connection.readOptions?.chunkSize);
+    if (this.reception !== undefined) return;
     let queued: number;
     try {
       // A peek leaves the byte for the reader; an empty queue costs the same one EAGAIN as the
@@ -100,7 +108,8 @@ export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
     const finished = this.closed;
     this.closed = true;
     const socket = this.connection.socket;
-    if (this.reader) this.reader.close();
+    if (this.reception) this.reception.stop();
+    else if (this.reader) this.reader.close();
     else if (!socket.closed) socket.onNextReadable(undefined);
     this.connection.inputUnsubscribed(this, finished);
   }
