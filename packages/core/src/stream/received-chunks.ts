@@ -90,6 +90,8 @@ class Receptions implements CompletionQueue {
   readonly slots: Array<ChunkReception | undefined> = [];
   readonly free: number[] = [];
   generation = 0;
+  /** Chunks delivered, for {@link receptionStats}. */
+  delivered = 0;
 
   constructor(readonly receiver: StreamReceiver) {}
 
@@ -175,6 +177,7 @@ class Receptions implements CompletionQueue {
   }
 
   private deliver(reception: ChunkReception, chunk: Buffer): void {
+    this.delivered++;
     try {
       reception.sink.next(chunk);
     } catch (error) {
@@ -233,4 +236,14 @@ export function receiveChunks(socket: Socket, sink: ChunkSink, chunkSize?: numbe
   const r = receptions();
   if (r === null || (chunkSize !== undefined && chunkSize !== r.receiver.bufferSize) || socket.closed) return undefined;
   return r.start(socket, sink);
+}
+
+/**
+ * @internal For tests: receptions whose kernel request is still posted or being cancelled,
+ * chunks delivered so far and the pool's buffers; null where receiving by completion is not done.
+ */
+export function receptionStats(): { live: number; delivered: number; poolSize: number } | null {
+  const r = receptions();
+  if (r === null) return null;
+  return { live: r.slots.length - r.free.length, delivered: r.delivered, poolSize: r.receiver.poolSize };
 }

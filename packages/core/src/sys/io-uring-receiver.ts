@@ -93,6 +93,10 @@ export class IoUringReceiver implements StreamReceiver {
     return this.#r.fd;
   }
 
+  get poolSize(): number {
+    return this.#buffers.length;
+  }
+
   grow(): boolean {
     const count = this.#buffers.length;
     if (count >= MAX_BUFFERS) return false;

@@ -51,6 +51,8 @@ export interface StreamReceiver {
   replace(bufferId: number, replacement: Buffer): void;
   /** Adds buffers to the pool after a receive ran out (ENOBUFS); false once it is at its largest. */
   grow(): boolean;
+  /** How many buffers the pool has. */
+  readonly poolSize: number;
 }
 
 let shared: StreamReceiver | null | undefined;

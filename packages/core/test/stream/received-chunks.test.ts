@@ -1,0 +1,186 @@
+/**
+ * Receiving by completion (receiveChunks): a multishot receive per socket on the process's pool
+ * of provided buffers. Real sockets on loopback; the kernel must support it (Linux 6.0 or later
+ * with io_uring allowed): where it does not, these tests fail and say so.
+ */
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { C, Socket, receiveChunks, type ChunkReception, type ChunkSink } from '../../src/index.js';
+import { receptionStats } from '../../src/stream/received-chunks.js';
+import { PatternSource, tcpPair, waitFor } from './helpers.js';
+
+/** A sink that keeps every chunk (not copied: they must stay valid) and how it ended. */
+class CollectingSink implements ChunkSink {
+  closed = false;
+  readonly chunks: Buffer[] = [];
+  ended: 'complete' | 'error' | undefined;
+  error_: unknown;
+  bytes = 0;
+  next(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+  error(error: unknown): void {
+    this.closed = true;
+    this.ended = 'error';
+    this.error_ = error;
+  }
+  complete(): void {
+    this.closed = true;
+    this.ended = 'complete';
+  }
+  get data(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+function stats(): { live: number; delivered: number; poolSize: number } {
+  const s = receptionStats();
+  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
+  return s;
+}
+
+function receive(socket: Socket, sink: ChunkSink): ChunkReception {
+  stats();
+  const reception = receiveChunks(socket, sink);
+  expect(reception).toBeDefined();
+  return reception!;
+}
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+describe('receiveChunks', () => {
+  it('delivers every byte in order, small arrivals copied and large ones handed over, each chunk still valid after later arrivals', async () => {
+    const [client, server] = await tcpPair();
+    const sink = new CollectingSink();
+    const before = stats().delivered;
+    const reception = receive(server, sink);
+    // Small arrivals first, one at a time.
+    for (const word of ['one', 'two', 'three']) {
+      await client.send(Buffer.from(word));
+      await waitFor(() => sink.data.toString().endsWith(word), `'${word}' delivered`);
+    }
+    const small = sink.chunks.length;
+    // Then 4 MiB as fast as the kernel takes it: large arrivals.
+    const bulk = new PatternSource(7).next(4 << 20);
+    const expected = Buffer.concat([Buffer.from('onetwothree'), bulk]);
+    for (let at = 0; at < bulk.length; ) at += await client.send(bulk.subarray(at, at + 200_000));
+    client.shutdown('write');
+    await waitFor(() => sink.ended !== undefined, 'the end of stream');
+    expect(sink.ended).toBe('complete');
+    expect(sink.data.equals(expected)).toBe(true);
+    expect(sink.chunks.every((c) => c.length > 0 && c.length <= 65536)).toBe(true);
+    expect(sink.chunks.slice(0, small).map(String)).toEqual(['one', 'two', 'three']);
+    expect(sink.chunks.some((c) => c.length >= 32768)).toBe(true);
+    expect(stats().delivered - before).toBe(sink.chunks.length);
+    expect(reception.receiving).toBe(false);
+    // Half-closed only: the socket still writes, and reads directly again (end of stream).
+    await server.send(Buffer.from('still open'));
+    expect((await client.recv(64)).toString()).toBe('still open');
+    expect(await server.recv(64)).toHaveLength(0);
+    client.close();
+    server.close();
+  });
+
+  it('a reset reaches the sink as the typed recv error', async () => {
+    const [client, server] = await tcpPair();
+    const sink = new CollectingSink();
+    receive(server, sink);
+    await client.send(Buffer.from('before the reset'));
+    await waitFor(() => sink.bytes === 16, 'the bytes before the reset');
+    client.setOption('SO_LINGER', { enabled: true, seconds: 0 });
+    client.close();
+    await waitFor(() => sink.ended !== undefined, 'the reset');
+    expect(sink.ended).toBe('error');
+    expect(sink.error_).toMatchObject({ code: 'ECONNRESET', errno: 104, syscall: 'recv' });
+    server.close();
+  });
+
+  it('stop() gives the socket back: awaited reads work again, and close() then sends the FIN at once', async () => {
+    const [client, server] = await tcpPair();
+    const sink = new CollectingSink();
+    const live = stats().live;
+    const reception = receive(server, sink);
+    await client.send(Buffer.from('a'));
+    await waitFor(() => sink.bytes === 1, "'a' delivered");
+    reception.stop();
+    expect(reception.receiving).toBe(false);
+    await client.send(Buffer.from('b'));
+    expect((await server.recv(10)).toString()).toBe('b');
+    expect(sink.data.toString()).toBe('a');
+    expect(server.pendingOperations).toBe(0);
+    server.close();
+    // The cancelled request held the socket's file: had it outlived the cancel, no FIN would go.
+    expect(await client.recv(10, 0, { timeout: 2000 })).toHaveLength(0);
+    await waitFor(() => stats().live === live, 'the reception slot freed');
+    client.close();
+  });
+
+  it('closing the socket while it receives cancels first: the peer sees the end, no fd stays open, the sink hears nothing more', async () => {
+    const fds = openFds();
+    const live = stats().live;
+    const pairs = await Promise.all(Array.from({ length: 20 }, () => tcpPair()));
+    const sinks = pairs.map(([, server]) => {
+      const sink = new CollectingSink();
+      receive(server, sink);
+      return sink;
+    });
+    expect(stats().live).toBe(live + 20);
+    for (const [, server] of pairs) server.close();
+    for (const [client] of pairs) expect(await client.recv(10, 0, { timeout: 2000 })).toHaveLength(0);
+    for (const [client] of pairs) client.close();
+    await waitFor(() => stats().live === live, 'every reception slot freed');
+    expect(sinks.every((s) => s.ended === undefined && s.bytes === 0)).toBe(true);
+    expect(openFds()).toBe(fds);
+  });
+
+  it('more arrivals at once than the pool has buffers: the receives that ran out are posted again, the pool grows, every byte arrives', async () => {
+    const count = 150;
+    const pairs = Array.from({ length: count }, () => Socket.pair(C.AF_UNIX, C.SOCK_STREAM));
+    const sinks = pairs.map(([a]) => {
+      const sink = new CollectingSink();
+      receive(a, sink);
+      return sink;
+    });
+    const poolBefore = stats().poolSize;
+    // Synchronous sends: each one's return lets the kernel complete that socket's receive, and
+    // nothing is reaped until the loop yields, so the pool runs dry part-way.
+    const payloads = pairs.map((_, i) => new PatternSource(i + 1).next(40_000));
+    pairs.forEach(([, b], i) => expect(b.trySendv([payloads[i]!])).toBe(40_000));
+    await waitFor(() => sinks.every((s) => s.bytes === 40_000), 'every payload');
+    sinks.forEach((s, i) => expect(s.data.equals(payloads[i]!)).toBe(true));
+    expect(stats().poolSize).toBeGreaterThan(Math.min(poolBefore, count - 1));
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a chunk size other than the pool buffers is left to the readiness readers (undefined)', async () => {
+    const [a, b] = Socket.pair();
+    stats();
+    expect(receiveChunks(a, new CollectingSink(), 4096)).toBeUndefined();
+    expect(receiveChunks(a, new CollectingSink(), 65536)?.stop()).toBeUndefined();
+    a.close();
+    b.close();
+  });
+
+  it('a referenced reception keeps the process alive until its end; unref() lets the process exit', () => {
+    const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    const script = (unref: boolean): string => `import { Socket, receiveChunks } from ${JSON.stringify(distIndex)};
+      const [a, b] = Socket.pair();
+      const r = receiveChunks(a, { closed: false, next(c) { console.log('DATA ' + c); }, error(e) { console.log('ERROR ' + e.code); }, complete() { console.log('END'); a.close(); } });
+      console.log(r ? 'BY COMPLETION' : 'ON READINESS');
+      ${unref ? 'a.unref();' : ''}
+      setTimeout(() => { console.log('STILL ALIVE'); b.send(Buffer.from('x')).then(() => b.close()); }, 300).unref();`;
+    const run = (unref: boolean) => spawnSync(process.execPath, ['--input-type=module', '-e', script(unref)], { encoding: 'utf8', timeout: 10_000 });
+    const kept = run(false);
+    expect(kept.status).toBe(0);
+    expect(kept.stdout.trim().split('\n')).toEqual(['BY COMPLETION', 'STILL ALIVE', 'DATA x', 'END']);
+    const released = run(true);
+    expect(released.status).toBe(0);
+    expect(released.stdout.trim().split('\n')).toEqual(['BY COMPLETION']);
+  });
+});
