@@ -148,6 +148,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #draining = false;
   #closed = false;
   #completions: CompletionQueue | undefined;
+  /** The completion queue's own `uv_poll_t`, under the uv_poll driver. */
+  #completionDriver: UvDriver | undefined;
   /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
   wakeups = 0;
 
@@ -261,30 +263,38 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   }
 
   attachCompletionQueue(fd: number, queue: CompletionQueue): void {
-    const slot = this.attach(fd, { onReady: () => queue.dispatch() }, Interest.READABLE, false);
-    this.setReferenced(slot, false);
+    if (this.#driver.kind === 'uv_poll') {
+      // A uv_poll_t of its own, straight in libuv's epoll set: each completion posted then wakes
+      // one epoll instance, not the selector's and libuv's through it. Never referenced (it is
+      // made unreferenced): what waits for completions keeps the process alive through its socket.
+      this.#completionDriver = new UvDriver(fd, { drain: () => this.drain(undefined, true), report: (error) => this.report(error) });
+    } else {
+      const slot = this.attach(fd, { onReady: () => queue.dispatch() }, Interest.READABLE, false);
+      this.setReferenced(slot, false);
+    }
     this.#completions = queue;
   }
 
-  drain(loaded?: number): void {
+  /** `completionsFirst`: the completion queue woke the loop, so its round comes before any select. */
+  drain(loaded?: number, completionsFirst = false): void {
     if (this.#draining || this.#closed) return;
     enterPollerCallback();
     try {
-      this.#drain(loaded);
+      this.#drain(loaded, completionsFirst && this.#completions !== undefined);
     } finally {
       leavePollerCallback();
     }
   }
 
-  #drain(loaded: number | undefined): void {
+  #drain(loaded: number | undefined, completionsFirst: boolean): void {
     this.#draining = true;
     let probe: ImmediateProbe | undefined;
     try {
       const selector = this.#selector;
-      let n = loaded ?? selector.select(0);
-      if (n > 0) this.wakeups++;
       // Set for a round that takes the completion queue instead of selecting.
-      let completed = false;
+      let completed = completionsFirst;
+      let n = completed ? 0 : (loaded ?? selector.select(0));
+      if (n > 0 || completed) this.wakeups++;
       for (let round = 1; n > 0 || completed; round++) {
         if (completed) this.#completions!.dispatch();
         else this.#dispatch(n);
@@ -339,6 +349,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     for (let slot = 0; slot < sources.length; slot++) if (sources[slot] !== undefined) this.detach(slot);
     this.#closed = true;
     try {
+      await this.#completionDriver?.close();
       await this.#driver.close();
     } finally {
       this.#selector.close();
