@@ -28,32 +28,59 @@ const ENOBUFS = 105;
 const REAP_PER_DISPATCH = 1024;
 
 // A reception's state.
-const RECEIVING = 0;
+/** Not started, or left to the readiness readers. */
+const IDLE = 0;
+const RECEIVING = 1;
 /** Cancelled by its owner: its last completion (ECANCELED) frees its slot. */
-const CANCELLING = 1;
+const CANCELLING = 2;
 /** Over (end of stream, error or cancel completed): its slot is free. */
-const OVER = 2;
+const OVER = 3;
 
 /**
- * One socket receiving by completion; from {@link receiveChunks}. It is also the socket's read
- * listener: that makes it a waiter of the socket (process lifetime, `ref`/`unref`), and the
- * socket's close reaches it through the listener's error call.
+ * A consumer of one stream socket's bytes by completion: extend it with the sink methods
+ * (`closed`, `next`, `error`, `complete`) and the socket, then {@link ChunkReception.startReceiving}.
+ * The consumer is the reception itself, so a server's idle connections hold no object for it.
+ *
+ * While receiving it is also the socket's read listener: that makes it a waiter of the socket
+ * (process lifetime, `ref`/`unref`), and the socket's close reaches it through the listener's
+ * error call, which cancels the kernel's request before the fd goes.
  */
-export class ChunkReception implements ReadableListener {
+export abstract class ChunkReception implements ChunkSink, ReadableListener {
+  /** @internal Where the reception is (IDLE, RECEIVING, CANCELLING, OVER). */
+  receptionState = IDLE;
+  /** @internal Its slot in the process's table, and that slot's generation: the request's tag. */
+  receptionSlot = 0;
   /** @internal */
-  state = RECEIVING;
+  receptionGeneration = 0;
 
-  /** @internal */
-  constructor(
-    readonly socket: Socket,
-    readonly sink: ChunkSink,
-    readonly slot: number,
-    readonly generation: number,
-  ) {}
+  /** The socket received from: connected, stream type. */
+  abstract get socket(): Socket;
+  abstract closed: boolean;
+  abstract next(chunk: Buffer): void;
+  abstract error(error: unknown): void;
+  abstract complete(): void;
 
-  /** Whether the kernel still delivers to this reception. */
+  /**
+   * Starts delivering the socket's bytes to this sink by completion, everything as it arrives
+   * (no credit, no pause: the consumer takes each chunk in `next`), until the end of stream
+   * (`complete`), an error (`error`, the typed `recv` error) or {@link ChunkReception.stop}.
+   * Chunks are at most 64 KiB.
+   *
+   * @param chunkSize - The chunk size the consumer was configured with, if any.
+   * @returns False where the kernel cannot receive by completion (not Linux,
+   * `RXSOCK_IO_URING=0`, Linux before 6.0, io_uring refused) or `chunkSize` is not the
+   * receiver's: then read on readiness (a {@link ChunkReader}).
+   */
+  startReceiving(chunkSize?: number): boolean {
+    const r = receptions();
+    if (r === null || this.receptionState !== IDLE || (chunkSize !== undefined && chunkSize !== r.receiver.bufferSize) || this.socket.closed) return false;
+    r.start(this);
+    return true;
+  }
+
+  /** Whether the kernel delivers to this reception. */
   get receiving(): boolean {
-    return this.state === RECEIVING;
+    return this.receptionState === RECEIVING;
   }
 
   /**
@@ -62,22 +89,26 @@ export class ChunkReception implements ReadableListener {
    * had already taken and not delivered are dropped with the reception. Idempotent.
    */
   stop(): void {
-    if (this.state !== RECEIVING) return;
-    this.state = CANCELLING;
+    if (this.receptionState !== RECEIVING) return;
+    this.receptionState = CANCELLING;
     const receiver = receiving!.receiver;
-    receiver.cancel(this.slot, this.generation);
+    receiver.cancel(this.receptionSlot, this.receptionGeneration);
     receiver.submit();
-    this.release();
+    this.releaseSocket();
   }
 
-  /** @internal {@link ReadableListener}: the socket closed (error), or a hang-up edge came. */
+  /**
+   * {@link ReadableListener}, while receiving: the socket closed (error), or a hang-up edge
+   * came. A subclass that also reads on readiness overrides it and calls this one while
+   * {@link ChunkReception.receiving}.
+   */
   onReadable(error?: unknown): void {
     if (error !== undefined) this.stop();
-    else if (this.state === RECEIVING) this.socket.onNextReadable(this);
+    else if (this.receptionState === RECEIVING) this.socket.onNextReadable(this);
   }
 
   /** @internal The socket's read side is the socket's again: no waiter, readability watched. */
-  release(): void {
+  releaseSocket(): void {
     const socket = this.socket;
     if (socket.closed) return;
     socket.onNextReadable(undefined);
@@ -111,17 +142,17 @@ class Receptions implements CompletionQueue {
 
   readonly onCompletion = (slot: number, generation: number, result: number, bufferId: number, more: boolean): void => {
     const reception = this.slots[slot];
-    if (reception === undefined || reception.generation !== generation || reception.state !== RECEIVING) {
+    if (reception === undefined || reception.receptionGeneration !== generation || reception.receptionState !== RECEIVING) {
       // A completion of a reception being cancelled (or of an older one): dropped with it.
       if (bufferId >= 0) this.receiver.giveBack(bufferId);
-      if (reception?.generation === generation && !more) this.freeSlot(reception);
+      if (reception?.receptionGeneration === generation && !more) this.freeSlot(reception);
       return;
     }
     if (result > 0) {
       const chunk = this.chunk(bufferId, result);
       // The kernel ended the request on its own (its completion ring overflowed): post it again.
       if (!more) this.post(reception);
-      if (!reception.sink.closed) this.deliver(reception, chunk);
+      if (!reception.closed) this.deliver(reception, chunk);
       return;
     }
     if (result === -ENOBUFS) {
@@ -146,20 +177,20 @@ class Receptions implements CompletionQueue {
   };
 
   private post(reception: ChunkReception): void {
-    this.receiver.start(reception.socket.fileno(), reception.slot, reception.generation);
+    this.receiver.start(reception.socket.fileno(), reception.receptionSlot, reception.receptionGeneration);
   }
 
   /** End of stream or error: the reception is over and the socket's read side goes back. */
   private finish(reception: ChunkReception): void {
     this.freeSlot(reception);
-    reception.release();
+    reception.releaseSocket();
   }
 
   private freeSlot(reception: ChunkReception): void {
-    if (reception.state === OVER) return;
-    reception.state = OVER;
-    this.slots[reception.slot] = undefined;
-    this.free.push(reception.slot);
+    if (reception.receptionState === OVER) return;
+    reception.receptionState = OVER;
+    this.slots[reception.receptionSlot] = undefined;
+    this.free.push(reception.receptionSlot);
   }
 
   private chunk(bufferId: number, length: number): Buffer {
@@ -179,7 +210,7 @@ class Receptions implements CompletionQueue {
   private deliver(reception: ChunkReception, chunk: Buffer): void {
     this.delivered++;
     try {
-      reception.sink.next(chunk);
+      reception.next(chunk);
     } catch (error) {
       reportUncaught(error);
     }
@@ -187,27 +218,28 @@ class Receptions implements CompletionQueue {
 
   /** Completes (no `error`) or fails the sink, unless it has left. */
   private call(reception: ChunkReception, error: unknown): void {
-    const sink = reception.sink;
-    if (sink.closed) return;
+    if (reception.closed) return;
     try {
-      if (error === undefined) sink.complete();
-      else sink.error(error);
+      if (error === undefined) reception.complete();
+      else reception.error(error);
     } catch (e) {
       reportUncaught(e);
     }
   }
 
-  start(socket: Socket, sink: ChunkSink): ChunkReception {
+  start(reception: ChunkReception): void {
+    const socket = reception.socket;
     const slot = this.free.pop() ?? this.slots.length;
     this.generation = (this.generation + 1) >>> 0;
-    const reception = new ChunkReception(socket, sink, slot, this.generation);
+    reception.receptionSlot = slot;
+    reception.receptionGeneration = this.generation;
+    reception.receptionState = RECEIVING;
     // Registered (and a waiter) first, with readability no longer watched: the completions bring it.
     socket.onNextReadable(reception);
     socket.setReadInterest(false);
     this.slots[slot] = reception;
     this.post(reception);
     this.receiver.submit();
-    return reception;
   }
 }
 
@@ -220,22 +252,6 @@ function receptions(): Receptions | null {
     if (receiving !== null) slotReactor().attachCompletionQueue(receiver!.fd, receiving);
   }
   return receiving;
-}
-
-/**
- * Delivers the bytes of connected stream socket `socket` to `sink` by completion, everything as
- * it arrives (no credit, no pause: the consumer takes each chunk in `next`), until the end of
- * stream (`complete`), an error (`error`, the typed `recv` error) or
- * {@link ChunkReception.stop}. Chunks are at most 64 KiB.
- *
- * @returns The reception, or undefined where the kernel cannot receive by completion (not
- * Linux, `RXSOCK_IO_URING=0`, Linux before 6.0, io_uring refused) or `chunkSize` is not the
- * receiver's: then read on readiness (a {@link ChunkReader}).
- */
-export function receiveChunks(socket: Socket, sink: ChunkSink, chunkSize?: number): ChunkReception | undefined {
-  const r = receptions();
-  if (r === null || (chunkSize !== undefined && chunkSize !== r.receiver.bufferSize) || socket.closed) return undefined;
-  return r.start(socket, sink);
 }
 
 /**

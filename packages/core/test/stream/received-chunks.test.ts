@@ -1,5 +1,5 @@
 /**
- * Receiving by completion (receiveChunks): a multishot receive per socket on the process's pool
+ * Receiving by completion (ChunkReception): a multishot receive per socket on the process's pool
  * of provided buffers. Real sockets on loopback; the kernel must support it (Linux 6.0 or later
  * with io_uring allowed): where it does not, these tests fail and say so.
  */
@@ -7,12 +7,15 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { C, Socket, receiveChunks, type ChunkReception, type ChunkSink } from '../../src/index.js';
+import { C, ChunkReception, Socket } from '../../src/index.js';
 import { receptionStats } from '../../src/stream/received-chunks.js';
 import { PatternSource, tcpPair, waitFor } from './helpers.js';
 
-/** A sink that keeps every chunk (not copied: they must stay valid) and how it ended. */
-class CollectingSink implements ChunkSink {
+/** A reception that keeps every chunk (not copied: they must stay valid) and how it ended. */
+class CollectingSink extends ChunkReception {
+  constructor(readonly socket: Socket) {
+    super();
+  }
   closed = false;
   readonly chunks: Buffer[] = [];
   ended: 'complete' | 'error' | undefined;
@@ -42,21 +45,21 @@ function stats(): { live: number; delivered: number; poolSize: number } {
   return s;
 }
 
-function receive(socket: Socket, sink: ChunkSink): ChunkReception {
+/** A reception of `socket`, started (by completion, or the test fails). */
+function receive(socket: Socket): CollectingSink {
   stats();
-  const reception = receiveChunks(socket, sink);
-  expect(reception).toBeDefined();
-  return reception!;
+  const sink = new CollectingSink(socket);
+  expect(sink.startReceiving()).toBe(true);
+  return sink;
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
-describe('receiveChunks', () => {
+describe('ChunkReception', () => {
   it('delivers every byte in order, small arrivals copied and large ones handed over, each chunk still valid after later arrivals', async () => {
     const [client, server] = await tcpPair();
-    const sink = new CollectingSink();
     const before = stats().delivered;
-    const reception = receive(server, sink);
+    const sink = receive(server);
     // Small arrivals first, one at a time.
     for (const word of ['one', 'two', 'three']) {
       await client.send(Buffer.from(word));
@@ -75,7 +78,7 @@ describe('receiveChunks', () => {
     expect(sink.chunks.slice(0, small).map(String)).toEqual(['one', 'two', 'three']);
     expect(sink.chunks.some((c) => c.length >= 32768)).toBe(true);
     expect(stats().delivered - before).toBe(sink.chunks.length);
-    expect(reception.receiving).toBe(false);
+    expect(sink.receiving).toBe(false);
     // Half-closed only: the socket still writes, and reads directly again (end of stream).
     await server.send(Buffer.from('still open'));
     expect((await client.recv(64)).toString()).toBe('still open');
@@ -86,8 +89,7 @@ describe('receiveChunks', () => {
 
   it('a reset reaches the sink as the typed recv error', async () => {
     const [client, server] = await tcpPair();
-    const sink = new CollectingSink();
-    receive(server, sink);
+    const sink = receive(server);
     await client.send(Buffer.from('before the reset'));
     await waitFor(() => sink.bytes === 16, 'the bytes before the reset');
     client.setOption('SO_LINGER', { enabled: true, seconds: 0 });
@@ -100,13 +102,12 @@ describe('receiveChunks', () => {
 
   it('stop() gives the socket back: awaited reads work again, and close() then sends the FIN at once', async () => {
     const [client, server] = await tcpPair();
-    const sink = new CollectingSink();
     const live = stats().live;
-    const reception = receive(server, sink);
+    const sink = receive(server);
     await client.send(Buffer.from('a'));
     await waitFor(() => sink.bytes === 1, "'a' delivered");
-    reception.stop();
-    expect(reception.receiving).toBe(false);
+    sink.stop();
+    expect(sink.receiving).toBe(false);
     await client.send(Buffer.from('b'));
     expect((await server.recv(10)).toString()).toBe('b');
     expect(sink.data.toString()).toBe('a');
@@ -122,11 +123,7 @@ describe('receiveChunks', () => {
     const fds = openFds();
     const live = stats().live;
     const pairs = await Promise.all(Array.from({ length: 20 }, () => tcpPair()));
-    const sinks = pairs.map(([, server]) => {
-      const sink = new CollectingSink();
-      receive(server, sink);
-      return sink;
-    });
+    const sinks = pairs.map(([, server]) => receive(server));
     expect(stats().live).toBe(live + 20);
     for (const [, server] of pairs) server.close();
     for (const [client] of pairs) expect(await client.recv(10, 0, { timeout: 2000 })).toHaveLength(0);
@@ -139,11 +136,7 @@ describe('receiveChunks', () => {
   it('more arrivals at once than the pool has buffers: the receives that ran out are posted again, the pool grows, every byte arrives', async () => {
     const count = 150;
     const pairs = Array.from({ length: count }, () => Socket.pair(C.AF_UNIX, C.SOCK_STREAM));
-    const sinks = pairs.map(([a]) => {
-      const sink = new CollectingSink();
-      receive(a, sink);
-      return sink;
-    });
+    const sinks = pairs.map(([a]) => receive(a));
     const poolBefore = stats().poolSize;
     // Synchronous sends: each one's return lets the kernel complete that socket's receive, and
     // nothing is reaped until the loop yields, so the pool runs dry part-way.
@@ -158,21 +151,31 @@ describe('receiveChunks', () => {
     }
   });
 
-  it('a chunk size other than the pool buffers is left to the readiness readers (undefined)', async () => {
+  it('a chunk size other than the pool buffers is left to the readiness readers (false), and a reception starts once', async () => {
     const [a, b] = Socket.pair();
     stats();
-    expect(receiveChunks(a, new CollectingSink(), 4096)).toBeUndefined();
-    expect(receiveChunks(a, new CollectingSink(), 65536)?.stop()).toBeUndefined();
+    const sink = new CollectingSink(a);
+    expect(sink.startReceiving(4096)).toBe(false);
+    expect(sink.receiving).toBe(false);
+    expect(sink.startReceiving(65536)).toBe(true);
+    expect(sink.startReceiving()).toBe(false);
+    sink.stop();
     a.close();
     b.close();
   });
 
   it('a referenced reception keeps the process alive until its end; unref() lets the process exit', () => {
     const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-    const script = (unref: boolean): string => `import { Socket, receiveChunks } from ${JSON.stringify(distIndex)};
+    const script = (unref: boolean): string => `import { ChunkReception, Socket } from ${JSON.stringify(distIndex)};
       const [a, b] = Socket.pair();
-      const r = receiveChunks(a, { closed: false, next(c) { console.log('DATA ' + c); }, error(e) { console.log('ERROR ' + e.code); }, complete() { console.log('END'); a.close(); } });
-      console.log(r ? 'BY COMPLETION' : 'ON READINESS');
+      class Printer extends ChunkReception {
+        closed = false;
+        get socket() { return a; }
+        next(c) { console.log('DATA ' + c); }
+        error(e) { console.log('ERROR ' + e.code); }
+        complete() { console.log('END'); a.close(); }
+      }
+      console.log(new Printer().startReceiving() ? 'BY COMPLETION' : 'ON READINESS');
       ${unref ? 'a.unref();' : ''}
       setTimeout(() => { console.log('STILL ALIVE'); b.send(Buffer.from('x')).then(() => b.close()); }, 300).unref();`;
     const run = (unref: boolean) => spawnSync(process.execPath, ['--input-type=module', '-e', script(unref)], { encoding: 'utf8', timeout: 10_000 });

@@ -5,7 +5,7 @@
  * the first readable edge. A server's idle connections each hold two small objects here.
  */
 import type { Observable, Subscriber, TeardownLogic, Unsubscribable } from 'rxjs';
-import { C, receiveChunks, rx, type ChunkReader, type ChunkReception, type ChunkSink, type ReadableListener } from '@rxsock/core';
+import { C, ChunkReception, rx, type ChunkReader, type ReadableListener, type Socket } from '@rxsock/core';
 import type { Connection } from './connection.js';
 
 /** One byte to peek into: peeks are synchronous, so every connection shares it. */
@@ -42,21 +42,27 @@ export function inputObservable(connection: Connection): Observable<Buffer> {
 
 /**
  * @internal
- * One `input$` subscription: the sink its reader delivers to, the listener that makes the
- * reader at the first edge, and the teardown RxJS calls on unsubscribe (no closure for any).
+ * One `input$` subscription: the reception the kernel delivers to by completion, or else the
+ * sink its readiness reader delivers to and the listener that makes that reader at the first
+ * edge; and the teardown RxJS calls on unsubscribe (no closure for any).
  */
-export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
+export class InputSink extends ChunkReception implements ReadableListener, Unsubscribable {
   /** Set once the subscriber has had its complete/error, or left. */
   closed = false;
   /** Made at the first readable edge, when the socket is read on readiness. */
   private reader: ChunkReader | undefined;
-  /** Set when the kernel delivers by completion instead (see core's receiveChunks). */
-  private reception: ChunkReception | undefined;
 
   constructor(
     private readonly connection: Connection,
     readonly subscriber: Subscriber<Buffer>,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** {@link ChunkReception}: the socket received from. */
+  get socket(): Socket {
+    return this.connection.socket;
+  }
 
   /**
    * Starts reading: by completion where the kernel can (everything is taken as it comes, which
@@ -64,9 +70,8 @@ export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
    * queued, or at the first edge.
    */
   start(): void {
+    if (this.startReceiving(this.connection.readOptions?.chunkSize)) return;
     const socket = this.connection.socket;
-    this.reception = receiveChunks(socket, this, this.connection.readOptions?.chunkSize);
-    if (this.reception !== undefined) return;
     let queued: number;
     try {
       // A peek leaves the byte for the reader; an empty queue costs the same one EAGAIN as the
@@ -81,7 +86,11 @@ export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
   }
 
   /** {@link ReadableListener}: the first edge, or the error that closed the socket. */
-  onReadable(error?: unknown): void {
+  override onReadable(error?: unknown): void {
+    if (this.receiving) {
+      super.onReadable(error);
+      return;
+    }
     if (this.closed) return;
     if (error !== undefined) this.error(error);
     else this.startReader();
@@ -108,7 +117,7 @@ export class InputSink implements ChunkSink, ReadableListener, Unsubscribable {
     const finished = this.closed;
     this.closed = true;
     const socket = this.connection.socket;
-    if (this.reception) this.reception.stop();
+    if (this.receiving) this.stop();
     else if (this.reader) this.reader.close();
     else if (!socket.closed) socket.onNextReadable(undefined);
     this.connection.inputUnsubscribed(this, finished);
