@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { C, ChunkReception, Socket } from '../../src/index.js';
-import { receptionStats } from '../../src/stream/received-chunks.js';
+import { MAX_RECEPTIONS, receptionStats } from '../../src/stream/received-chunks.js';
 import { PatternSource, tcpPair, waitFor } from './helpers.js';
 
 /** A reception that keeps every chunk (not copied: they must stay valid) and how it ended. */
@@ -160,6 +160,25 @@ describe('ChunkReception', () => {
     expect(sink.startReceiving(65536)).toBe(true);
     expect(sink.startReceiving()).toBe(false);
     sink.stop();
+    a.close();
+    b.close();
+  });
+
+  it(`at most ${MAX_RECEPTIONS} sockets receive by completion at once: the next one is left to the readiness readers until one ends`, async () => {
+    const [a, b] = Socket.pair();
+    const live = stats().live;
+    // Duplicates of one socket: each is a socket of its own to the reactor and the receiver.
+    const sinks = Array.from({ length: MAX_RECEPTIONS - live }, () => receive(a.dup()));
+    expect(stats().live).toBe(MAX_RECEPTIONS);
+    const extra = new CollectingSink(a);
+    expect(extra.startReceiving()).toBe(false);
+    sinks[0]!.stop();
+    await waitFor(() => stats().live < MAX_RECEPTIONS, 'the stopped reception freed');
+    expect(extra.startReceiving()).toBe(true);
+    extra.stop();
+    for (const sink of sinks) sink.socket.close();
+    // Receptions of earlier tests still being cancelled may have gone meanwhile too.
+    await waitFor(() => stats().live <= live, 'every reception freed');
     a.close();
     b.close();
   });
