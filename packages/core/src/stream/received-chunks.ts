@@ -104,7 +104,12 @@ export abstract class ChunkReception implements ChunkSink, ReadableListener {
     this.receptionState = CANCELLING;
     const receiver = receiving!.receiver;
     receiver.cancel(this.receptionSlot, this.receptionGeneration);
-    receiver.submit();
+    try {
+      receiver.submit();
+    } catch (error) {
+      // Called from the socket's close too, which must go on; the cancel stays queued for the next submit.
+      reportUncaught(error);
+    }
     this.releaseSocket();
   }
 

@@ -13,19 +13,22 @@
 import { systemError } from '../errors.js';
 import { linuxConstants as L } from './constants-linux.js';
 import { sys } from './index.js';
-import { mapIoUring, nextSqe, publishSqe, type MappedRing } from './io-uring-ring.js';
+import {
+  IORING_ENTER_GETEVENTS,
+  IORING_OP_RECV,
+  IORING_OP_SEND,
+  IORING_SETUP_COOP_TASKRUN,
+  IORING_SETUP_SUBMIT_ALL,
+  mapIoUring,
+  nextSqe,
+  publishSqe,
+  submitQueued,
+  TWO_32,
+  type MappedRing,
+} from './io-uring-ring.js';
 import { CALL_NOT_MADE, type SyscallBatch } from './syscall-batch.js';
 
-/** An entry the kernel refuses (a bad fd) completes with its error; the rest still go in. */
-const IORING_SETUP_SUBMIT_ALL = 1 << 7;
-const IORING_SETUP_COOP_TASKRUN = 1 << 8;
-const IORING_ENTER_GETEVENTS = 1 << 0;
-const IORING_OP_SEND = 26;
-const IORING_OP_RECV = 27;
 const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
-const TWO_32 = 0x1_0000_0000;
 
 export class IoUringBatch implements SyscallBatch {
   readonly staging: Buffer;
@@ -50,6 +53,7 @@ export class IoUringBatch implements SyscallBatch {
     readonly capacity: number,
     stagingBytes: number,
   ) {
+    // SUBMIT_ALL: an entry the kernel refuses (a bad fd) completes with its error; the rest still go in.
     this.#r = mapIoUring(capacity, capacity * 2, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN);
     this.#results = new Int32Array(capacity).fill(CALL_NOT_MADE);
     this.#offsets = new Int32Array(capacity);
@@ -115,22 +119,13 @@ export class IoUringBatch implements SyscallBatch {
     if (n === 0) return;
     this.#count = 0;
     this.#used = 0;
-    const s = sys();
-    let submitted = 0;
-    for (let tries = 0; submitted < n; tries++) {
-      const r = s.ioUringEnter(this.#r.fd, n - submitted, 0, IORING_ENTER_GETEVENTS);
-      if (r >= 0) {
-        submitted += r;
-        continue;
-      }
-      const e = s.errno();
-      // EINTR, or the kernel short of memory for a moment: the entries are still in the ring.
-      if ((e === EINTR || e === EAGAIN || e === EBUSY) && tries < 100) continue;
+    const submitted = submitQueued(this.#r, n);
+    if (submitted < n) {
       // Take back what the kernel did not take (it reads the tail only inside the call), so no
       // later call sends it twice; those sends read as CALL_NOT_MADE and their writers send directly.
       Atomics.store(this.#r.ring, this.#r.sqTail, Atomics.load(this.#r.ring, this.#r.sqHead));
-      break;
     }
+    const s = sys();
     // MSG_DONTWAIT finishes every send inside the call; a result that is not there yet (a
     // kernel that punts anyway) is waited for, never left behind.
     let reaped = this.#reap();

@@ -14,13 +14,20 @@
 import { systemError } from '../errors.js';
 import { linuxConstants as L } from './constants-linux.js';
 import { sys } from './index.js';
-import { mapIoUring, nextSqe, publishSqe, type MappedRing } from './io-uring-ring.js';
+import {
+  IORING_ENTER_GETEVENTS,
+  IORING_OP_RECV,
+  IORING_SETUP_COOP_TASKRUN,
+  IORING_SETUP_SUBMIT_ALL,
+  mapIoUring,
+  nextSqe,
+  publishSqe,
+  submitQueued,
+  TWO_32,
+  type MappedRing,
+} from './io-uring-ring.js';
 import type { ReceiverCompletion, StreamReceiver } from './stream-receiver.js';
 
-const IORING_SETUP_SUBMIT_ALL = 1 << 7;
-const IORING_SETUP_COOP_TASKRUN = 1 << 8;
-const IORING_ENTER_GETEVENTS = 1 << 0;
-const IORING_OP_RECV = 27;
 const IORING_OP_ASYNC_CANCEL = 14;
 const IOSQE_BUFFER_SELECT = 1 << 5;
 const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
@@ -30,10 +37,6 @@ const IORING_CQE_F_MORE = 1 << 1;
 const IORING_SQ_CQ_OVERFLOW = 1 << 1;
 const IORING_REGISTER_PBUF_RING = 22;
 const BUFFER_GROUP = 0;
-const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
-const TWO_32 = 0x1_0000_0000;
 /** The tag of cancel requests: never a receive's (slots stay far below it). */
 const CANCEL_TAG = 0xffff_ffff;
 
@@ -177,18 +180,10 @@ export class IoUringReceiver implements StreamReceiver {
   }
 
   submit(): void {
-    const s = sys();
-    for (let tries = 0; this.#queued > 0; tries++) {
-      const n = s.ioUringEnter(this.#r.fd, this.#queued, 0, IORING_ENTER_GETEVENTS);
-      if (n >= 0) {
-        this.#queued -= n;
-        continue;
-      }
-      const e = s.errno();
-      // EINTR, or the kernel short of memory for a moment: the entries are still in the ring.
-      if ((e === EINTR || e === EAGAIN || e === EBUSY) && tries < 100) continue;
-      throw systemError('io_uring_enter', e);
-    }
+    if (this.#queued === 0) return;
+    const submitted = submitQueued(this.#r, this.#queued);
+    this.#queued -= submitted;
+    if (this.#queued > 0) throw systemError('io_uring_enter', sys().errno());
   }
 
   pending(): boolean {

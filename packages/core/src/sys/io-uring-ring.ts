@@ -10,7 +10,18 @@ import { SocketError, systemError } from '../errors.js';
 import { linuxConstants as L } from './constants-linux.js';
 import { sys } from './index.js';
 
+/** Setup flags, opcodes and the enter flag both rings use. */
+export const IORING_SETUP_SUBMIT_ALL = 1 << 7;
+export const IORING_SETUP_COOP_TASKRUN = 1 << 8;
+export const IORING_ENTER_GETEVENTS = 1 << 0;
+export const IORING_OP_SEND = 26;
+export const IORING_OP_RECV = 27;
+/** 2^32: a 64-bit address as two words is `address % TWO_32` and `Math.floor(address / TWO_32)`. */
+export const TWO_32 = 0x1_0000_0000;
 const IORING_SETUP_CQSIZE = 1 << 3;
+const EINTR = 4;
+const EAGAIN = 11;
+const EBUSY = 16;
 const IORING_FEAT_SINGLE_MMAP = 1 << 0;
 const IORING_FEAT_NODROP = 1 << 1;
 const IORING_OFF_SQ_RING = 0;
@@ -113,4 +124,25 @@ export function publishSqe(r: MappedRing): void {
   // x86-64 and arm64 (through the kernel's smp_load_acquire) see the entry before the tail:
   // the kernel reads the tail only inside io_uring_enter, after this store.
   Atomics.store(r.ring, r.sqTail, (r.ring[r.sqTail]! + 1) >>> 0);
+}
+
+/**
+ * Submits the `count` entries queued in `r` (io_uring_enter with GETEVENTS, so the kernel's work
+ * for this thread runs inside the call), retrying while the call is interrupted or the kernel is
+ * short of memory for a moment. Returns how many the kernel took: fewer than `count` after a
+ * failure, whose errno `sys().errno()` still holds.
+ */
+export function submitQueued(r: MappedRing, count: number): number {
+  const s = sys();
+  let submitted = 0;
+  for (let tries = 0; submitted < count; tries++) {
+    const n = s.ioUringEnter(r.fd, count - submitted, 0, IORING_ENTER_GETEVENTS);
+    if (n >= 0) {
+      submitted += n;
+      continue;
+    }
+    const e = s.errno();
+    if ((e !== EINTR && e !== EAGAIN && e !== EBUSY) || tries >= 100) break;
+  }
+  return submitted;
 }
