@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { C, ChunkReception, Socket } from '../../src/index.js';
+import { C, ChunkReader, ChunkReception, Socket } from '../../src/index.js';
 import { MAX_RECEPTIONS, receptionStats } from '../../src/stream/received-chunks.js';
 import { PatternSource, tcpPair, waitFor } from './helpers.js';
 
@@ -39,7 +39,17 @@ class CollectingSink extends ChunkReception {
   }
 }
 
-function stats(): { live: number; delivered: number; poolSize: number } {
+/** A collecting reception that goes on on readiness when the stream turns bulk, as inet's input$ does. */
+class HandingOffSink extends CollectingSink {
+  reader: ChunkReader | undefined;
+  override receiveOnReadiness(): void {
+    this.reader = new ChunkReader(this.socket);
+    this.reader.attachSink(this);
+    this.reader.request(Infinity);
+  }
+}
+
+function stats(): { live: number; delivered: number; handOffs: number; poolSize: number } {
   const s = receptionStats();
   if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
   return s;
@@ -83,6 +93,32 @@ describe('ChunkReception', () => {
     await server.send(Buffer.from('still open'));
     expect((await client.recv(64)).toString()).toBe('still open');
     expect(await server.recv(64)).toHaveLength(0);
+    client.close();
+    server.close();
+  });
+
+  it('a bulk arrival hands the stream to the readiness readers after what the kernel already took: every byte once, in order', async () => {
+    const [client, server] = await tcpPair();
+    const before = stats();
+    const sink = new HandingOffSink(server);
+    expect(sink.startReceiving()).toBe(true);
+    // Small messages stay on completions.
+    for (const word of ['ping', 'pong']) {
+      await client.send(Buffer.from(word));
+      await waitFor(() => sink.data.toString().endsWith(word), `'${word}' delivered`);
+    }
+    expect(sink.reader).toBeUndefined();
+    expect(sink.receiving).toBe(true);
+    const bulk = new PatternSource(11).next(8 << 20);
+    for (let at = 0; at < bulk.length; ) at += await client.send(bulk.subarray(at, at + 300_000));
+    client.shutdown('write');
+    await waitFor(() => sink.ended !== undefined, 'the end of stream');
+    expect(sink.ended).toBe('complete');
+    expect(sink.data.equals(Buffer.concat([Buffer.from('pingpong'), bulk]))).toBe(true);
+    expect(sink.reader).toBeDefined();
+    expect(sink.receiving).toBe(false);
+    expect(stats().handOffs).toBe(before.handOffs + 1);
+    await waitFor(() => stats().live <= before.live, 'the reception slot freed');
     client.close();
     server.close();
   });

@@ -96,6 +96,11 @@ export class InputSink extends ChunkReception implements ReadableListener, Unsub
     else this.startReader();
   }
 
+  /** {@link ChunkReception}: a bulk transfer goes on on readiness, through a ChunkReader. */
+  override receiveOnReadiness(): void {
+    this.startReader();
+  }
+
   next(chunk: Buffer): void {
     this.subscriber.next(chunk);
   }
