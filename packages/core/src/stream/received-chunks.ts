@@ -310,17 +310,19 @@ class Receptions implements CompletionQueue {
 let receiving: Receptions | null | undefined;
 
 function receptions(): Receptions | null {
-  if (receiving === undefined) {
-    const receiver = streamReceiver();
-    receiving = receiver === null ? null : new Receptions(receiver);
-    if (receiving !== null) slotReactor().attachCompletionQueue(receiver!.fd, receiving);
-  }
-  return receiving;
+  if (receiving !== undefined) return receiving;
+  const receiver = streamReceiver();
+  if (receiver === null) return (receiving = null);
+  const made = new Receptions(receiver);
+  // Throws on a worker thread, as every wait on a socket does: nothing is kept then.
+  slotReactor().attachCompletionQueue(receiver.fd, made);
+  return (receiving = made);
 }
 
 /**
  * @internal For tests: receptions whose kernel request is still posted or being cancelled,
- * chunks delivered so far, hand-offs to the readiness readers and the pool's buffers; null where receiving by completion is not done.
+ * chunks delivered so far, hand-offs to the readiness readers and the pool's buffers; null
+ * where receiving by completion is not done.
  */
 export function receptionStats(): { live: number; delivered: number; handOffs: number; poolSize: number } | null {
   const r = receptions();
