@@ -23,7 +23,7 @@ import {
   nextSqe,
   publishSqe,
   submitQueued,
-  TWO_32,
+  writeAddress,
   type MappedRing,
 } from './io-uring-ring.js';
 import { CALL_NOT_MADE, type SyscallBatch } from './syscall-batch.js';
@@ -105,8 +105,7 @@ export class IoUringBatch implements SyscallBatch {
     const q = r.sqes;
     q[w] = opcode; // flags 0, ioprio 0
     q[w + 1] = fd;
-    q[w + 4] = address % TWO_32;
-    q[w + 5] = Math.floor(address / TWO_32);
+    writeAddress(q, w + 4, address);
     q[w + 6] = length;
     q[w + 7] = flags | L.MSG_DONTWAIT;
     q[w + 8] = index; // user_data

@@ -23,7 +23,7 @@ import {
   nextSqe,
   publishSqe,
   submitQueued,
-  TWO_32,
+  writeAddress,
   type MappedRing,
 } from './io-uring-ring.js';
 import type { ReceiverCompletion, StreamReceiver } from './stream-receiver.js';
@@ -51,6 +51,14 @@ const BUFFERS_PER_STEP = 64;
 /** The buffer ring's size, the most buffers the pool can grow to (16 KiB of entries). */
 const MAX_BUFFERS = 1024;
 
+/** Fresh zeroed pages, readable and writable, taken by the OS only where they are written; throws the typed mmap error. */
+function anonymousPages(bytes: number): bigint {
+  const s = sys();
+  const at = s.mmap(null, bytes, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS, -1, 0);
+  if (at === -1n) throw systemError('mmap', s.errno());
+  return at;
+}
+
 export class IoUringReceiver implements StreamReceiver {
   readonly bufferSize = BUFFER_SIZE;
   readonly #r: MappedRing;
@@ -70,8 +78,7 @@ export class IoUringReceiver implements StreamReceiver {
     try {
       // The buffer ring: page-aligned memory the kernel reads the entries from.
       const bytes = MAX_BUFFERS * 16;
-      const at = s.mmap(null, bytes, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS, -1, 0);
-      if (at === -1n) throw systemError('mmap', s.errno());
+      const at = anonymousPages(bytes);
       const memory = s.memoryView(at, bytes);
       this.#entries = new Uint32Array(memory);
       this.#entryHalves = new Uint16Array(memory);
@@ -105,11 +112,14 @@ export class IoUringReceiver implements StreamReceiver {
     if (count >= MAX_BUFFERS) return false;
     // Fresh anonymous pages (never unmapped: a chunk handed over may live on): memory is taken
     // only where arrivals land. A Buffer.alloc of the same size cost 1.5 MiB of RSS here at once.
-    const s = sys();
     const bytes = BUFFERS_PER_STEP * BUFFER_SIZE;
-    const at = s.mmap(null, bytes, L.PROT_READ | L.PROT_WRITE, L.MAP_PRIVATE | L.MAP_ANONYMOUS, -1, 0);
-    if (at === -1n) return false;
-    const memory = Buffer.from(s.memoryView(at, bytes));
+    let at: bigint;
+    try {
+      at = anonymousPages(bytes);
+    } catch {
+      return false; // out of memory: the receives wait for buffers given back
+    }
+    const memory = Buffer.from(sys().memoryView(at, bytes));
     for (let i = 0; i < BUFFERS_PER_STEP; i++) {
       const id = count + i;
       this.#set(id, memory.subarray(i * BUFFER_SIZE, (i + 1) * BUFFER_SIZE));
@@ -129,10 +139,8 @@ export class IoUringReceiver implements StreamReceiver {
 
   giveBack(bufferId: number): void {
     const w = (this.#bufferTail & (MAX_BUFFERS - 1)) << 2; // 4 words per entry
-    const address = this.#addresses[bufferId]!;
     const e = this.#entries;
-    e[w] = address % TWO_32;
-    e[w + 1] = Math.floor(address / TWO_32);
+    writeAddress(e, w, this.#addresses[bufferId]!);
     e[w + 2] = BUFFER_SIZE;
     this.#entryHalves[(w << 1) + 6] = bufferId;
     this.#bufferTail = (this.#bufferTail + 1) & 0xffff;

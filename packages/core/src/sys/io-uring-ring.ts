@@ -16,8 +16,7 @@ export const IORING_SETUP_COOP_TASKRUN = 1 << 8;
 export const IORING_ENTER_GETEVENTS = 1 << 0;
 export const IORING_OP_SEND = 26;
 export const IORING_OP_RECV = 27;
-/** 2^32: a 64-bit address as two words is `address % TWO_32` and `Math.floor(address / TWO_32)`. */
-export const TWO_32 = 0x1_0000_0000;
+const TWO_32 = 0x1_0000_0000;
 const IORING_SETUP_CQSIZE = 1 << 3;
 const EINTR = 4;
 const EAGAIN = 11;
@@ -117,6 +116,12 @@ export function nextSqe(r: MappedRing): number {
   r.sqes.fill(0, w, w + 16);
   r.ring[r.sqArray + slot] = slot;
   return w;
+}
+
+/** Stores a 64-bit user-space `address` (a Number: below 2^53) as two words at `words[at]`, low word first. */
+export function writeAddress(words: Uint32Array, at: number, address: number): void {
+  words[at] = address % TWO_32;
+  words[at + 1] = Math.floor(address / TWO_32);
 }
 
 /** Moves the SQ tail past the entry {@link nextSqe} filled. */
