@@ -96,6 +96,11 @@ export interface CompletionQueue {
   pending(): boolean;
   /** Dispatches the completions that wait (a bounded number per call). Must not throw. */
   dispatch(): void;
+  /**
+   * The wake-up is over (every round dispatched, the promise jobs they queued run): work that
+   * must see what the handlers did by the end of the loop turn. Must not throw.
+   */
+  drained(): void;
 }
 
 /** What `Reactor.register` hands out: a slot, checked against its generation on every use. */
@@ -326,6 +331,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
+      this.#completions?.drained();
     }
   }
 

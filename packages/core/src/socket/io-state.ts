@@ -21,6 +21,12 @@ export type Attempt = () => number;
 
 const READY_NOW: Attempt = () => 0;
 
+/**
+ * What {@link IoState.takeReadAhead} says when nothing arrived yet and a kernel request receives
+ * by completion: not ready, and the read must not be made directly.
+ */
+export const NOT_READY = -2;
+
 interface PendingOp {
   attempt: Attempt;
   resolve: (n: number) => void;
@@ -61,25 +67,46 @@ const WRITE_READY = 4;
 const REFERENCED = 8;
 /** Inside a listener call, whose waiter slot is still counted. */
 const CALLING_LISTENER = 16;
-/** A read made ahead was not taken in its wake-up: its result waits in `leftovers`. */
+/** Bytes taken from the kernel early wait in `leftovers` (a read made ahead, or arrivals by completion). */
 const LEFTOVER = 32;
+/** A kernel request receives the fd's bytes by completion: no read may be made directly. */
+const COMPLETION_READS = 64;
+/** The fd's reads stay on readiness (a bulk transfer was seen): no completion request again. */
+const READINESS_ONLY = 128;
+/** Readability is not wanted (flow control, `setInterest`): nothing is received by completion. */
+const READ_PAUSED = 256;
 /** Above this shift: 1 + the index of this fd's read in the receive batch being dispatched. */
-const READ_AHEAD_SHIFT = 6;
+const READ_AHEAD_SHIFT = 9;
 
-/** A read made ahead (see {@link IoState.prepareRead}) that its wake-up left untaken. */
+/**
+ * Bytes taken from the kernel before a read asked for them: a read made ahead (see
+ * {@link IoState.prepareRead}) that its wake-up left untaken, or an arrival by completion.
+ */
 interface Leftover {
   /** What recv returned: a byte count (the bytes are in `data`), 0 at end of stream, or -errno. */
   result: number;
   data: Buffer | undefined;
-  /** Whether the read filled all it asked for (so more may be queued in the kernel). */
+  /** Whether more may be queued in the kernel behind it (a read made ahead that filled all it asked for). */
   full: boolean;
 }
 
 /**
- * Reads made ahead and left untaken: rare (a reader paused or closed by another connection's
- * handler in the same wake-up), so kept here and not as a field of every socket.
+ * What was taken early and not yet read, oldest first: rare for reads made ahead (a reader
+ * paused or closed by another connection's handler in the same wake-up), so kept here and not as
+ * a field of every socket.
  */
-const leftovers = new WeakMap<IoState, Leftover>();
+const leftovers = new WeakMap<IoState, Leftover[]>();
+
+/** The kernel request that receives an fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
+export interface CompletionReads {
+  /** Cancels the request now, before the fd is closed; bytes not yet delivered are dropped. */
+  stop(): void;
+  /** Ends the request without losing a byte; its last completion calls {@link IoState.endCompletionReads}. */
+  returnToReadiness(): boolean;
+}
+
+/** The request of each fd that receives by completion. */
+const completionReads = new WeakMap<IoState, CompletionReads>();
 
 /** The shared reactor, looked up once (it lives as long as the process). */
 let sharedReactor: SlotReactor | undefined;
@@ -185,7 +212,7 @@ export class IoState implements ReadySource {
    * to the next read of this fd.
    */
   prepareRead(ready: number, batch: SyscallBatch): boolean {
-    if ((ready & Ready.READABLE) === 0 || this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & LEFTOVER) !== 0 || this.closeReason !== undefined) return false;
+    if ((ready & Ready.READABLE) === 0 || this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0 || this.closeReason !== undefined) return false;
     const listener = this.readListener;
     if (listener === undefined || typeof listener === 'function' || listener.readAhead === undefined) return false;
     const wanted = listener.readAhead();
@@ -220,13 +247,91 @@ export class IoState implements ReadySource {
   private keepLeftover(batch: SyscallBatch, index: number, from: number, result: number): void {
     const at = batch.offsetOf(index) + from;
     const data = result > from ? Buffer.from(batch.staging.subarray(at, batch.offsetOf(index) + result)) : undefined;
-    leftovers.set(this, { result: result > 0 ? result - from : result, data, full: result === batch.lengthOf(index) });
+    this.keep({ result: result > 0 ? result - from : result, data, full: result === batch.lengthOf(index) });
+  }
+
+  private keep(left: Leftover): void {
+    const queue = leftovers.get(this);
+    if (queue === undefined) leftovers.set(this, [left]);
+    else queue.push(left);
     this.bits |= LEFTOVER;
   }
 
-  /** Whether a read made ahead waits to be taken by the next read (see {@link IoState.takeReadAhead}). */
+  /**
+   * Whether the next read goes through {@link IoState.takeReadAhead}: bytes were taken early, or
+   * a kernel request receives them by completion (then no read may be made directly).
+   */
   get hasReadAhead(): boolean {
-    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & LEFTOVER) !== 0;
+    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0;
+  }
+
+  /** Whether a kernel request receives this fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
+  get completionReads(): boolean {
+    return (this.bits & COMPLETION_READS) !== 0;
+  }
+
+  /**
+   * Whether reads may be handed to a kernel request now: none is posted, no bulk transfer sent
+   * them back to readiness, readability is wanted, nothing else listens for it, and the fd is open.
+   */
+  get mayReadByCompletion(): boolean {
+    return (this.bits & (COMPLETION_READS | READINESS_ONLY | READ_PAUSED | CALLING_LISTENER)) === 0 && this.readListener === undefined && this.closeReason === undefined;
+  }
+
+  /**
+   * `reads` receives this fd's bytes from now on: readability is no longer watched (the
+   * arrivals bring it), and every read takes from what arrived ({@link IoState.received}) and
+   * waits while nothing did, never reading directly (the kernel request would race it).
+   */
+  beginCompletionReads(reads: CompletionReads): void {
+    const slot = this.ensureRegistered();
+    completionReads.set(this, reads);
+    this.bits |= COMPLETION_READS;
+    this.readReady = (this.bits & LEFTOVER) !== 0;
+    host().setInterestOf(slot, host().interestOf(slot) & ~Interest.READABLE);
+  }
+
+  /**
+   * The request is over (its last completion came, or it was stopped): reads go to the kernel
+   * again once what arrived is read, and readability is watched again unless paused. `bulk`: the
+   * stream turned bulk, and stays on readiness. Waiting reads run at the next arrival, or edge,
+   * or {@link IoState.onReady} call.
+   */
+  endCompletionReads(bulk: boolean): void {
+    if ((this.bits & COMPLETION_READS) === 0) return;
+    completionReads.delete(this);
+    this.bits &= ~COMPLETION_READS;
+    if (bulk) this.bits |= READINESS_ONLY;
+    if (this.closeReason !== undefined || (this.bits & READ_PAUSED) !== 0) return;
+    // Bytes that came while it was unwatched raise no edge of their own: assume readable.
+    this.readReady = true;
+    host().setInterestOf(this.slot, host().interestOf(this.slot) | Interest.READABLE);
+  }
+
+  /**
+   * An arrival by completion: `data` (its byte count `result`), or the end of stream (0) or an
+   * error (-errno). Waiting reads and the read listener run now, as at a readable edge.
+   */
+  received(result: number, data?: Buffer): void {
+    this.keep({ result, data, full: true });
+    this.onReady(result > 0 ? Ready.READABLE : Ready.READABLE | Ready.READ_CLOSED);
+  }
+
+  /** Ends the request that receives by completion, if one is posted, keeping every byte it holds. */
+  leaveCompletionReads(): void {
+    if ((this.bits & COMPLETION_READS) !== 0) completionReads.get(this)!.returnToReadiness();
+  }
+
+  /** Bytes arrived by completion (or made ahead) and not yet read. */
+  get unreadBytes(): number {
+    let n = 0;
+    for (const left of leftovers.get(this) ?? []) n += left.data?.length ?? 0;
+    return n;
+  }
+
+  /** Whether a read operation waits (not counting the read listener). */
+  get readWaiting(): boolean {
+    return this.readOps !== undefined && this.readOps.length > 0;
   }
 
   /**
@@ -237,7 +342,11 @@ export class IoState implements ReadySource {
    */
   takeReadAhead(target: Uint8Array, nbytes: number, peek: boolean): number {
     if ((this.bits & LEFTOVER) !== 0) return this.takeLeftover(target, nbytes, peek);
-    if (this.bits < 1 << READ_AHEAD_SHIFT) return CALL_NOT_MADE;
+    if (this.bits < 1 << READ_AHEAD_SHIFT) {
+      if ((this.bits & COMPLETION_READS) === 0) return CALL_NOT_MADE;
+      this.readReady = false;
+      return NOT_READY;
+    }
     const batch = recvBatch()!;
     const index = (this.bits >>> READ_AHEAD_SHIFT) - 1;
     const result = batch.result(index);
@@ -262,24 +371,49 @@ export class IoState implements ReadySource {
     batch.take(index);
   }
 
+  /**
+   * Takes (or with `peek` copies) up to `nbytes` of what was taken early, across arrivals as a
+   * stream read would: bytes, or else the end (0) or error (-errno) that follows them.
+   */
   private takeLeftover(target: Uint8Array, nbytes: number, peek: boolean): number {
-    const left = leftovers.get(this)!;
-    const data = left.data;
-    if (data === undefined) {
-      if (!peek) this.forgetLeftover();
-      return left.result;
+    const queue = leftovers.get(this)!;
+    let n = 0;
+    let i = 0;
+    while (i < queue.length && n < nbytes) {
+      const left = queue[i]!;
+      const data = left.data;
+      // The end or an error comes alone, once the bytes before it are read.
+      if (data === undefined) {
+        if (n > 0) break;
+        if (!peek) this.dropLeftovers(queue, 1, left);
+        return left.result;
+      }
+      const m = Math.min(nbytes - n, data.length);
+      target.set(m === data.length ? data : data.subarray(0, m), n);
+      n += m;
+      if (m < data.length) {
+        if (!peek) {
+          left.data = data.subarray(m);
+          left.result -= m;
+        }
+        break;
+      }
+      i++;
     }
-    const n = Math.min(nbytes, data.length);
-    target.set(n === data.length ? data : data.subarray(0, n));
-    if (peek) return n;
-    if (n < data.length) {
-      left.data = data.subarray(n);
-      left.result -= n;
-    } else {
-      this.forgetLeftover();
-      if (!left.full) this.shortRead();
-    }
+    if (!peek && i > 0) this.dropLeftovers(queue, i, queue[i - 1]!);
     return n;
+  }
+
+  /** The first `count` leftovers are read, `last` the last of them. */
+  private dropLeftovers(queue: Leftover[], count: number, last: Leftover): void {
+    if (count < queue.length) {
+      queue.splice(0, count);
+      return;
+    }
+    this.forgetLeftover();
+    // All read: with a request posted, the next bytes come as an arrival.
+    if ((this.bits & COMPLETION_READS) !== 0) this.readReady = false;
+    else if (!last.full) this.shortRead();
   }
 
   private forgetLeftover(): void {
@@ -350,6 +484,8 @@ export class IoState implements ReadySource {
       callListener(listener, this.closedError());
       return;
     }
+    // A listener reads with the try* calls on readiness: the request ends, keeping what it holds.
+    if (listener !== undefined && (this.bits & COMPLETION_READS) !== 0) completionReads.get(this)!.returnToReadiness();
     const calling = (this.bits & CALLING_LISTENER) !== 0;
     const was = this.readListener !== undefined || calling;
     this.readListener = listener;
@@ -369,9 +505,18 @@ export class IoState implements ReadySource {
     return this.slot;
   }
 
-  /** Changes what the kernel reports (used by flow control to stop reading). */
+  /**
+   * Changes what the kernel reports (used by flow control to stop reading). Stopping reads ends
+   * a request that receives by completion (the bytes it still holds are kept for the next read).
+   */
   setInterest(interest: number): void {
     const slot = this.ensureRegistered();
+    this.bits = interest & Interest.READABLE ? this.bits & ~READ_PAUSED : this.bits | READ_PAUSED;
+    if ((this.bits & COMPLETION_READS) !== 0) {
+      if ((interest & Interest.READABLE) === 0) completionReads.get(this)!.returnToReadiness();
+      // Readability stays unwatched until the request is over.
+      interest &= ~Interest.READABLE;
+    }
     const current = host().interestOf(slot);
     // Edges that came while a direction was masked were never seen: assume it may be ready.
     if (interest & ~current & Interest.READABLE) this.readReady = true;
@@ -401,6 +546,13 @@ export class IoState implements ReadySource {
   dispose(reason: () => unknown): void {
     this.closeReason = reason;
     if ((this.bits & LEFTOVER) !== 0) this.forgetLeftover();
+    // Cancelled before the fd goes: a posted request holds the file, and no FIN would be sent.
+    if ((this.bits & COMPLETION_READS) !== 0) {
+      const reads = completionReads.get(this)!;
+      completionReads.delete(this);
+      this.bits &= ~COMPLETION_READS;
+      reads.stop();
+    }
     const ops = [...(this.readOps ?? []), ...(this.writeOps ?? [])];
     const slot = this.slot;
     this.slot = -1;

@@ -12,7 +12,9 @@ import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { encodeDestination } from './destination-cache.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
-import { IoState, type ReadListener } from './io-state.js';
+import { startCompletionReads } from './completion-reads.js';
+import { IoState, NOT_READY, type ReadListener } from './io-state.js';
+import { peerAddressText } from './peer-text.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
 import type { SendBatch } from './send-batch.js';
@@ -426,13 +428,14 @@ export class Socket {
   recvInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<number> {
     const n = Math.min(nbytes, buffer.byteLength);
     const drains = this.type === C.SOCK_STREAM && (flags & C.MSG_PEEK) === 0;
-    return this.perform('read', 'recv', options, (fd) => {
+    const read = (fd: number): number => {
       const ahead = this.readAheadInto(buffer, n, flags);
-      if (ahead >= 0) return ahead;
+      if (ahead >= 0 || ahead === NOT_READY) return ahead;
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
       return r;
-    });
+    };
+    return this.perform('read', 'recv', options, read, undefined, flags === 0);
   }
 
   /** `recvfrom(bufsize, flags)`: data and the sender's address. */
@@ -446,14 +449,15 @@ export class Socket {
   async recvFromInto(buffer: Uint8Array, nbytes = buffer.byteLength, flags = 0, options?: OperationOptions): Promise<[number, SocketAddress | null]> {
     const n = Math.min(nbytes, buffer.byteLength);
     let addr: SocketAddress | null = null;
-    const got = await this.perform('read', 'recvfrom', options, (fd) => {
+    const read = (fd: number): number => {
       const ahead = this.readAheadInto(buffer, n, flags);
-      if (ahead >= 0) return ahead; // a stream socket's: no address, as recvfrom gives none
+      if (ahead >= 0 || ahead === NOT_READY) return ahead; // a stream socket's: no address, as recvfrom gives none
       addrLenScratch[0] = addrScratch.length;
       const r = sys().recvfrom(fd, buffer, n, flags, addrScratch, addrLenScratch);
       if (r >= 0) addr = addrLenScratch[0]! > 0 ? decodeSockaddr(addrScratch, addrLenScratch[0]!) : null;
       return r;
-    });
+    };
+    const got = await this.perform('read', 'recvfrom', options, read, undefined, flags === 0);
     return [got, addr];
   }
 
@@ -468,16 +472,21 @@ export class Socket {
     const iov = iovecsFor([data]);
     const msg = Buffer.alloc(sys().abi.msghdrSize);
     let readAhead = false;
-    const n = await this.perform('read', 'recvmsg', options, (fd) => {
+    // Ancillary data comes only with a recvmsg of the kernel's: bytes from here on are read so.
+    if (control !== null) this.io.leaveCompletionReads();
+    const read = (fd: number): number => {
       const ahead = this.readAheadInto(data, bufsize, flags);
       if (ahead >= 0) {
-        // Bytes the poller read ahead with recv: no address, no ancillary data (see prepareRead).
+        // Bytes taken from the kernel ahead (by the poller, or by completion) with a plain
+        // receive: no address, no ancillary data (see prepareRead).
         readAhead = true;
         return ahead;
       }
+      if (ahead === NOT_READY) return ahead;
       writeMsghdr(msg, 0, { name, nameLen: name.length, iov, iovLen: 1, control, controlLen: control?.length ?? 0 });
       return sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
-    });
+    };
+    const n = await this.perform('read', 'recvmsg', options, read, undefined, flags === 0 && control === null);
     const result = readAhead ? { controlLen: 0, flags: 0, nameLen: 0 } : readMsghdr(msg, 0);
     return {
       data: data.subarray(0, n),
@@ -502,6 +511,12 @@ export class Socket {
   }
 
   private receiveBatch(fd: number, batch: MessageBatch, flags: number): number {
+    if (this.io.completionReads) {
+      // A stream socket's bytes are being received by completion: that request ends first.
+      this.io.leaveCompletionReads();
+      this.io.readReady = false;
+      return NOT_READY;
+    }
     const n = batch.receive(fd, flags);
     // recvmmsg stops early only when the queue ran dry: with edge-triggered readiness the next
     // datagram brings a new edge, so the read that would only say EAGAIN is skipped.
@@ -531,6 +546,7 @@ export class Socket {
     // The poller may have read it already, with the other sockets of its wake-up.
     const ahead = this.readAheadInto(buffer, nbytes, flags);
     if (ahead >= 0) return ahead;
+    if (ahead === NOT_READY) return -1;
     // The call inline rather than through attempt(): no closure per read on the stream hot path.
     let r: number;
     do r = sys().recv(fd, buffer, nbytes, flags);
@@ -799,7 +815,7 @@ export class Socket {
    * Runs a read-side (`'read'`) or write-side call until it succeeds, waiting for readability or
    * writability on EAGAIN. `address` names the peer in errors (default: the connected peer).
    */
-  private perform(kind: Direction, syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string): Promise<number> {
+  private perform(kind: Direction, syscall: string, options: OperationOptions | undefined, call: (fd: number) => number, address?: string, byCompletion = false): Promise<number> {
     // Fast path: no deadline, no queueing, when the data is already there (or the kernel takes it at once).
     if (kind === 'read' ? this.io.readReady : this.io.writeReady) {
       try {
@@ -809,7 +825,14 @@ export class Socket {
         return Promise.reject(e);
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
+    // A TCP read that waits: from here the bytes may come by completion (see completion-reads.ts).
+    if (byCompletion && this.tcp) startCompletionReads(this.io);
     return this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
+  }
+
+  /** A TCP socket's: its stream carries no ancillary data a plain receive would drop. */
+  private get tcp(): boolean {
+    return this.type === C.SOCK_STREAM && (this.family === C.AF_INET || this.family === C.AF_INET6) && (this.protocol === 0 || this.protocol === C.IPPROTO_TCP);
   }
 
   /** Queues an attempt until the poller's next edge, under the operation's deadline. */
@@ -838,6 +861,7 @@ export class Socket {
     for (;;) {
       const r = call(fd);
       if (r >= 0) return r;
+      if (r === NOT_READY) return -1; // waits for an arrival by completion; no call was made
       const e = sys().errno();
       if (e === EINTR) continue;
       if (isWouldBlock(e)) {
@@ -850,14 +874,17 @@ export class Socket {
   }
 
   /**
-   * The bytes of a read the poller made ahead (see {@link IoState.takeReadAhead}), or -1 when
-   * there is none and the call is made directly. An EAGAIN made ahead (an edge with nothing to
-   * read, rare) is also -1: the direct call finds it again, and sets errno for attempt().
+   * The bytes of a read the poller made ahead or that arrived by completion (see
+   * {@link IoState.takeReadAhead}), -1 when there are none and the call is made directly, or
+   * NOT_READY when a kernel request receives by completion and nothing arrived yet (no call may
+   * be made). An EAGAIN made ahead (an edge with nothing to read, rare) is also -1: the direct
+   * call finds it again, and sets errno for attempt().
    */
   private readAheadInto(buffer: Uint8Array, nbytes: number, flags: number): number {
-    if (!this.io.hasReadAhead) return -1;
+    // Urgent data never comes ahead: it is read apart from the stream.
+    if (!this.io.hasReadAhead || (flags & C.MSG_OOB) !== 0) return -1;
     const ahead = this.io.takeReadAhead(buffer, nbytes, (flags & C.MSG_PEEK) !== 0);
-    if (ahead >= 0) return ahead;
+    if (ahead >= 0 || ahead === NOT_READY) return ahead;
     if (ahead !== CALL_NOT_MADE && !isWouldBlock(-ahead)) throw systemError('recv', -ahead, this.remoteText());
     return -1;
   }
@@ -878,16 +905,7 @@ export class Socket {
   }
 
   private remoteText(): string | undefined {
-    if (this.peerText === undefined && this.fd >= 0) {
-      addrLenScratch[0] = addrScratch.length;
-      if (sys().getpeername(this.fd, addrScratch, addrLenScratch) === 0 && addrLenScratch[0]! > 2) {
-        try {
-          this.peerText = formatAddress(decodeSockaddr(addrScratch, addrLenScratch[0]!));
-        } catch {
-          // an address we cannot render is left out of the message
-        }
-      }
-    }
+    if (this.peerText === undefined) this.peerText = peerAddressText(this.fd);
     return this.peerText;
   }
 

@@ -52,33 +52,37 @@ const OVER = 3;
 const HANDING_OFF = 4;
 
 /**
- * A consumer of one stream socket's bytes by completion: extend it with the sink methods
- * (`closed`, `next`, `error`, `complete`) and the socket, then {@link ChunkReception.startReceiving}.
- * The consumer is the reception itself, so a server's idle connections hold no object for it.
- *
- * While receiving it is also the socket's read listener: that makes it a waiter of the socket
- * (process lifetime, `ref`/`unref`), and the socket's close reaches it through the listener's
- * error call, which cancels the kernel's request before the fd goes.
+ * One socket's kernel request for receiving by completion, and what becomes of its arrivals:
+ * the part every consumer shares (inet's `input$` through {@link ChunkReception}, the core
+ * Socket's awaited reads through its own). A subclass says which fd it receives from, how it
+ * takes the socket's read side over and gives it back, and where the chunks go (the sink
+ * methods `closed`, `next`, `error`, `complete`).
  */
-export abstract class ChunkReception implements ChunkSink, ReadableListener {
-  /** @internal Where the reception is (IDLE, RECEIVING, CANCELLING, OVER). */
+export abstract class CompletionReception implements ChunkSink {
+  /** @internal Where the reception is (IDLE, RECEIVING, CANCELLING, OVER, HANDING_OFF). */
   receptionState = IDLE;
   /** @internal Its slot in the process's table, and that slot's generation: the request's tag. */
   receptionSlot = 0;
   /** @internal */
   receptionGeneration = 0;
 
-  /** The socket received from: connected, stream type. */
-  abstract get socket(): Socket;
   abstract closed: boolean;
   abstract next(chunk: Buffer): void;
   abstract error(error: unknown): void;
   abstract complete(): void;
+  /** @internal The fd received from: a connected stream socket's, or -1 once it is gone. */
+  abstract receptionFd(): number;
+  /** @internal Takes the socket's read side over: its readability is no longer watched. */
+  abstract takeReadSide(): void;
+  /** @internal The socket's read side is the socket's again (unless it is closed). */
+  abstract releaseSocket(): void;
+  /** @internal The peer's address as text, for an error's message (undefined if unknown). */
+  abstract peerText(): string | undefined;
 
   /**
    * Starts delivering the socket's bytes to this sink by completion, everything as it arrives
    * (no credit, no pause: the consumer takes each chunk in `next`), until the end of stream
-   * (`complete`), an error (`error`, the typed `recv` error) or {@link ChunkReception.stop}.
+   * (`complete`), an error (`error`, the typed `recv` error) or {@link CompletionReception.stop}.
    * Chunks are at most 64 KiB.
    *
    * @param chunkSize - The chunk size the consumer was configured with, if any.
@@ -89,7 +93,8 @@ export abstract class ChunkReception implements ChunkSink, ReadableListener {
    */
   startReceiving(chunkSize?: number): boolean {
     const r = receptions();
-    if (r === null || this.receptionState !== IDLE || (chunkSize !== undefined && chunkSize !== r.receiver.bufferSize) || this.socket.closed) return false;
+    if (r === null || this.receptionState !== IDLE) return false;
+    if ((chunkSize !== undefined && chunkSize !== r.receiver.bufferSize) || this.receptionFd() < 0) return false;
     if (r.slots.length - r.free.length >= MAX_RECEPTIONS) return false;
     r.start(this);
     return true;
@@ -103,13 +108,35 @@ export abstract class ChunkReception implements ChunkSink, ReadableListener {
   /**
    * Optional: reading goes on on readiness from here. Called once, when an arrival of half a
    * chunk or more (a bulk transfer) has been delivered and what the kernel's request still held
-   * after it too; the rest of the stream is in the socket, in order. Bulk transfers are cheaper on
-   * readiness, where one wake-up reads up to 64 KiB at a time and hands the buffer over: by
-   * completion every arrival, however small, is a completion and most are copied out (a 1 GiB
-   * transfer cost its receiver 1.26 s of CPU by completion, 0.58 s on readiness). Without it, the
-   * reception stays on completions to the end.
+   * after it too, or after {@link CompletionReception.returnToReadiness}; the rest of the stream
+   * is in the socket, in order. Bulk transfers are cheaper on readiness, where one wake-up reads
+   * up to 64 KiB at a time and hands the buffer over: by completion every arrival, however
+   * small, is a completion and most are copied out (a 1 GiB transfer cost its receiver 1.26 s of
+   * CPU by completion, 0.58 s on readiness). Without it, the reception stays on completions to
+   * the end.
    */
   receiveOnReadiness?(): void;
+
+  /** Optional: called at the end of the wake-up in which {@link CompletionReception.checkWhenDrained} was. */
+  whenDrained?(): void;
+
+  /** Has {@link CompletionReception.whenDrained} called once the poller's current wake-up is over. */
+  checkWhenDrained(): void {
+    receiving?.drainedChecks.add(this);
+  }
+
+  /**
+   * Ends the kernel's request without losing a byte: it is cancelled, what it still brings is
+   * delivered, and its last completion calls {@link CompletionReception.receiveOnReadiness}.
+   * Returns false when the request is not (or no longer) posted.
+   */
+  returnToReadiness(): boolean {
+    if (this.receptionState !== RECEIVING) return false;
+    const r = receiving!;
+    r.handOff(this);
+    submitOrReport(r.receiver);
+    return true;
+  }
 
   /**
    * Stops receiving: the kernel's request is cancelled now (the socket may be closed right
@@ -123,19 +150,49 @@ export abstract class ChunkReception implements ChunkSink, ReadableListener {
     const receiver = receiving!.receiver;
     // Handing off, the cancel is already queued.
     if (state === RECEIVING) receiver.cancel(this.receptionSlot, this.receptionGeneration);
-    try {
-      receiver.submit();
-    } catch (error) {
-      // Called from the socket's close too, which must go on; the cancel stays queued for the next submit.
-      reportUncaught(error);
-    }
+    submitOrReport(receiver);
     this.releaseSocket();
+  }
+}
+
+/** Submits what is queued; called from a socket's close too, which must go on (the request then stays queued for the next submit). */
+function submitOrReport(receiver: StreamReceiver): void {
+  try {
+    receiver.submit();
+  } catch (error) {
+    reportUncaught(error);
+  }
+}
+
+/**
+ * A consumer of one stream socket's bytes by completion: extend it with the sink methods
+ * (`closed`, `next`, `error`, `complete`) and the socket, then {@link CompletionReception.startReceiving}.
+ * The consumer is the reception itself, so a server's idle connections hold no object for it.
+ *
+ * While receiving it is also the socket's read listener: that makes it a waiter of the socket
+ * (process lifetime, `ref`/`unref`), and the socket's close reaches it through the listener's
+ * error call, which cancels the kernel's request before the fd goes.
+ */
+export abstract class ChunkReception extends CompletionReception implements ReadableListener {
+  /** The socket received from: connected, stream type. */
+  abstract get socket(): Socket;
+
+  /** @internal */
+  receptionFd(): number {
+    return this.socket.fileno();
+  }
+
+  /** @internal Registered (and a waiter) first, with readability no longer watched: the completions bring it. */
+  takeReadSide(): void {
+    const socket = this.socket;
+    socket.onNextReadable(this);
+    socket.setReadInterest(false);
   }
 
   /**
    * {@link ReadableListener}, while receiving: the socket closed (error), or a hang-up edge
    * came. A subclass that also reads on readiness overrides it and calls this one while
-   * {@link ChunkReception.receiving}.
+   * {@link CompletionReception.receiving}.
    */
   onReadable(error?: unknown): void {
     if (error !== undefined) this.stop();
@@ -149,13 +206,25 @@ export abstract class ChunkReception implements ChunkSink, ReadableListener {
     socket.onNextReadable(undefined);
     socket.setReadInterest(true);
   }
+
+  /** @internal */
+  peerText(): string | undefined {
+    try {
+      return formatAddress(this.socket.getpeername());
+    } catch {
+      // a peer that is gone leaves the address out of the message
+      return undefined;
+    }
+  }
 }
 
 /** The receiver, its receptions by slot, and the reactor's view of them. */
 class Receptions implements CompletionQueue {
-  readonly slots: Array<ChunkReception | undefined> = [];
+  readonly slots: Array<CompletionReception | undefined> = [];
   readonly free: number[] = [];
   generation = 0;
+  /** Receptions to call back once the wake-up is over (see CompletionReception.checkWhenDrained). */
+  readonly drainedChecks = new Set<CompletionReception>();
   /** Chunks delivered, and receptions handed to the readiness readers, for {@link receptionStats}. */
   delivered = 0;
   handOffs = 0;
@@ -174,6 +243,18 @@ class Receptions implements CompletionQueue {
     } catch (error) {
       reportUncaught(error);
     }
+  }
+
+  drained(): void {
+    if (this.drainedChecks.size === 0) return;
+    for (const reception of this.drainedChecks) {
+      try {
+        reception.whenDrained!();
+      } catch (error) {
+        reportUncaught(error);
+      }
+    }
+    this.drainedChecks.clear();
   }
 
   readonly onCompletion = (slot: number, generation: number, result: number, bufferId: number, more: boolean): void => {
@@ -213,24 +294,18 @@ class Receptions implements CompletionQueue {
       this.call(reception, undefined);
       return;
     }
-    let address: string | undefined;
-    try {
-      address = formatAddress(reception.socket.getpeername());
-    } catch {
-      // a peer that is gone leaves the address out of the message
-    }
-    this.call(reception, systemError('recv', -result, address));
+    this.call(reception, systemError('recv', -result, reception.peerText()));
   };
 
   /** A bulk arrival: the request is cancelled (submitted at the end of the dispatch). */
-  private handOff(reception: ChunkReception): void {
+  handOff(reception: CompletionReception): void {
     reception.receptionState = HANDING_OFF;
     this.receiver.cancel(reception.receptionSlot, reception.receptionGeneration);
     this.handOffs++;
   }
 
   /** The cancelled request's last completion: the socket is read on readiness from here. */
-  private handedOff(reception: ChunkReception): void {
+  private handedOff(reception: CompletionReception): void {
     this.finish(reception);
     if (reception.closed) return;
     try {
@@ -240,17 +315,17 @@ class Receptions implements CompletionQueue {
     }
   }
 
-  private post(reception: ChunkReception): void {
-    this.receiver.start(reception.socket.fileno(), reception.receptionSlot, reception.receptionGeneration);
+  private post(reception: CompletionReception): void {
+    this.receiver.start(reception.receptionFd(), reception.receptionSlot, reception.receptionGeneration);
   }
 
   /** End of stream or error: the reception is over and the socket's read side goes back. */
-  private finish(reception: ChunkReception): void {
+  private finish(reception: CompletionReception): void {
     this.freeSlot(reception);
     reception.releaseSocket();
   }
 
-  private freeSlot(reception: ChunkReception): void {
+  private freeSlot(reception: CompletionReception): void {
     if (reception.receptionState === OVER) return;
     reception.receptionState = OVER;
     this.slots[reception.receptionSlot] = undefined;
@@ -271,7 +346,7 @@ class Receptions implements CompletionQueue {
     return chunk;
   }
 
-  private deliver(reception: ChunkReception, chunk: Buffer): void {
+  private deliver(reception: CompletionReception, chunk: Buffer): void {
     this.delivered++;
     try {
       reception.next(chunk);
@@ -281,7 +356,7 @@ class Receptions implements CompletionQueue {
   }
 
   /** Completes (no `error`) or fails the sink, unless it has left. */
-  private call(reception: ChunkReception, error: unknown): void {
+  private call(reception: CompletionReception, error: unknown): void {
     if (reception.closed) return;
     try {
       if (error === undefined) reception.complete();
@@ -291,16 +366,13 @@ class Receptions implements CompletionQueue {
     }
   }
 
-  start(reception: ChunkReception): void {
-    const socket = reception.socket;
+  start(reception: CompletionReception): void {
     const slot = this.free.pop() ?? this.slots.length;
     this.generation = (this.generation + 1) >>> 0;
     reception.receptionSlot = slot;
     reception.receptionGeneration = this.generation;
     reception.receptionState = RECEIVING;
-    // Registered (and a waiter) first, with readability no longer watched: the completions bring it.
-    socket.onNextReadable(reception);
-    socket.setReadInterest(false);
+    reception.takeReadSide();
     this.slots[slot] = reception;
     this.post(reception);
     this.receiver.submit();

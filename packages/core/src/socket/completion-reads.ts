@@ -1,0 +1,90 @@
+/**
+ * The core Socket's awaited stream reads (`recv`, `recvInto`, `recvFrom`, `recvMsg` without
+ * ancillary data) by completion: when such a read has to wait, a kernel request is posted that
+ * receives the socket's bytes as they arrive (stream/received-chunks.ts), and the read, and every
+ * read after it, takes them from memory. A request/response exchange then costs one system call
+ * per message (the send) instead of three (send, epoll_wait, recv).
+ *
+ * Bytes are taken from the kernel only while someone reads: the request is ended, keeping what it
+ * already holds for the next read, when no read waits at the end of the event-loop turn that
+ * delivered an arrival, when 64 KiB arrived unread, when reads are paused, when a read listener
+ * (a stream reader) takes over, or for a `recvMsg` that wants ancillary data. A stream that turns
+ * bulk (an arrival of 32 KiB or more) goes back to readiness for good, where big reads are cheaper.
+ *
+ * The request holds no Socket, only its IoState: a socket dropped without close() can still be
+ * collected, and its finalizer's dispose() cancels the request before closing the fd.
+ */
+import { CompletionReception } from '../stream/received-chunks.js';
+import { Ready } from '../poller/api.js';
+import type { IoState } from './io-state.js';
+import { peerAddressText } from './peer-text.js';
+
+/** Unread bytes at which the request ends and the rest waits in the kernel (flow control). */
+const MAX_UNREAD = 65536;
+/** Half a pool buffer: an arrival at least this big marks a bulk transfer (as Receptions decides). */
+const BULK_ARRIVAL = 32768;
+
+class SocketReception extends CompletionReception {
+  closed = false;
+  private bulk = false;
+
+  constructor(readonly io: IoState) {
+    super();
+  }
+
+  next(chunk: Buffer): void {
+    if (chunk.length >= BULK_ARRIVAL) this.bulk = true;
+    this.io.received(chunk.length, chunk);
+    if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
+    // No read waits now: its reader may come back within this wake-up (a loop that awaits
+    // recv, its continuation run by the poller), or may have gone.
+    else if (!this.io.readWaiting) this.checkWhenDrained();
+  }
+
+  /** The wake-up is over and still no read waits: the request ends, keeping what it holds. */
+  override whenDrained(): void {
+    if (!this.io.readWaiting) this.returnToReadiness();
+  }
+
+  complete(): void {
+    this.io.received(0);
+  }
+
+  error(error: unknown): void {
+    const errno = (error as { errno?: number }).errno;
+    this.io.received(-(errno ?? 5)); // EIO if the error carries none
+  }
+
+  receptionFd(): number {
+    return this.io.fd;
+  }
+
+  takeReadSide(): void {
+    this.io.beginCompletionReads(this);
+  }
+
+  releaseSocket(): void {
+    this.io.endCompletionReads(this.bulk);
+  }
+
+  /** The request is over and the socket readable on readiness: the waiting reads try now. */
+  override receiveOnReadiness(): void {
+    this.io.onReady(Ready.READABLE);
+  }
+
+  peerText(): string | undefined {
+    return peerAddressText(this.io.fd);
+  }
+}
+
+/**
+ * A read on `io` is about to wait: posts a request that receives the stream's bytes by
+ * completion, where the kernel and the socket's state allow it (see {@link IoState.mayReadByCompletion}).
+ * The caller has checked that the socket is a TCP one: its bytes carry no ancillary data that a
+ * plain receive would drop (a UNIX socket's passed fds would be).
+ *
+ */
+export function startCompletionReads(io: IoState): void {
+  if (!io.mayReadByCompletion) return;
+  new SocketReception(io).startReceiving();
+}
