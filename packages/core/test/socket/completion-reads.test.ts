@@ -1,0 +1,310 @@
+/**
+ * The core Socket's awaited TCP reads by completion (socket/completion-reads.ts): once a read
+ * has to wait, the kernel delivers the stream's arrivals and the reads take them from memory.
+ * Real TCP sockets on loopback; the kernel must support receiving by completion (Linux 6.0 or
+ * later with io_uring allowed): where it does not, these tests fail and say so.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { C, ChunkReader, Socket, SocketError } from '../../src/index.js';
+import { receptionStats } from '../../src/stream/received-chunks.js';
+import { PatternSource, sleep, tcpPair, waitFor } from '../stream/helpers.js';
+
+function stats(): { live: number; delivered: number; handOffs: number } {
+  const s = receptionStats();
+  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
+  return s;
+}
+
+/** Reads exactly `total` bytes with recvInto calls of at most `size` bytes each. */
+async function readExactly(socket: Socket, total: number, size: number): Promise<Buffer> {
+  const out = Buffer.alloc(total);
+  let got = 0;
+  while (got < total) {
+    const n = await socket.recvInto(out.subarray(got, Math.min(total, got + size)));
+    if (n === 0) throw new Error(`end of stream after ${got} of ${total} bytes`);
+    got += n;
+  }
+  return out;
+}
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+describe('Socket reads by completion', () => {
+  it('a request/response exchange takes its answers from completions, every byte in order', async () => {
+    const [client, server] = await tcpPair();
+    const before = stats().delivered;
+    const echo = (async () => {
+      const buf = Buffer.alloc(65536);
+      for (;;) {
+        const n = await server.recvInto(buf);
+        if (n === 0) return;
+        await server.sendAll(buf.subarray(0, n));
+      }
+    })();
+    const source = new PatternSource(3);
+    for (let i = 0; i < 300; i++) {
+      const request = source.next(1 + ((i * 97) % 2000));
+      await client.sendAll(request);
+      expect((await readExactly(client, request.length, 65536)).equals(request)).toBe(true);
+    }
+    // Both ends' waits were answered by arrivals, not by epoll and recv.
+    expect(stats().delivered - before).toBeGreaterThanOrEqual(600);
+    client.close();
+    await echo;
+    server.close();
+  });
+
+  it('every read form takes the same ordered stream: recv, recvInto, recvFrom, recvMsg, MSG_PEEK, small buffers', async () => {
+    const [client, server] = await tcpPair();
+    const source = new PatternSource(11);
+    const expected = new PatternSource(11);
+    const sizes = Array.from({ length: 200 }, (_, i) => 1 + ((i * 131) % 5000));
+    const sent = sizes.reduce((a, b) => a + b, 0);
+    const writer = (async () => {
+      for (const [i, size] of sizes.entries()) {
+        await client.sendAll(source.next(size));
+        if (i % 7 === 0) await sleep(1);
+      }
+    })();
+    let total = 0;
+    for (let i = 0; total < sent; i++) {
+      let chunk: Buffer;
+      switch (i % 5) {
+        case 0:
+          chunk = await server.recv(1000);
+          break;
+        case 1: {
+          const buf = Buffer.alloc(777);
+          chunk = buf.subarray(0, await server.recvInto(buf));
+          break;
+        }
+        case 2:
+          [chunk] = await server.recvFrom(4096);
+          break;
+        case 3:
+          chunk = (await server.recvMsg(3000)).data;
+          break;
+        default: {
+          const peeked = await server.recv(64, C.MSG_PEEK);
+          chunk = await server.recv(peeked.length);
+          expect(chunk.equals(peeked)).toBe(true);
+        }
+      }
+      expect(chunk.length).toBeGreaterThan(0);
+      expect(chunk.equals(expected.next(chunk.length))).toBe(true);
+      total += chunk.length;
+    }
+    await writer;
+    client.close();
+    expect((await server.recv(10)).length).toBe(0);
+    server.close();
+  });
+
+  it("a peer in another process (Python's socket module) writing as fast as it can: every byte once, in order", async () => {
+    const { spawn } = await import('node:child_process');
+    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(1);
+    const { port } = listener.getsockname() as { port: number };
+    // 20,000 writes of 1-97 bytes: the byte at stream offset k is k % 251.
+    const python = `import socket, sys
+s = socket.create_connection(('127.0.0.1', ${port}))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+k = 0
+for i in range(20000):
+    n = 1 + (i * 37) % 97
+    s.sendall(bytes((k + j) % 251 for j in range(n)))
+    k += n
+s.close()
+print(k)`;
+    const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let printed = '';
+    child.stdout.on('data', (d: Buffer) => (printed += d));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const [server] = await listener.accept();
+    listener.close();
+    const before = stats().delivered;
+    const received: Buffer[] = [];
+    const buf = Buffer.alloc(4096);
+    for (let i = 0; ; i++) {
+      // Read sizes that split and join the peer's writes.
+      const n = await server.recvInto(buf, 1 + ((i * 53) % 4096));
+      if (n === 0) break;
+      received.push(Buffer.from(buf.subarray(0, n)));
+    }
+    await exited;
+    const data = Buffer.concat(received);
+    expect(data.length).toBe(Number(printed.trim()));
+    expect(data.every((byte, k) => byte === k % 251)).toBe(true);
+    expect(stats().delivered).toBeGreaterThan(before);
+    server.close();
+  });
+
+  it('no read waiting at the end of the wake-up ends the request: later bytes stay in the kernel until a read asks', async () => {
+    const [client, server] = await tcpPair();
+    const live = stats().live;
+    const pending = server.recv(100);
+    await waitFor(() => stats().live === live + 1, 'the request posted');
+    await client.send(Buffer.from('first'));
+    expect((await pending).toString()).toBe('first');
+    // Nobody reads now: the request ends with the wake-up that delivered 'first'.
+    await waitFor(() => stats().live === live, 'the request ended');
+    const delivered = stats().delivered;
+    await client.send(Buffer.from('second'));
+    await sleep(50);
+    expect(stats().delivered).toBe(delivered);
+    expect(stats().live).toBe(live);
+    expect((await server.recv(100)).toString()).toBe('second');
+    client.close();
+    server.close();
+  });
+
+  it('a bulk transfer goes back to readiness for good, after what the request held: every byte once, in order', async () => {
+    const [client, server] = await tcpPair();
+    const handOffs = stats().handOffs;
+    const first = server.recv(10);
+    await client.send(Buffer.from('x'));
+    expect((await first).toString()).toBe('x');
+    const total = 8 << 20;
+    const source = new PatternSource(5);
+    const writer = (async () => {
+      for (let sent = 0; sent < total; sent += 65536) await client.sendAll(source.next(65536));
+    })();
+    const data = await readExactly(server, total, 65536);
+    await writer;
+    expect(data.equals(new PatternSource(5).next(total))).toBe(true);
+    expect(stats().handOffs).toBeGreaterThan(handOffs);
+    // On readiness from here: a read that waits posts no request.
+    const live = stats().live;
+    const next = server.recv(10);
+    await sleep(20);
+    expect(stats().live).toBe(live);
+    await client.send(Buffer.from('y'));
+    expect((await next).toString()).toBe('y');
+    client.close();
+    server.close();
+  });
+
+  it('the end of stream and a reset come as recv gives them: 0 (again and again), the typed ECONNRESET', async () => {
+    const [a, b] = await tcpPair();
+    const atEnd = b.recv(10);
+    await sleep(10);
+    a.close();
+    expect((await atEnd).length).toBe(0);
+    expect((await b.recv(10)).length).toBe(0);
+    b.close();
+
+    const [c, d] = await tcpPair();
+    const reset = d.recv(10);
+    await sleep(10);
+    await c.send(Buffer.from('before'));
+    expect((await reset).toString()).toBe('before');
+    const failing = d.recv(10);
+    c.setOption('SO_LINGER', { enabled: true, seconds: 0 });
+    c.close();
+    const error = await failing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SocketError);
+    expect(error).toMatchObject({ code: 'ECONNRESET', syscall: 'recv' });
+    d.close();
+  });
+
+  it('a read that times out loses nothing: the bytes that come later go to the next read', async () => {
+    const [client, server] = await tcpPair();
+    await expect(server.recv(10, 0, { timeout: 30 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await client.send(Buffer.from('late'));
+    expect((await server.recv(10)).toString()).toBe('late');
+    const aborted = new AbortController();
+    const read = server.recv(10, 0, { signal: aborted.signal });
+    aborted.abort(new Error('not wanted'));
+    await expect(read).rejects.toThrow('not wanted');
+    await client.send(Buffer.from('kept'));
+    expect((await server.recv(10)).toString()).toBe('kept');
+    client.close();
+    server.close();
+  });
+
+  it('closing or detaching while a read waits cancels the request first: the peer sees the end, no fd stays open', async () => {
+    // The earlier tests' requests have all ended (their sockets are closed).
+    await waitFor(() => stats().live === 0, 'no request left from earlier tests');
+    const fds = openFds();
+    const live = stats().live;
+    const pairs = await Promise.all(Array.from({ length: 10 }, () => tcpPair()));
+    const reads = pairs.map(([, server]) => server.recv(10).then(() => 'resolved', (e: unknown) => (e as SocketError).code));
+    await waitFor(() => stats().live === live + 10, 'ten requests posted');
+    const detached: number[] = [];
+    pairs.forEach(([, server], i) => (i % 2 === 0 ? server.close() : detached.push(server.detach())));
+    expect(await Promise.all(reads)).toEqual(Array(10).fill('EBADF'));
+    // A detached fd is the caller's: the posted request must not hold its data back or its file open.
+    for (const fd of detached) Socket.fromFd(fd).close();
+    for (const [client] of pairs) expect(await client.recv(10, 0, { timeout: 2000 })).toHaveLength(0);
+    for (const [client] of pairs) client.close();
+    await waitFor(() => stats().live === live, 'every request ended');
+    expect(openFds()).toBe(fds);
+  });
+
+  it('a stream reader armed after awaited reads takes over without losing or reordering a byte', async () => {
+    const [client, server] = await tcpPair();
+    const source = new PatternSource(9);
+    const first = server.recv(100);
+    await client.send(source.next(50));
+    expect((await first).length).toBe(50);
+    // Bytes arrive while a read waits and after it: some are held by the request when the reader comes.
+    const waiting = server.recv(10);
+    await client.sendAll(source.next(3000));
+    const head = await waiting;
+    const reader = new ChunkReader(server);
+    const chunks: Buffer[] = [head];
+    let ended = false;
+    reader.attachSink({ closed: false, next: (c: Buffer) => chunks.push(Buffer.from(c)), error: (e: unknown) => { throw e; }, complete: () => (ended = true) });
+    reader.request(Infinity);
+    await client.sendAll(source.next(5000));
+    client.close();
+    await waitFor(() => ended, 'the reader reached the end');
+    expect(Buffer.concat(chunks).equals(new PatternSource(9).next(8050).subarray(50))).toBe(true);
+    server.close();
+  });
+
+  it('recvMsg with ancillary data reads from the kernel again (after what the request held)', async () => {
+    const [client, server] = await tcpPair();
+    const live = stats().live;
+    const first = server.recv(10);
+    await client.send(Buffer.from('a'));
+    expect((await first).toString()).toBe('a');
+    // TCP attaches a receive timestamp to what recvmsg returns (tcp_recv_timestamp).
+    server.setOption('SO_TIMESTAMP', true);
+    const msg = server.recvMsg(10, 64);
+    await sleep(10);
+    // No request is posted for it: the kernel's recvmsg must see the bytes to attach their TOS.
+    expect(stats().live).toBe(live);
+    await client.send(Buffer.from('b'));
+    const got = await msg;
+    expect(got.data.toString()).toBe('b');
+    expect(got.ancillary.length).toBeGreaterThan(0);
+    client.close();
+    server.close();
+  });
+
+  it('a read waiting by completion keeps the process alive; unref() lets it exit', () => {
+    const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    const script = (unref: boolean): string => `import { C, Socket } from ${JSON.stringify(distIndex)};
+      const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      listener.bind(['127.0.0.1', 0]);
+      listener.listen(1);
+      const a = Socket.create(C.AF_INET, C.SOCK_STREAM);
+      const [[b]] = await Promise.all([listener.accept(), a.connect(['127.0.0.1', listener.getsockname().port])]);
+      listener.close();
+      a.recv(10).then((d) => { console.log('DATA ' + d); a.close(); b.close(); });
+      ${unref ? 'a.unref();' : ''}
+      setTimeout(() => { console.log('STILL ALIVE'); b.send(Buffer.from('x')); }, 300).unref();`;
+    const run = (unref: boolean) => spawnSync(process.execPath, ['--input-type=module', '-e', script(unref)], { encoding: 'utf8', timeout: 10_000 });
+    const kept = run(false);
+    expect(kept.stderr).toBe('');
+    expect(kept.stdout.trim().split('\n')).toEqual(['STILL ALIVE', 'DATA x']);
+    const released = run(true);
+    expect(released.status).toBe(0);
+    expect(released.stdout.trim()).toBe('');
+  });
+});
