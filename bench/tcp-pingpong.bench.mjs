@@ -55,6 +55,13 @@
 // RECV per socket, the reactor taking the completions a send made before it selects again): 2
 // system calls per round trip (the two sends). Measured that day, 7 rounds: Connection 14.04 us
 // (0.87 of C 12.27, goal 0.833), was 22.47; core Socket 22.61 (0.54), unchanged.
+// Since 2026-12-04 the core Socket's awaited TCP reads receive by completion too (socket/
+// completion-reads.ts): 2 system calls per round trip (strace -c: 200,000 sendto and 6,287
+// epoll_pwait for 100,000 round trips; on readiness 2 epoll_wait + 2 recvfrom + 2 sendto each).
+// Alternating processes, 3 rounds each: 16.3-17.1 us by completion, 23.5-24.1 with
+// RXSOCK_IO_URING=0. Full run that day, 7 rounds: Socket 18.35 (0.65 of C 12.00, 1.37x
+// node:net 25.05), Connection 14.52 (0.83), the promise floor 14.30 (0.84): the awaited calls'
+// promises cost more than the 1.1x goal leaves, whatever the receive path.
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
