@@ -85,6 +85,12 @@ export interface SlotReactor {
    * alive, and has every wake-up take the completions its own work made before it selects again.
    */
   attachCompletionQueue(fd: number, queue: CompletionQueue): void;
+  /**
+   * Whether requests of the completion queue are outstanding: while they are, its completions
+   * are taken even when nothing referenced waits (a cancel's last completion, an arrival for a
+   * socket no one reads yet), without keeping the process alive.
+   */
+  setCompletionsOutstanding(outstanding: boolean): void;
 }
 
 /**
@@ -97,10 +103,12 @@ export interface CompletionQueue {
   /** Dispatches the completions that wait (a bounded number per call). Must not throw. */
   dispatch(): void;
   /**
-   * The wake-up is over (every round dispatched, the promise jobs they queued run): work that
-   * must see what the handlers did by the end of the loop turn. Must not throw.
+   * The wake-up is over (every round dispatched): work that must see what the handlers did by
+   * the end of the loop turn. `jobsRun`: the promise jobs the rounds queued have run too; false
+   * where the drain itself runs inside a promise job (the thread driver's), so that they run
+   * only after it returns. Must not throw.
    */
-  drained(): void;
+  drained(jobsRun: boolean): void;
 }
 
 /** What `Reactor.register` hands out: a slot, checked against its generation on every use. */
@@ -153,6 +161,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #draining = false;
   #closed = false;
   #completions: CompletionQueue | undefined;
+  /** The thread driver's slot for the completion queue's fd (-1 under uv_poll, or before one is attached). */
+  #completionSlot = -1;
   /** The completion queue's own `uv_poll_t`, under the uv_poll driver. */
   #completionDriver: UvDriver | undefined;
   /** Drains that found events: a diagnostic for tests (how many wake-ups a workload took). */
@@ -276,8 +286,17 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } else {
       const slot = this.attach(fd, { onReady: () => queue.dispatch() }, Interest.READABLE, false);
       this.setReferenced(slot, false);
+      // The thread driver selects only while something waits: the queue's slot waits (unreferenced) while requests are out.
+      this.#completionSlot = slot;
     }
     this.#completions = queue;
+  }
+
+  setCompletionsOutstanding(outstanding: boolean): void {
+    // The uv_poll driver's own uv_poll_t on the queue always polls (unreferenced).
+    if (this.#completionSlot < 0) return;
+    if (outstanding) this.addWaiter(this.#completionSlot);
+    else this.removeWaiter(this.#completionSlot);
   }
 
   /** `completionsFirst`: the completion queue woke the loop, so its round comes before any select. */
@@ -331,7 +350,8 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
-      this.#completions?.drained();
+      // The thread driver's wake-up is a promise callback: jobs queued in it run after it returns.
+      this.#completions?.drained(this.#driver.kind === 'uv_poll');
     }
   }
 

@@ -90,12 +90,18 @@ interface Leftover {
   full: boolean;
 }
 
+/** What was taken early and not yet read, oldest first, and how many bytes that is. */
+class Leftovers {
+  readonly items: Leftover[] = [];
+  bytes = 0;
+}
+
 /**
- * What was taken early and not yet read, oldest first: rare for reads made ahead (a reader
- * paused or closed by another connection's handler in the same wake-up), so kept here and not as
- * a field of every socket.
+ * What each fd had taken early and not yet read: rare for reads made ahead (a reader paused or
+ * closed by another connection's handler in the same wake-up), so kept here and not as a field
+ * of every socket.
  */
-const leftovers = new WeakMap<IoState, Leftover[]>();
+const leftovers = new WeakMap<IoState, Leftovers>();
 
 /** The kernel request that receives an fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
 export interface CompletionReads {
@@ -251,9 +257,10 @@ export class IoState implements ReadySource {
   }
 
   private keep(left: Leftover): void {
-    const queue = leftovers.get(this);
-    if (queue === undefined) leftovers.set(this, [left]);
-    else queue.push(left);
+    let queue = leftovers.get(this);
+    if (queue === undefined) leftovers.set(this, (queue = new Leftovers()));
+    queue.items.push(left);
+    queue.bytes += left.data?.length ?? 0;
     this.bits |= LEFTOVER;
   }
 
@@ -324,9 +331,7 @@ export class IoState implements ReadySource {
 
   /** Bytes arrived by completion (or made ahead) and not yet read. */
   get unreadBytes(): number {
-    let n = 0;
-    for (const left of leftovers.get(this) ?? []) n += left.data?.length ?? 0;
-    return n;
+    return (this.bits & LEFTOVER) === 0 ? 0 : leftovers.get(this)!.bytes;
   }
 
   /** Whether a read operation waits (not counting the read listener). */
@@ -377,10 +382,11 @@ export class IoState implements ReadySource {
    */
   private takeLeftover(target: Uint8Array, nbytes: number, peek: boolean): number {
     const queue = leftovers.get(this)!;
+    const items = queue.items;
     let n = 0;
     let i = 0;
-    while (i < queue.length && n < nbytes) {
-      const left = queue[i]!;
+    while (i < items.length && n < nbytes) {
+      const left = items[i]!;
       const data = left.data;
       // The end or an error comes alone, once the bytes before it are read.
       if (data === undefined) {
@@ -400,14 +406,16 @@ export class IoState implements ReadySource {
       }
       i++;
     }
-    if (!peek && i > 0) this.dropLeftovers(queue, i, queue[i - 1]!);
+    if (peek) return n;
+    queue.bytes -= n;
+    if (i > 0) this.dropLeftovers(queue, i, items[i - 1]!);
     return n;
   }
 
   /** The first `count` leftovers are read, `last` the last of them. */
-  private dropLeftovers(queue: Leftover[], count: number, last: Leftover): void {
-    if (count < queue.length) {
-      queue.splice(0, count);
+  private dropLeftovers(queue: Leftovers, count: number, last: Leftover): void {
+    if (count < queue.items.length) {
+      queue.items.splice(0, count);
       return;
     }
     this.forgetLeftover();

@@ -658,7 +658,11 @@ export class Socket {
     sys().close(fd);
   }
 
-  /** `detach()`: gives up the fd without closing it and returns it; the Socket becomes closed. */
+  /**
+   * `detach()`: gives up the fd without closing it and returns it; the Socket becomes closed.
+   * Bytes a TCP socket had already received by completion for its awaited reads and not yet
+   * handed to a read are dropped with it: read what you expect before detaching.
+   */
   detach(): number {
     const fd = this.live('detach');
     this.release('detach');

@@ -225,6 +225,8 @@ class Receptions implements CompletionQueue {
   generation = 0;
   /** Receptions to call back once the wake-up is over (see CompletionReception.checkWhenDrained). */
   readonly drainedChecks = new Set<CompletionReception>();
+  /** Those checks wait for an immediate (see {@link Receptions.drained}). */
+  private checkScheduled = false;
   /** Chunks delivered, and receptions handed to the readiness readers, for {@link receptionStats}. */
   delivered = 0;
   handOffs = 0;
@@ -245,8 +247,18 @@ class Receptions implements CompletionQueue {
     }
   }
 
-  drained(): void {
-    if (this.drainedChecks.size === 0) return;
+  drained(jobsRun: boolean): void {
+    if (this.drainedChecks.size === 0 || this.checkScheduled) return;
+    if (jobsRun) this.checkDrained();
+    else {
+      // Once the jobs the handlers queued have run (an awaited read re-posted by its loop).
+      this.checkScheduled = true;
+      setImmediate(this.checkDrained);
+    }
+  }
+
+  private readonly checkDrained = (): void => {
+    this.checkScheduled = false;
     for (const reception of this.drainedChecks) {
       try {
         reception.whenDrained!();
@@ -255,7 +267,7 @@ class Receptions implements CompletionQueue {
       }
     }
     this.drainedChecks.clear();
-  }
+  };
 
   readonly onCompletion = (slot: number, generation: number, result: number, bufferId: number, more: boolean): void => {
     const reception = this.slots[slot];
@@ -330,6 +342,7 @@ class Receptions implements CompletionQueue {
     reception.receptionState = OVER;
     this.slots[reception.receptionSlot] = undefined;
     this.free.push(reception.receptionSlot);
+    if (this.free.length === this.slots.length) slotReactor().setCompletionsOutstanding(false);
   }
 
   private chunk(bufferId: number, length: number): Buffer {
@@ -367,6 +380,7 @@ class Receptions implements CompletionQueue {
   }
 
   start(reception: CompletionReception): void {
+    if (this.free.length === this.slots.length) slotReactor().setCompletionsOutstanding(true);
     const slot = this.free.pop() ?? this.slots.length;
     this.generation = (this.generation + 1) >>> 0;
     reception.receptionSlot = slot;
