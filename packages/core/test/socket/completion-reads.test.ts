@@ -245,6 +245,27 @@ print(k)`;
     expect(openFds()).toBe(fds);
   });
 
+  it('pausing reads ends the request: what arrives waits in the kernel until reads resume, then the waiting read gets it', async () => {
+    const [client, server] = await tcpPair();
+    const live = stats().live;
+    const first = server.recv(10);
+    await client.send(Buffer.from('a'));
+    expect((await first).toString()).toBe('a');
+    const waiting = server.recv(10);
+    await waitFor(() => stats().live === live + 1, 'a request posted for the waiting read');
+    server.setReadInterest(false);
+    await waitFor(() => stats().live === live, 'the request ended by the pause');
+    await client.send(Buffer.from('b'));
+    let got: string | undefined;
+    void waiting.then((d) => (got = d.toString()));
+    await sleep(50);
+    expect(got).toBeUndefined();
+    server.setReadInterest(true);
+    expect((await waiting).toString()).toBe('b');
+    client.close();
+    server.close();
+  });
+
   it('a stream reader armed after awaited reads takes over without losing or reordering a byte', async () => {
     const [client, server] = await tcpPair();
     const source = new PatternSource(9);
