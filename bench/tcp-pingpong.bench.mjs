@@ -59,9 +59,10 @@
 // completion-reads.ts): 2 system calls per round trip (strace -c: 200,000 sendto and 6,287
 // epoll_pwait for 100,000 round trips; on readiness 2 epoll_wait + 2 recvfrom + 2 sendto each).
 // Alternating processes, 3 rounds each: 16.3-17.1 us by completion, 23.5-24.1 with
-// RXSOCK_IO_URING=0. Full run that day, 7 rounds: Socket 18.35 (0.65 of C 12.00, 1.37x
-// node:net 25.05), Connection 14.52 (0.83), the promise floor 14.30 (0.84): the awaited calls'
-// promises cost more than the 1.1x goal leaves, whatever the receive path.
+// RXSOCK_IO_URING=0. Two full runs that day, 7 rounds each: Socket 18.35 / 18.07 (0.65 / 0.67
+// of C 12.00 / 12.14, 1.37x node:net both), Connection 14.52 / 14.06 (0.83 / 0.86), the promise
+// floor 14.30 / 13.95 (0.84 / 0.87): the awaited calls' promises cost more than the 1.1x goal
+// leaves, whatever the receive path.
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
