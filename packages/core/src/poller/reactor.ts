@@ -102,13 +102,6 @@ export interface CompletionQueue {
   pending(): boolean;
   /** Dispatches the completions that wait (a bounded number per call). Must not throw. */
   dispatch(): void;
-  /**
-   * The wake-up is over (every round dispatched): work that must see what the handlers did by
-   * the end of the loop turn. `jobsRun`: the promise jobs the rounds queued have run too; false
-   * where the drain itself runs inside a promise job (the thread driver's), so that they run
-   * only after it returns. Must not throw.
-   */
-  drained(jobsRun: boolean): void;
 }
 
 /** What `Reactor.register` hands out: a slot, checked against its generation on every use. */
@@ -350,8 +343,6 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
     } finally {
       closeImmediateProbe(probe);
       this.#draining = false;
-      // The thread driver's wake-up is a promise callback: jobs queued in it run after it returns.
-      this.#completions?.drained(this.#driver.kind === 'uv_poll');
     }
   }
 

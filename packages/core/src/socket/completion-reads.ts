@@ -6,10 +6,17 @@
  * per message (the send) instead of three (send, epoll_wait, recv).
  *
  * Bytes are taken from the kernel only while someone reads: the request is ended, keeping what it
- * already holds for the next read, when no read waits at the end of the event-loop turn that
- * delivered an arrival, when 64 KiB arrived unread, when reads are paused, when a read listener
- * (a stream reader) takes over, or for a `recvMsg` that wants ancillary data. A stream that turns
- * bulk (an arrival of 32 KiB or more) goes back to readiness for good, where big reads are cheaper.
+ * already holds for the next read, when no read has waited for an arrival through a whole sweep
+ * period (a reader that went away), when 64 KiB arrived unread, when reads are paused, when a read
+ * listener (a stream reader) takes over, or for a `recvMsg` that wants ancillary data. A stream
+ * that turns bulk (an arrival of 32 KiB or more) goes back to readiness for good, where big reads
+ * are cheaper.
+ *
+ * The sweep is coarse on purpose: a loop that awaits other work between its reads (a handler that
+ * queries something, then reads the next request) keeps its request, and its reads stay free of
+ * system calls. Ending the request at the first turn without a waiting read cost such a loop a
+ * cancel, two epoll_ctl, an EAGAIN and a re-post per message: two system calls more than reading
+ * on readiness.
  *
  * The request holds no Socket, only its IoState: a socket dropped without close() can still be
  * collected, and its finalizer's dispose() cancels the request before closing the fd.
@@ -23,10 +30,26 @@ import { peerAddressText } from './peer-text.js';
 const MAX_UNREAD = 65536;
 /** Half a pool buffer: an arrival at least this big marks a bulk transfer (as Receptions decides). */
 const BULK_ARRIVAL = 32768;
+/** How often the requests whose reader went away are looked for. */
+const IDLE_SWEEP_MS = 500;
+
+/** The posted requests, swept while there are any. */
+const posted = new Set<SocketReception>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+function sweep(): void {
+  for (const reception of posted) reception.sweep();
+  if (posted.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
 
 class SocketReception extends CompletionReception {
   closed = false;
   private bulk = false;
+  /** A read waited for an arrival since the last sweep (true at first: a new request gets a whole period). */
+  private used = true;
 
   constructor(readonly io: IoState) {
     super();
@@ -34,16 +57,15 @@ class SocketReception extends CompletionReception {
 
   next(chunk: Buffer): void {
     if (chunk.length >= BULK_ARRIVAL) this.bulk = true;
+    if (this.io.readWaiting) this.used = true;
     this.io.received(chunk.length, chunk);
     if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
-    // No read waits now: its reader may come back within this wake-up (a loop that awaits
-    // recv, its continuation run by the poller), or may have gone.
-    else if (!this.io.readWaiting) this.checkWhenDrained();
   }
 
-  /** The wake-up is over and still no read waits: the request ends, keeping what it holds. */
-  override whenDrained(): void {
-    if (!this.io.readWaiting) this.returnToReadiness();
+  /** A sweep: no read waited since the last one, and none waits now: the request ends, keeping what it holds. */
+  sweep(): void {
+    if (this.used || this.io.readWaiting) this.used = false;
+    else this.returnToReadiness();
   }
 
   complete(): void {
@@ -61,9 +83,12 @@ class SocketReception extends CompletionReception {
 
   takeReadSide(): void {
     this.io.beginCompletionReads(this);
+    posted.add(this);
+    sweeper ??= setInterval(sweep, IDLE_SWEEP_MS).unref();
   }
 
   releaseSocket(): void {
+    posted.delete(this);
     this.io.endCompletionReads(this.bulk);
   }
 

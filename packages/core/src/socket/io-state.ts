@@ -25,7 +25,7 @@ const READY_NOW: Attempt = () => 0;
  * What {@link IoState.takeReadAhead} says when nothing arrived yet and a kernel request receives
  * by completion: not ready, and the read must not be made directly.
  */
-export const NOT_READY = -2;
+export const NOT_READY = -0x7fff_ffff; // no -errno can be this
 
 interface PendingOp {
   attempt: Attempt;

@@ -117,14 +117,6 @@ export abstract class CompletionReception implements ChunkSink {
    */
   receiveOnReadiness?(): void;
 
-  /** Optional: called at the end of the wake-up in which {@link CompletionReception.checkWhenDrained} was. */
-  whenDrained?(): void;
-
-  /** Has {@link CompletionReception.whenDrained} called once the poller's current wake-up is over. */
-  checkWhenDrained(): void {
-    receiving?.drainedChecks.add(this);
-  }
-
   /**
    * Ends the kernel's request without losing a byte: it is cancelled, what it still brings is
    * delivered, and its last completion calls {@link CompletionReception.receiveOnReadiness}.
@@ -223,10 +215,6 @@ class Receptions implements CompletionQueue {
   readonly slots: Array<CompletionReception | undefined> = [];
   readonly free: number[] = [];
   generation = 0;
-  /** Receptions to call back once the wake-up is over (see CompletionReception.checkWhenDrained). */
-  readonly drainedChecks = new Set<CompletionReception>();
-  /** Those checks wait for an immediate (see {@link Receptions.drained}). */
-  private checkScheduled = false;
   /** Chunks delivered, and receptions handed to the readiness readers, for {@link receptionStats}. */
   delivered = 0;
   handOffs = 0;
@@ -246,28 +234,6 @@ class Receptions implements CompletionQueue {
       reportUncaught(error);
     }
   }
-
-  drained(jobsRun: boolean): void {
-    if (this.drainedChecks.size === 0 || this.checkScheduled) return;
-    if (jobsRun) this.checkDrained();
-    else {
-      // Once the jobs the handlers queued have run (an awaited read re-posted by its loop).
-      this.checkScheduled = true;
-      setImmediate(this.checkDrained);
-    }
-  }
-
-  private readonly checkDrained = (): void => {
-    this.checkScheduled = false;
-    for (const reception of this.drainedChecks) {
-      try {
-        reception.whenDrained!();
-      } catch (error) {
-        reportUncaught(error);
-      }
-    }
-    this.drainedChecks.clear();
-  };
 
   readonly onCompletion = (slot: number, generation: number, result: number, bufferId: number, more: boolean): void => {
     const reception = this.slots[slot];
