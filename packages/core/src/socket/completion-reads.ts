@@ -24,7 +24,6 @@
 import { CompletionReception } from '../stream/received-chunks.js';
 import { Ready } from '../poller/api.js';
 import type { IoState } from './io-state.js';
-import { peerAddressText } from './peer-text.js';
 
 /** Unread bytes at which the request ends and the rest waits in the kernel (flow control). */
 const MAX_UNREAD = 65536;
@@ -96,10 +95,6 @@ class SocketReception extends CompletionReception {
   override receiveOnReadiness(): void {
     this.io.onReady(Ready.READABLE);
   }
-
-  peerText(): string | undefined {
-    return peerAddressText(this.io.fd);
-  }
 }
 
 /**
@@ -107,7 +102,6 @@ class SocketReception extends CompletionReception {
  * completion, where the kernel and the socket's state allow it (see {@link IoState.mayReadByCompletion}).
  * The caller has checked that the socket is a TCP one: its bytes carry no ancillary data that a
  * plain receive would drop (a UNIX socket's passed fds would be).
- *
  */
 export function startCompletionReads(io: IoState): void {
   if (!io.mayReadByCompletion) return;

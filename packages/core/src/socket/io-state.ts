@@ -493,7 +493,7 @@ export class IoState implements ReadySource {
       return;
     }
     // A listener reads with the try* calls on readiness: the request ends, keeping what it holds.
-    if (listener !== undefined && (this.bits & COMPLETION_READS) !== 0) completionReads.get(this)!.returnToReadiness();
+    if (listener !== undefined) this.leaveCompletionReads();
     const calling = (this.bits & CALLING_LISTENER) !== 0;
     const was = this.readListener !== undefined || calling;
     this.readListener = listener;
@@ -521,7 +521,7 @@ export class IoState implements ReadySource {
     const slot = this.ensureRegistered();
     this.bits = interest & Interest.READABLE ? this.bits & ~READ_PAUSED : this.bits | READ_PAUSED;
     if ((this.bits & COMPLETION_READS) !== 0) {
-      if ((interest & Interest.READABLE) === 0) completionReads.get(this)!.returnToReadiness();
+      if ((interest & Interest.READABLE) === 0) this.leaveCompletionReads();
       // Readability stays unwatched until the request is over.
       interest &= ~Interest.READABLE;
     }

@@ -13,11 +13,11 @@
  * referenced socket keeps the process alive as a pending read does, `unref()` lets it exit.
  * Closing or detaching the socket cancels the receive before the fd goes.
  */
-import { formatAddress } from '../codec/address.js';
 import { systemError } from '../errors.js';
 import { slotReactor, type CompletionQueue } from '../poller/reactor.js';
 import { reportUncaught } from '../poller/driver.js';
 import type { ReadableListener } from '../socket/io-state.js';
+import { peerAddressText } from '../socket/peer-text.js';
 import type { Socket } from '../socket/socket.js';
 import { streamReceiver, type StreamReceiver } from '../sys/stream-receiver.js';
 import type { ChunkSink } from './chunk-reader.js';
@@ -77,7 +77,9 @@ export abstract class CompletionReception implements ChunkSink {
   /** @internal The socket's read side is the socket's again (unless it is closed). */
   abstract releaseSocket(): void;
   /** @internal The peer's address as text, for an error's message (undefined if unknown). */
-  abstract peerText(): string | undefined;
+  peerText(): string | undefined {
+    return peerAddressText(this.receptionFd());
+  }
 
   /**
    * Starts delivering the socket's bytes to this sink by completion, everything as it arrives
@@ -197,16 +199,6 @@ export abstract class ChunkReception extends CompletionReception implements Read
     if (socket.closed) return;
     socket.onNextReadable(undefined);
     socket.setReadInterest(true);
-  }
-
-  /** @internal */
-  peerText(): string | undefined {
-    try {
-      return formatAddress(this.socket.getpeername());
-    } catch {
-      // a peer that is gone leaves the address out of the message
-      return undefined;
-    }
   }
 }
 

@@ -9,14 +9,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { C, ChunkReader, Socket, SocketError } from '../../src/index.js';
-import { receptionStats } from '../../src/stream/received-chunks.js';
-import { PatternSource, sleep, tcpPair, waitFor } from '../stream/helpers.js';
-
-function stats(): { live: number; delivered: number; handOffs: number } {
-  const s = receptionStats();
-  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
-  return s;
-}
+import { PatternSource, sleep, stats, tcpPair, waitFor } from '../stream/helpers.js';
 
 /** Reads exactly `total` bytes with recvInto calls of at most `size` bytes each. */
 async function readExactly(socket: Socket, total: number, size: number): Promise<Buffer> {

@@ -4,10 +4,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PatternSource } from '@rxsock/testing';
 import { C, Socket } from '../../src/index.js';
 import type { SyscallBatch } from '../../src/sys/syscall-batch.js';
+import { receptionStats } from '../../src/stream/received-chunks.js';
 
 export { PatternSource };
 
 export { sleep };
+
+/** The receiver's counters (receptionStats); the test fails, saying why, where the kernel cannot receive by completion. */
+export function stats(): { live: number; delivered: number; handOffs: number; poolSize: number } {
+  const s = receptionStats();
+  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
+  return s;
+}
 
 /** A TCP connection over 127.0.0.1: `[client, accepted]`. */
 export async function tcpPair(): Promise<[Socket, Socket]> {

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { C, ChunkReader, ChunkReception, Socket } from '../../src/index.js';
-import { MAX_RECEPTIONS, receptionStats } from '../../src/stream/received-chunks.js';
-import { PatternSource, tcpPair, waitFor } from './helpers.js';
+import { MAX_RECEPTIONS } from '../../src/stream/received-chunks.js';
+import { PatternSource, stats, tcpPair, waitFor } from './helpers.js';
 
 /** A reception that keeps every chunk (not copied: they must stay valid) and how it ended. */
 class CollectingSink extends ChunkReception {
@@ -47,12 +47,6 @@ class HandingOffSink extends CollectingSink {
     this.reader.attachSink(this);
     this.reader.request(Infinity);
   }
-}
-
-function stats(): { live: number; delivered: number; handOffs: number; poolSize: number } {
-  const s = receptionStats();
-  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
-  return s;
 }
 
 /** A reception of `socket`, started (by completion, or the test fails). */
