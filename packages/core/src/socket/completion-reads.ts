@@ -61,6 +61,12 @@ class SocketReception extends CompletionReception {
     if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
   }
 
+  override nextInPlace(memory: Buffer, length: number): void {
+    if (this.io.readWaiting) this.used = true;
+    this.io.receivedInPlace(memory, length);
+    if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
+  }
+
   /** A sweep: no read waited since the last one, and none waits now: the request ends, keeping what it holds. */
   sweep(): void {
     if (this.used || this.io.readWaiting) this.used = false;

@@ -103,6 +103,12 @@ class Leftovers {
  */
 const leftovers = new WeakMap<IoState, Leftovers>();
 
+/**
+ * The arrival being taken where the kernel put it (see {@link IoState.receivedInPlace}), while
+ * the reads that waited for it run: `memory` from `offset` to `end` is not read yet.
+ */
+const inPlace = { io: undefined as IoState | undefined, memory: Buffer.alloc(0) as Buffer, offset: 0, end: 0 };
+
 /** The kernel request that receives an fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
 export interface CompletionReads {
   /** Cancels the request now, before the fd is closed; bytes not yet delivered are dropped. */
@@ -269,7 +275,7 @@ export class IoState implements ReadySource {
    * a kernel request receives them by completion (then no read may be made directly).
    */
   get hasReadAhead(): boolean {
-    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0;
+    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0 || inPlace.io === this;
   }
 
   /** Whether a kernel request receives this fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
@@ -324,6 +330,32 @@ export class IoState implements ReadySource {
     this.onReady(result > 0 ? Ready.READABLE : Ready.READABLE | Ready.READ_CLOSED);
   }
 
+  /**
+   * An arrival by completion of `length` bytes at the start of `memory`, valid during this call
+   * only: the reads that wait take it from there, and only what they leave is copied and kept.
+   * Bytes already kept come first, so then (and with no read waiting) it is all copied.
+   */
+  receivedInPlace(memory: Buffer, length: number): void {
+    if ((this.bits & LEFTOVER) !== 0 || this.readOps === undefined || this.readOps.length === 0) {
+      this.received(length, Buffer.from(memory.subarray(0, length)));
+      return;
+    }
+    inPlace.io = this;
+    inPlace.memory = memory;
+    inPlace.offset = 0;
+    inPlace.end = length;
+    try {
+      this.onReady(Ready.READABLE);
+    } finally {
+      inPlace.io = undefined;
+      const { offset, end } = inPlace;
+      if (offset < end) {
+        this.keep({ result: end - offset, data: Buffer.from(memory.subarray(offset, end)), full: true });
+        this.readReady = true;
+      }
+    }
+  }
+
   /** Ends the request that receives by completion, if one is posted, keeping every byte it holds. */
   leaveCompletionReads(): void {
     if ((this.bits & COMPLETION_READS) !== 0) completionReads.get(this)!.returnToReadiness();
@@ -346,6 +378,7 @@ export class IoState implements ReadySource {
    * back short clears the read readiness, as {@link IoState.shortRead} after a direct read.
    */
   takeReadAhead(target: Uint8Array, nbytes: number, peek: boolean): number {
+    if (inPlace.io === this) return this.takeInPlace(target, nbytes, peek);
     if ((this.bits & LEFTOVER) !== 0) return this.takeLeftover(target, nbytes, peek);
     if (this.bits < 1 << READ_AHEAD_SHIFT) {
       if ((this.bits & COMPLETION_READS) === 0) return CALL_NOT_MADE;
@@ -367,6 +400,23 @@ export class IoState implements ReadySource {
     // The caller asked for less than was read: the rest waits for the next read.
     if (n < result) this.keepLeftover(batch, index, n, result);
     else if (result < batch.lengthOf(index)) this.shortRead();
+    return n;
+  }
+
+  /** Takes (or with `peek` copies) up to `nbytes` of the arrival being taken in place. */
+  private takeInPlace(target: Uint8Array, nbytes: number, peek: boolean): number {
+    const start = inPlace.offset;
+    if (start === inPlace.end) {
+      // Taken by a read before this one: this one waits for the next arrival.
+      this.readReady = false;
+      return NOT_READY;
+    }
+    const n = Math.min(nbytes, inPlace.end - start);
+    inPlace.memory.copy(target, 0, start, start + n);
+    if (peek) return n;
+    inPlace.offset = start + n;
+    // All read: the next bytes come as an arrival.
+    if (inPlace.offset === inPlace.end) this.readReady = false;
     return n;
   }
 

@@ -107,6 +107,27 @@ export class MessageBatch {
     return n;
   }
 
+  /**
+   * @internal Message `i` of this receive holds `length` bytes written into its payload slot by
+   * the caller (bytes a stream socket had already taken from the kernel): no address, no
+   * ancillary data, no flags.
+   */
+  placeReceived(i: number, length: number): void {
+    const { view, abi } = this;
+    const base = i * abi.mmsghdrSize;
+    const le = abi.littleEndian;
+    view.setUint32(base + abi.mmsgLenOffset, length, le);
+    if (this.names) view.setUint32(base + abi.msghdr.namelen, 0, le);
+    if (this.controls) view.setBigUint64(base + abi.msghdr.controllen, 0n, le);
+    view.setInt32(base + abi.msghdr.flags, 0, le);
+    this.used = Math.max(this.used, i + 1);
+  }
+
+  /** @internal The payload slot of message `i`, to write into. */
+  slot(i: number): Buffer {
+    return this.payload.subarray(i * this.slotSize, (i + 1) * this.slotSize);
+  }
+
   /** Payload of message `i` of the last receive, as a view into the batch (valid until the next receive). */
   data(i: number): Buffer {
     const start = i * this.slotSize;

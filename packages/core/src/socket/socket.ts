@@ -511,6 +511,10 @@ export class Socket {
   }
 
   private receiveBatch(fd: number, batch: MessageBatch, flags: number): number {
+    if (this.io.hasReadAhead) {
+      const placed = this.placeReadAhead(batch, flags);
+      if (placed > 0) return placed;
+    }
     if (this.io.completionReads) {
       // A stream socket's bytes are being received by completion: that request ends first.
       this.io.leaveCompletionReads();
@@ -522,6 +526,25 @@ export class Socket {
     // datagram brings a new edge, so the read that would only say EAGAIN is skipped.
     if (n > 0 && n < batch.capacity && (flags & C.MSG_PEEK) === 0) this.io.shortRead();
     return n;
+  }
+
+  /**
+   * Bytes a stream socket already took from the kernel (a read made ahead, arrivals by
+   * completion) go into the batch before any new call, each message taking up to a slot of the
+   * stream as recvmmsg would: how many messages that filled (an end of stream is one empty
+   * message), or 0 when there was nothing taken early. A peek fills one message.
+   */
+  private placeReadAhead(batch: MessageBatch, flags: number): number {
+    let i = 0;
+    while (i < batch.capacity) {
+      // After the first message only bytes follow: an end or error waits for the next call.
+      if (i > 0 && (this.io.unreadBytes === 0 || (flags & C.MSG_PEEK) !== 0)) break;
+      const n = this.readAheadInto(batch.slot(i), batch.slotSize, flags);
+      if (n < 0) break; // nothing taken early (-1), or waiting for an arrival (NOT_READY)
+      batch.placeReceived(i++, n);
+      if (n === 0) break;
+    }
+    return i;
   }
 
   /**

@@ -120,6 +120,13 @@ export abstract class CompletionReception implements ChunkSink {
   receiveOnReadiness?(): void;
 
   /**
+   * @internal Optional: takes an arrival of less than half a chunk where the kernel put it,
+   * instead of {@link CompletionReception.next} with a copy. The first `length` bytes of
+   * `memory` are valid only during the call: what the callee keeps, it copies.
+   */
+  nextInPlace?(memory: Buffer, length: number): void;
+
+  /**
    * Ends the kernel's request without losing a byte: it is cancelled, what it still brings is
    * delivered, and its last completion calls {@link CompletionReception.receiveOnReadiness}.
    * Returns false when the request is not (or no longer) posted.
@@ -237,10 +244,13 @@ class Receptions implements CompletionQueue {
     }
     const handingOff = reception.receptionState === HANDING_OFF;
     if (result > 0) {
-      const chunk = this.chunk(bufferId, result);
       // The kernel ended the request on its own (its completion ring overflowed): post it again.
       if (!more && !handingOff) this.post(reception);
-      if (!reception.closed) this.deliver(reception, chunk);
+      if (reception.nextInPlace !== undefined && result < this.receiver.bufferSize >>> 1) this.deliverInPlace(reception, bufferId, result);
+      else {
+        const chunk = this.chunk(bufferId, result);
+        if (!reception.closed) this.deliver(reception, chunk);
+      }
       if (handingOff) {
         if (!more) this.handedOff(reception);
       } else if (result >= this.receiver.bufferSize >>> 1 && reception.receiveOnReadiness !== undefined && reception.receiving) {
@@ -324,6 +334,19 @@ class Receptions implements CompletionQueue {
     } catch (error) {
       reportUncaught(error);
     }
+  }
+
+  /** An arrival taken where it is (see {@link CompletionReception.nextInPlace}); its buffer goes back after. */
+  private deliverInPlace(reception: CompletionReception, bufferId: number, length: number): void {
+    if (!reception.closed) {
+      this.delivered++;
+      try {
+        reception.nextInPlace!(this.receiver.buffer(bufferId), length);
+      } catch (error) {
+        reportUncaught(error);
+      }
+    }
+    this.receiver.giveBack(bufferId);
   }
 
   /** Completes (no `error`) or fails the sink, unless it has left. */

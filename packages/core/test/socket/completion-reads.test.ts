@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { C, ChunkReader, Socket, SocketError } from '../../src/index.js';
+import { C, ChunkReader, MessageBatch, Socket, SocketError } from '../../src/index.js';
 import { PatternSource, sleep, stats, tcpPair, waitFor } from '../stream/helpers.js';
 
 /** Reads exactly `total` bytes with recvInto calls of at most `size` bytes each. */
@@ -305,6 +305,78 @@ print(k)`;
     client.close();
     await waitFor(() => ended, 'the reader reached the end');
     expect(Buffer.concat(chunks).equals(new PatternSource(9).next(8050).subarray(50))).toBe(true);
+    server.close();
+  });
+
+  it('two reads waiting at once share an arrival in order; one it does not reach waits for the next, and no read sees an end', async () => {
+    const [client, server] = await tcpPair();
+    const warm = server.recv(10);
+    await client.send(Buffer.from('0'));
+    expect((await warm).toString()).toBe('0');
+    const first = server.recv(4);
+    const second = server.recv(100);
+    await client.send(Buffer.from('abcdefghij'));
+    expect((await first).toString()).toBe('abcd');
+    expect((await second).toString()).toBe('efghij');
+    const third = server.recv(100);
+    const fourth = server.recv(100);
+    await client.send(Buffer.from('klm'));
+    expect((await third).toString()).toBe('klm');
+    let settled = false;
+    void fourth.then(() => (settled = true));
+    await sleep(20);
+    expect(settled).toBe(false);
+    await client.send(Buffer.from('nopqrstuvw'));
+    expect((await fourth).toString()).toBe('nopqrstuvw');
+    // What the waiting reads leave of an arrival is kept for the next ones.
+    const fifth = server.recv(2);
+    await client.send(Buffer.from('xyz!'));
+    expect((await fifth).toString()).toBe('xy');
+    await sleep(10);
+    expect((await server.recv(100)).toString()).toBe('z!');
+    client.close();
+    server.close();
+  });
+
+  it('recvBatch after awaited reads takes what the request held first, a slot of the stream per message, then the kernel', async () => {
+    const [client, server] = await tcpPair();
+    const source = new PatternSource(12);
+    const expected = new PatternSource(12).next(12000);
+    const waiting = server.recv(10);
+    await client.sendAll(source.next(3000));
+    const got: Buffer[] = [await waiting];
+    await sleep(10);
+    const batch = new MessageBatch(4, 1000);
+    const soon = { timeout: 2000 };
+    // A peek fills one message and leaves the bytes where they are.
+    expect(await server.recvBatch(batch, C.MSG_PEEK, soon)).toBe(1);
+    expect(batch.data(0).equals(expected.subarray(10, 1010))).toBe(true);
+    await client.sendAll(source.next(5000));
+    await sleep(10);
+    // The request took all 7990 bytes sent so far: the kernel has none, memory has them all.
+    const lengths: number[] = [];
+    let total = 10;
+    while (total < 8000) {
+      const n = await server.recvBatch(batch, 0, soon);
+      for (let i = 0; i < n; i++) {
+        expect(batch.address(i)).toBeNull();
+        got.push(Buffer.from(batch.data(i)));
+        lengths.push(batch.length(i));
+        total += batch.length(i);
+      }
+    }
+    expect(lengths).toEqual([1000, 1000, 1000, 1000, 1000, 1000, 1000, 990]);
+    // Then the kernel: what comes next is read by recvmmsg on readiness.
+    await client.sendAll(source.next(4000));
+    while (total < 12000) {
+      const n = await server.recvBatch(batch, 0, soon);
+      for (let i = 0; i < n; i++) {
+        got.push(Buffer.from(batch.data(i)));
+        total += batch.length(i);
+      }
+    }
+    expect(Buffer.concat(got).equals(expected)).toBe(true);
+    client.close();
     server.close();
   });
 
