@@ -412,7 +412,10 @@ export class IoState implements ReadySource {
       return NOT_READY;
     }
     const n = Math.min(nbytes, inPlace.end - start);
-    inPlace.memory.copy(target, 0, start, start + n);
+    const memory = inPlace.memory;
+    // A few bytes (a request, a ping) are copied by hand: Buffer#copy makes a view per call.
+    if (n <= 16) for (let i = 0; i < n; i++) target[i] = memory[start + i]!;
+    else target.set(memory.subarray(start, start + n));
     if (peek) return n;
     inPlace.offset = start + n;
     // All read: the next bytes come as an arrival.

@@ -864,6 +864,8 @@ export class Socket {
 
   /** Queues an attempt until the poller's next edge, under the operation's deadline. */
   private waitFor(kind: Direction, syscall: string, options: OperationOptions | undefined, attempt: () => number, address?: string): Promise<number> {
+    // No deadline, no signal: nothing to build (the common awaited read).
+    if (options === undefined && this.timeout === null) return this.io.submit(kind, attempt);
     const d = this.deadline(options, syscall, address);
     const p = this.io.submit(kind, attempt, d.signal);
     if (d.signal === undefined || d.signal === options?.signal) return p;
