@@ -9,8 +9,9 @@
  * already holds for the next read, when no read has waited for an arrival through a whole sweep
  * period (a reader that went away), when 64 KiB arrived unread, when reads are paused, when a read
  * listener (a stream reader) takes over, or for a `recvMsg` that wants ancillary data. A stream
- * that turns bulk (an arrival of 32 KiB or more) goes back to readiness for good, where big reads
- * are cheaper.
+ * that turns bulk (an arrival of 32 KiB or more) goes back to readiness, where big reads are
+ * cheaper, until 16 reads in a row have waited with no read of 32 KiB or more between them: then
+ * the next read that waits posts a request again.
  *
  * The sweep is coarse on purpose: a loop that awaits other work between its reads (a handler that
  * queries something, then reads the next request) keeps its request, and its reads stay free of
@@ -23,12 +24,10 @@
  */
 import { CompletionReception } from '../stream/received-chunks.js';
 import { Ready } from '../poller/api.js';
-import type { IoState } from './io-state.js';
+import { BULK_READ, type IoState } from './io-state.js';
 
 /** Unread bytes at which the request ends and the rest waits in the kernel (flow control). */
 const MAX_UNREAD = 65536;
-/** Half a pool buffer: an arrival at least this big marks a bulk transfer (as Receptions decides). */
-const BULK_ARRIVAL = 32768;
 /** How often the requests whose reader went away are looked for. */
 const IDLE_SWEEP_MS = 500;
 
@@ -55,7 +54,7 @@ class SocketReception extends CompletionReception {
   }
 
   next(chunk: Buffer): void {
-    if (chunk.length >= BULK_ARRIVAL) this.bulk = true;
+    if (chunk.length >= BULK_READ) this.bulk = true;
     if (this.io.readWaiting) this.used = true;
     this.io.received(chunk.length, chunk);
     if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
@@ -105,11 +104,11 @@ class SocketReception extends CompletionReception {
 
 /**
  * A read on `io` is about to wait: posts a request that receives the stream's bytes by
- * completion, where the kernel and the socket's state allow it (see {@link IoState.mayReadByCompletion}).
+ * completion, where the kernel and the socket's state allow it (see {@link IoState.readWaitsByCompletion}).
  * The caller has checked that the socket is a TCP one: its bytes carry no ancillary data that a
  * plain receive would drop (a UNIX socket's passed fds would be).
  */
 export function startCompletionReads(io: IoState): void {
-  if (!io.mayReadByCompletion) return;
+  if (!io.readWaitsByCompletion()) return;
   new SocketReception(io).startReceiving();
 }

@@ -71,7 +71,7 @@ const CALLING_LISTENER = 16;
 const LEFTOVER = 32;
 /** A kernel request receives the fd's bytes by completion: no read may be made directly. */
 const COMPLETION_READS = 64;
-/** The fd's reads stay on readiness (a bulk transfer was seen): no completion request again. */
+/** A bulk transfer sent the fd's reads to readiness: no completion request until it is over (see {@link IoState.readWaitsByCompletion}). */
 const READINESS_ONLY = 128;
 /** Readability is not wanted (flow control, `setInterest`): nothing is received by completion. */
 const READ_PAUSED = 256;
@@ -108,6 +108,17 @@ const leftovers = new WeakMap<IoState, Leftovers>();
  * the reads that waited for it run: `memory` from `offset` to `end` is not read yet.
  */
 const inPlace = { io: undefined as IoState | undefined, memory: Buffer.alloc(0) as Buffer, offset: 0, end: 0 };
+
+/** A read on readiness at least this big is part of a bulk transfer (as an arrival of half a pool buffer is). */
+export const BULK_READ = 32768;
+/**
+ * Reads that waited, with no bulk read between them, after which the bulk transfer that sent a
+ * socket to readiness is over: a request/response exchange that follows gets its completion
+ * request back, and a stream that stays bulk never flaps between the two.
+ */
+const QUIET_WAITS = 16;
+/** Of each socket a bulk transfer sent to readiness: its reads that waited since its last bulk read. */
+const quietWaits = new WeakMap<IoState, number>();
 
 /** The kernel request that receives an fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
 export interface CompletionReads {
@@ -292,6 +303,29 @@ export class IoState implements ReadySource {
   }
 
   /**
+   * A read is about to wait: whether a kernel request may receive for it by completion (see
+   * {@link IoState.mayReadByCompletion}). A socket a bulk transfer sent to readiness stays there
+   * until {@link QUIET_WAITS} reads in a row have waited with no bulk read between them.
+   */
+  readWaitsByCompletion(): boolean {
+    if ((this.bits & READINESS_ONLY) !== 0) {
+      const waits = (quietWaits.get(this) ?? 0) + 1;
+      if (waits < QUIET_WAITS) {
+        quietWaits.set(this, waits);
+        return false;
+      }
+      quietWaits.delete(this);
+      this.bits &= ~READINESS_ONLY;
+    }
+    return this.mayReadByCompletion;
+  }
+
+  /** A read on readiness took {@link BULK_READ} bytes or more: the bulk transfer goes on. */
+  bulkRead(): void {
+    if ((this.bits & READINESS_ONLY) !== 0) quietWaits.delete(this);
+  }
+
+  /**
    * `reads` receives this fd's bytes from now on: readability is no longer watched (the
    * arrivals bring it), and every read takes from what arrived ({@link IoState.received}) and
    * waits while nothing did, never reading directly (the kernel request would race it).
@@ -307,7 +341,7 @@ export class IoState implements ReadySource {
   /**
    * The request is over (its last completion came, or it was stopped): reads go to the kernel
    * again once what arrived is read, and readability is watched again unless paused. `bulk`: the
-   * stream turned bulk, and stays on readiness. Waiting reads run at the next arrival, or edge,
+   * stream turned bulk, and stays on readiness while it is (see {@link IoState.readWaitsByCompletion}). Waiting reads run at the next arrival, or edge,
    * or {@link IoState.onReady} call.
    */
   endCompletionReads(bulk: boolean): void {

@@ -13,7 +13,7 @@ import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { encodeDestination } from './destination-cache.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
 import { startCompletionReads } from './completion-reads.js';
-import { IoState, NOT_READY, type ReadListener } from './io-state.js';
+import { BULK_READ, IoState, NOT_READY, type ReadListener } from './io-state.js';
 import { peerAddressText } from './peer-text.js';
 import { iovecsFor, readMsghdr, writeIovecs, writeMsghdr } from './messages.js';
 import { MessageBatch, type ReceivedMessage } from './message-batch.js';
@@ -433,6 +433,7 @@ export class Socket {
       if (ahead >= 0 || ahead === NOT_READY) return ahead;
       const r = sys().recv(fd, buffer, n, flags);
       if (drains && r > 0 && r < n) this.io.shortRead();
+      if (r >= BULK_READ) this.io.bulkRead();
       return r;
     };
     return this.perform('read', 'recv', options, read, undefined, flags === 0);
@@ -455,6 +456,7 @@ export class Socket {
       addrLenScratch[0] = addrScratch.length;
       const r = sys().recvfrom(fd, buffer, n, flags, addrScratch, addrLenScratch);
       if (r >= 0) addr = addrLenScratch[0]! > 0 ? decodeSockaddr(addrScratch, addrLenScratch[0]!) : null;
+      if (r >= BULK_READ) this.io.bulkRead();
       return r;
     };
     const got = await this.perform('read', 'recvfrom', options, read, undefined, flags === 0);
@@ -484,7 +486,9 @@ export class Socket {
       }
       if (ahead === NOT_READY) return ahead;
       writeMsghdr(msg, 0, { name, nameLen: name.length, iov, iovLen: 1, control, controlLen: control?.length ?? 0 });
-      return sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
+      const r = sys().recvmsg(fd, msg, flags | C.MSG_CMSG_CLOEXEC);
+      if (r >= BULK_READ) this.io.bulkRead();
+      return r;
     };
     const n = await this.perform('read', 'recvmsg', options, read, undefined, flags === 0 && control === null);
     const result = readAhead ? { controlLen: 0, flags: 0, nameLen: 0 } : readMsghdr(msg, 0);
