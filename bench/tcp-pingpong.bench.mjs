@@ -63,6 +63,12 @@
 // of C 12.00 / 12.14, 1.37x node:net both), Connection 14.52 / 14.06 (0.83 / 0.86), the promise
 // floor 14.30 / 13.95 (0.84 / 0.87): the awaited calls' promises cost more than the 1.1x goal
 // leaves, whatever the receive path.
+// After a bulk transfer (tcp-pingpong-after-bulk, tcp-pingpong-connection-after-bulk): the same
+// exchanges on a connection that first carried 8 MiB (one way for the Socket, echoed for
+// Connection), which sends its receivers to readiness for the transfer. Until 2026-12-04 they
+// stayed there for good: 20.3 us (Socket) and 22.3-24.2 (Connection) after the transfer, against
+// 14.9 and 14.2 without it (2 rounds, same run); since then they come back to completions after
+// 16 quiet reads, and the rows match the plain ones (14.7 and 13.7, 3 rounds).
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -92,8 +98,14 @@ async function loopbackPair() {
   return [client, server];
 }
 
-async function socketRound() {
+async function socketRound(bulk = 0) {
   const [client, server] = await loopbackPair();
+  if (bulk > 0) {
+    const writing = client.sendAll(Buffer.alloc(bulk, 7));
+    const sink = Buffer.alloc(65536);
+    for (let got = 0; got < bulk; ) got += await server.recvInto(sink);
+    await writing;
+  }
   const echo = (async () => {
     // 64 KiB read buffers, as node:net's (libuv reads into 64 KiB).
     const buf = Buffer.alloc(65536);
@@ -117,7 +129,9 @@ async function socketRound() {
   return us;
 }
 
-async function connectionRound() {
+// `bulk`: the connection first carries BULK bytes each way (echoed), as a keep-alive connection
+// that carried one big body: both ends' input$ go to readiness for it, and must come back.
+async function connectionRound(bulk = 0) {
   const server = tcpServer({ host: HOST, port: 0, noDelay: true });
   const sub = server.connections$.subscribe((conn) => {
     conn.input$.subscribe({ next: (chunk) => conn.write(chunk), error: () => conn.close(), complete: () => conn.close() });
@@ -126,15 +140,26 @@ async function connectionRound() {
   const ping = Buffer.from('x');
   const us = await new Promise((resolve, reject) => {
     let n = 0;
-    const t0 = process.hrtime.bigint();
+    let echoed = 0;
+    let t0;
+    const start = () => {
+      t0 = process.hrtime.bigint();
+      client.write(ping);
+    };
     client.input$.subscribe({
-      next: () => {
+      next: (chunk) => {
+        if (echoed < bulk) {
+          echoed += chunk.length;
+          if (echoed >= bulk) start();
+          return;
+        }
         if (++n === TRIPS) resolve(Number(process.hrtime.bigint() - t0) / 1000 / TRIPS);
         else client.write(ping);
       },
       error: reject,
     });
-    client.write(ping);
+    if (bulk > 0) client.write(Buffer.alloc(bulk, 7));
+    else start();
   });
   client.close();
   sub.unsubscribe();
@@ -229,6 +254,9 @@ async function timed(round, wall, into) {
 
 const sock = [];
 const conn = [];
+const sockAfterBulk = [];
+const connAfterBulk = [];
+const BULK = 8 << 20;
 const peer = [];
 const c = [];
 const floor = [];
@@ -258,11 +286,15 @@ cUringRound();
 cUringRound(true);
 await socketRound();
 await connectionRound();
+await socketRound(BULK);
+await connectionRound(BULK);
 await netRound();
 cRound();
 for (let r = 0; r < ROUNDS; r++) {
   await timed(socketRound, sock, cpu.sock);
   await timed(connectionRound, conn, cpu.conn);
+  sockAfterBulk.push(await socketRound(BULK));
+  connAfterBulk.push(await connectionRound(BULK));
   await timed(netRound, peer, cpu.peer);
   c.push(cRound());
   floor.push(await floorRound());
@@ -283,12 +315,15 @@ console.log(`  rxsock Socket ${us(sock)}; rxsock Connection ${us(conn)}; node:ne
 for (const [notify, calls] of Object.entries(uringLoopCalls)) {
   console.log(`  io_uring loop floor (${notify}) per round trip: ${calls.wakeups.map((x) => x.toFixed(3)).join(', ')} wake-ups (uv_poll callbacks), ${calls.enters.map((x) => x.toFixed(3)).join(', ')} io_uring_enter calls`);
 }
+console.log(`  after 8 MiB on the connection: rxsock Socket ${us(sockAfterBulk)}; rxsock Connection ${us(connAfterBulk)} us/roundtrip`);
 console.log(`  CPU per round trip: rxsock Socket ${us(cpu.sock)}; rxsock Connection ${us(cpu.conn)}; node:net ${us(cpu.peer)} us`);
 const base = { trips: TRIPS };
 const SOCKET_API = 'core Socket accept/connect/recvInto/send';
 const CONNECTION_API = 'inet tcpServer + connect, Connection.input$ → write()';
 report({ name: 'tcp-pingpong', unit: 'us/roundtrip', rxsock: sock, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API } });
 report({ name: 'tcp-pingpong-connection', unit: 'us/roundtrip', rxsock: conn, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API } });
+report({ name: 'tcp-pingpong-after-bulk', unit: 'us/roundtrip', rxsock: sockAfterBulk, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: SOCKET_API, note: 'the same exchange after 8 MiB went one way on the connection (readiness for the transfer, completions again after it)' } });
+report({ name: 'tcp-pingpong-connection-after-bulk', unit: 'us/roundtrip', rxsock: connAfterBulk, peer, peerName: 'node:net', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, note: 'the same exchange after 8 MiB was echoed on the connection (both ends on readiness for the transfer, completions again after it)' } });
 report({ name: 'tcp-pingpong-vs-c', unit: 'us/roundtrip', rxsock: sock, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: SOCKET_API, goal: 'within 1.1x of C (ratio >= 0.909)' } });
 report({ name: 'tcp-pingpong-connection-vs-c', unit: 'us/roundtrip', rxsock: conn, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, api: CONNECTION_API, goal: 'within 1.2x of C (ratio >= 0.833)' } });
 report({ name: 'tcp-pingpong-koffi-floor-vs-c', unit: 'us/roundtrip', rxsock: floor, peer: c, peerName: 'C epoll', higherIsBetter: false, extra: { ...base, note: 'bench/lib/koffi-floor.mjs in the rxsock column: a uv_poll_t per end and read/write through koffi, no rxsock code: the floor of a koffi-driven loop' } });

@@ -112,11 +112,12 @@ const inPlace = { io: undefined as IoState | undefined, memory: Buffer.alloc(0) 
 /** A read on readiness at least this big is part of a bulk transfer (as an arrival of half a pool buffer is). */
 export const BULK_READ = 32768;
 /**
- * Reads that waited, with no bulk read between them, after which the bulk transfer that sent a
- * socket to readiness is over: a request/response exchange that follows gets its completion
- * request back, and a stream that stays bulk never flaps between the two.
+ * Quiet reads in a row (reads that waited, or chunks below {@link BULK_READ}) after which the
+ * bulk transfer that sent a socket to readiness is over: a request/response exchange that
+ * follows gets its completion request back, and a stream that stays bulk never flaps between
+ * the two.
  */
-const QUIET_WAITS = 16;
+export const QUIET_READS = 16;
 /** Of each socket a bulk transfer sent to readiness: its reads that waited since its last bulk read. */
 const quietWaits = new WeakMap<IoState, number>();
 
@@ -305,12 +306,12 @@ export class IoState implements ReadySource {
   /**
    * A read is about to wait: whether a kernel request may receive for it by completion (see
    * {@link IoState.mayReadByCompletion}). A socket a bulk transfer sent to readiness stays there
-   * until {@link QUIET_WAITS} reads in a row have waited with no bulk read between them.
+   * until {@link QUIET_READS} reads in a row have waited with no bulk read between them.
    */
   readWaitsByCompletion(): boolean {
     if ((this.bits & READINESS_ONLY) !== 0) {
       const waits = (quietWaits.get(this) ?? 0) + 1;
-      if (waits < QUIET_WAITS) {
+      if (waits < QUIET_READS) {
         quietWaits.set(this, waits);
         return false;
       }

@@ -200,6 +200,15 @@ export class ChunkReader implements PumpHost {
   }
 
   /**
+   * @internal Stops reading for good without completing the subscriber, whose owner reads the
+   * socket another way from here (inet's `input$` going back to receiving by completion). Call it
+   * with nothing {@link ChunkReader.buffered}: a queue would be dropped.
+   */
+  handOver(): void {
+    this.source.close(false);
+  }
+
+  /**
    * Gives a delivered chunk's memory back for a later read, once you are done with it (after
    * {@link ChunkReader.enableRecycling}; otherwise it returns false and does nothing): a busy
    * stream then reuses a few buffers instead of leaving one dead 64 KiB buffer per read to the

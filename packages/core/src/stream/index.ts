@@ -16,7 +16,7 @@ export {
   type ChunkSink,
 } from './chunk-reader.js';
 export { consumeChunks, type ConsumeOptions } from './consume.js';
-export { ChunkReception } from './received-chunks.js';
+export { ChunkReception, receptionStats } from './received-chunks.js';
 export { chunksIterable, creditIterable } from './iterable.js';
 export { unlimitedCredit, type CreditControl } from './credit.js';
 export {

@@ -154,17 +154,18 @@ export class QueuedSource<T> {
   }
 
   /**
-   * Stops the pump for good, drops the queue and completes the subscriber.
+   * Stops the pump for good, drops the queue and completes the subscriber (unless
+   * `completeSubscriber` is false: it is only let go).
    * @returns false when it was closed already.
    */
-  close(): boolean {
+  close(completeSubscriber = true): boolean {
     if (this.closed) return false;
     this.closed = true;
     this.pump.stop();
     this.dropQueue();
     const s = this.subscriber;
     this.subscriber = undefined;
-    s?.complete();
+    if (completeSubscriber) s?.complete();
     return true;
   }
 

@@ -16,7 +16,7 @@
 import { systemError } from '../errors.js';
 import { slotReactor, type CompletionQueue } from '../poller/reactor.js';
 import { reportUncaught } from '../poller/driver.js';
-import type { ReadableListener } from '../socket/io-state.js';
+import { BULK_READ, QUIET_READS, type ReadableListener } from '../socket/io-state.js';
 import { peerAddressText } from '../socket/peer-text.js';
 import type { Socket } from '../socket/socket.js';
 import { streamReceiver, type StreamReceiver } from '../sys/stream-receiver.js';
@@ -50,6 +50,9 @@ const OVER = 3;
  * last completion hands the socket to the readiness readers (ChunkReception.receiveOnReadiness).
  */
 const HANDING_OFF = 4;
+
+/** Of each reception handed to the readiness readers by a bulk transfer: its quiet chunks in a row since. */
+const quietChunks = new WeakMap<CompletionReception, number>();
 
 /**
  * One socket's kernel request for receiving by completion, and what becomes of its arrivals:
@@ -100,6 +103,39 @@ export abstract class CompletionReception implements ChunkSink {
     if (r.slots.length - r.free.length >= MAX_RECEPTIONS) return false;
     r.start(this);
     return true;
+  }
+
+  /**
+   * @internal For a reception handed to the readiness readers by a bulk transfer
+   * ({@link CompletionReception.receiveOnReadiness}): a chunk of `length` bytes was read on
+   * readiness. True once the transfer is over (16 chunks in a row below 32 KiB): then
+   * {@link CompletionReception.restartReceiving} may take the socket back.
+   */
+  bulkOver(length: number): boolean {
+    if (this.receptionState !== OVER) return false;
+    if (length >= BULK_READ) {
+      quietChunks.delete(this);
+      return false;
+    }
+    const quiet = (quietChunks.get(this) ?? 0) + 1;
+    if (quiet < QUIET_READS) {
+      quietChunks.set(this, quiet);
+      return false;
+    }
+    quietChunks.delete(this);
+    return true;
+  }
+
+  /**
+   * @internal {@link CompletionReception.startReceiving} again, for a reception whose request
+   * is over (handed to the readiness readers, whose reading the caller has stopped).
+   */
+  restartReceiving(chunkSize?: number): boolean {
+    if (this.receptionState !== OVER) return false;
+    this.receptionState = IDLE;
+    if (this.startReceiving(chunkSize)) return true;
+    this.receptionState = OVER;
+    return false;
   }
 
   /** Whether the kernel delivers to this reception. */

@@ -96,13 +96,32 @@ export class InputSink extends ChunkReception implements ReadableListener, Unsub
     else this.startReader();
   }
 
-  /** {@link ChunkReception}: a bulk transfer goes on on readiness, through a ChunkReader. */
+  /**
+   * {@link ChunkReception}: a bulk transfer goes on on readiness, through a ChunkReader, until
+   * 16 chunks in a row below 32 KiB show it is over.
+   */
   override receiveOnReadiness(): void {
     this.startReader();
   }
 
   next(chunk: Buffer): void {
     this.subscriber.next(chunk);
+    // Read on readiness since a bulk transfer: once it is over, completions again.
+    if (this.reader !== undefined && this.bulkOver(chunk.length)) this.receiveByCompletionAgain();
+  }
+
+  /**
+   * The reader stops (inside its own delivery: it makes no read after this one) and the kernel
+   * request takes over, with the bytes still in the socket. A reader drained the socket with its
+   * last, short read, so nothing was read ahead for it; where no request can be posted now (512
+   * sockets receive by completion), a new reader goes on on readiness.
+   */
+  private receiveByCompletionAgain(): void {
+    const reader = this.reader!;
+    if (this.closed || reader.buffered > 0 || this.connection.socket.closed) return;
+    reader.handOver();
+    this.reader = undefined;
+    if (!this.restartReceiving(this.connection.readOptions?.chunkSize)) this.startReader();
   }
 
   error(error: unknown): void {

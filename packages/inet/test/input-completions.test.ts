@@ -1,0 +1,88 @@
+/**
+ * `input$` by completion around a bulk transfer: an arrival of 32 KiB or more hands the stream to
+ * a readiness reader, and once the transfer is over (16 chunks in a row below 32 KiB) the kernel
+ * request takes it back. Every byte arrives once, in order, across the switches. Needs receiving
+ * by completion (Linux 6.0 or later with io_uring allowed): where it is missing, this fails and
+ * says so.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { firstValueFrom, take } from 'rxjs';
+import { receptionStats } from '@rxsock/core';
+import { connect, tcpServer, type Connection } from '../src/index.js';
+import { waitFor } from './support/helpers.js';
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) f();
+});
+
+function stats(): { live: number; delivered: number; handOffs: number } {
+  const s = receptionStats();
+  if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
+  return s;
+}
+
+async function pair(): Promise<[client: Connection, accepted: Connection]> {
+  const s = tcpServer({ host: '127.0.0.1', noDelay: true });
+  cleanup.push(() => s.close());
+  const accepted = firstValueFrom(s.connections$.pipe(take(1)));
+  const c = await connect('127.0.0.1', s.port, { noDelay: true });
+  const a = await accepted;
+  cleanup.push(() => (c.close(), a.close()));
+  return [c, a];
+}
+
+/** Bytes 0..255 repeating from `start`: a stream whose every byte says where it belongs. */
+function pattern(start: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) b[i] = (start + i) & 0xff;
+  return b;
+}
+
+describe('input$ around a bulk transfer', () => {
+  it('goes back to completions once the transfer is over, and to readiness at the next one: every byte once, in order', async () => {
+    const [client, accepted] = await pair();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let ended = false;
+    accepted.input$.subscribe({
+      next: (chunk) => {
+        chunks.push(Buffer.from(chunk));
+        received += chunk.length;
+      },
+      complete: () => (ended = true),
+    });
+    let sent = 0;
+    const send = async (length: number): Promise<void> => {
+      if (!client.write(pattern(sent, length))) await client.drain();
+      sent += length;
+      await waitFor(() => received === sent, `${sent} bytes received`);
+    };
+    const live = stats().live;
+    await send(10);
+    expect(stats().live).toBe(live); // the request was posted at subscribe
+
+    let handOffs = stats().handOffs;
+    await send(8 << 20);
+    expect(stats().handOffs).toBeGreaterThan(handOffs);
+    await waitFor(() => stats().live === live - 1, 'the request ended');
+    // Right after the transfer: on readiness, no request posted.
+    for (let i = 0; i < 5; i++) await send(10);
+    expect(stats().live).toBe(live - 1);
+    // Once 16 chunks in a row were small, the request is back and delivers what follows.
+    for (let i = 0; i < 15; i++) await send(10);
+    expect(stats().live).toBe(live);
+    const delivered = stats().delivered;
+    for (let i = 0; i < 10; i++) await send(10);
+    expect(stats().delivered - delivered).toBe(10);
+
+    handOffs = stats().handOffs;
+    await send(8 << 20);
+    expect(stats().handOffs).toBeGreaterThan(handOffs);
+    for (let i = 0; i < 20; i++) await send(100);
+    expect(stats().live).toBe(live);
+    client.close();
+    await waitFor(() => ended, 'the end of stream');
+    expect(Buffer.concat(chunks).equals(pattern(0, sent))).toBe(true);
+  });
+});
