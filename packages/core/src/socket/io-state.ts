@@ -71,7 +71,7 @@ const CALLING_LISTENER = 16;
 const LEFTOVER = 32;
 /** A kernel request receives the fd's bytes by completion: no read may be made directly. */
 const COMPLETION_READS = 64;
-/** A bulk transfer sent the fd's reads to readiness: no completion request until it is over (see {@link IoState.readWaitsByCompletion}). */
+/** A bulk transfer sent the fd's reads to readiness: no completion request while it lasts. */
 const READINESS_ONLY = 128;
 /** Readability is not wanted (flow control, `setInterest`): nothing is received by completion. */
 const READ_PAUSED = 256;
@@ -342,8 +342,9 @@ export class IoState implements ReadySource {
   /**
    * The request is over (its last completion came, or it was stopped): reads go to the kernel
    * again once what arrived is read, and readability is watched again unless paused. `bulk`: the
-   * stream turned bulk, and stays on readiness while it is (see {@link IoState.readWaitsByCompletion}). Waiting reads run at the next arrival, or edge,
-   * or {@link IoState.onReady} call.
+   * stream turned bulk, and stays on readiness while it is (see
+   * {@link IoState.readWaitsByCompletion}). Waiting reads run at the next arrival, or edge, or
+   * {@link IoState.onReady} call.
    */
   endCompletionReads(bulk: boolean): void {
     if ((this.bits & COMPLETION_READS) === 0) return;
