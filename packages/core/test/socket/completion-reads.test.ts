@@ -254,6 +254,52 @@ print(k)`;
     server.close();
   });
 
+  it("a peer in another process alternating bulk bursts and paced small messages: both switches every time, every byte once, in order", async () => {
+    const { spawn } = await import('node:child_process');
+    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(1);
+    const { port } = listener.getsockname() as { port: number };
+    // 6 rounds of 1 MiB at once, then 40 writes of 10 bytes 2 ms apart; byte k of the stream is k % 251.
+    const python = `import socket, time
+s = socket.create_connection(('127.0.0.1', ${port}))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+k = 0
+def send(n):
+    global k
+    s.sendall(bytes((k + j) % 251 for j in range(n)))
+    k += n
+for r in range(6):
+    send(1 << 20)
+    for i in range(40):
+        time.sleep(0.002)
+        send(10)
+s.close()
+print(k)`;
+    const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let printed = '';
+    child.stdout.on('data', (d: Buffer) => (printed += d));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const [server] = await listener.accept();
+    listener.close();
+    const before = stats();
+    const received: Buffer[] = [];
+    const buf = Buffer.alloc(65536);
+    for (;;) {
+      const n = await server.recvInto(buf);
+      if (n === 0) break;
+      received.push(Buffer.from(buf.subarray(0, n)));
+    }
+    await exited;
+    const data = Buffer.concat(received);
+    expect(data.length).toBe(Number(printed.trim()));
+    expect(data.every((byte, k) => byte === k % 251)).toBe(true);
+    // Each burst found the socket receiving by completion again, and handed it to readiness.
+    expect(stats().handOffs - before.handOffs).toBeGreaterThanOrEqual(5);
+    expect(stats().delivered - before.delivered).toBeGreaterThanOrEqual(5 * 20);
+    server.close();
+  });
+
   it('the end of stream and a reset come as recv gives them: 0 (again and again), the typed ECONNRESET', async () => {
     const [a, b] = await tcpPair();
     const atEnd = b.recv(10);
