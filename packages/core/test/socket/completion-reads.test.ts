@@ -4,7 +4,7 @@
  * Real TCP sockets on loopback; the kernel must support receiving by completion (Linux 6.0 or
  * later with io_uring allowed): where it does not, these tests fail and say so.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,31 @@ async function readExactly(socket: Socket, total: number, size: number): Promise
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/**
+ * A Python program in another process that connects to a listener here as `s` (TCP_NODELAY),
+ * runs `body` and prints its stream's length: the accepted socket, and that length once the
+ * program has exited.
+ */
+async function pythonWriter(body: string): Promise<{ server: Socket; written: Promise<number> }> {
+  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  listener.bind(['127.0.0.1', 0]);
+  listener.listen(1);
+  const { port } = listener.getsockname() as { port: number };
+  const python = `import socket, time
+s = socket.create_connection(('127.0.0.1', ${port}))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+${body}
+s.close()
+print(k)`;
+  const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let printed = '';
+  child.stdout.on('data', (d: Buffer) => (printed += d));
+  const written = new Promise<number>((resolve) => child.on('close', () => resolve(Number(printed.trim()))));
+  const [server] = await listener.accept();
+  listener.close();
+  return { server, written };
+}
 
 describe('Socket reads by completion', () => {
   it('a request/response exchange takes its answers from completions, every byte in order', async () => {
@@ -97,28 +122,12 @@ describe('Socket reads by completion', () => {
   });
 
   it("a peer in another process (Python's socket module) writing as fast as it can: every byte once, in order", async () => {
-    const { spawn } = await import('node:child_process');
-    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    listener.bind(['127.0.0.1', 0]);
-    listener.listen(1);
-    const { port } = listener.getsockname() as { port: number };
     // 20,000 writes of 1-97 bytes: the byte at stream offset k is k % 251.
-    const python = `import socket, sys
-s = socket.create_connection(('127.0.0.1', ${port}))
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-k = 0
+    const { server, written } = await pythonWriter(`k = 0
 for i in range(20000):
     n = 1 + (i * 37) % 97
     s.sendall(bytes((k + j) % 251 for j in range(n)))
-    k += n
-s.close()
-print(k)`;
-    const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let printed = '';
-    child.stdout.on('data', (d: Buffer) => (printed += d));
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const [server] = await listener.accept();
-    listener.close();
+    k += n`);
     const before = stats().delivered;
     const received: Buffer[] = [];
     const buf = Buffer.alloc(4096);
@@ -128,9 +137,8 @@ print(k)`;
       if (n === 0) break;
       received.push(Buffer.from(buf.subarray(0, n)));
     }
-    await exited;
     const data = Buffer.concat(received);
-    expect(data.length).toBe(Number(printed.trim()));
+    expect(data.length).toBe(await written);
     expect(data.every((byte, k) => byte === k % 251)).toBe(true);
     expect(stats().delivered).toBeGreaterThan(before);
     server.close();
@@ -255,16 +263,8 @@ print(k)`;
   });
 
   it("a peer in another process alternating bulk bursts and paced small messages: both switches every time, every byte once, in order", async () => {
-    const { spawn } = await import('node:child_process');
-    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    listener.bind(['127.0.0.1', 0]);
-    listener.listen(1);
-    const { port } = listener.getsockname() as { port: number };
     // 6 rounds of 1 MiB at once, then 40 writes of 10 bytes 2 ms apart; byte k of the stream is k % 251.
-    const python = `import socket, time
-s = socket.create_connection(('127.0.0.1', ${port}))
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-k = 0
+    const { server, written } = await pythonWriter(`k = 0
 def send(n):
     global k
     s.sendall(bytes((k + j) % 251 for j in range(n)))
@@ -273,15 +273,7 @@ for r in range(6):
     send(1 << 20)
     for i in range(40):
         time.sleep(0.002)
-        send(10)
-s.close()
-print(k)`;
-    const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let printed = '';
-    child.stdout.on('data', (d: Buffer) => (printed += d));
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const [server] = await listener.accept();
-    listener.close();
+        send(10)`);
     const before = stats();
     const received: Buffer[] = [];
     const buf = Buffer.alloc(65536);
@@ -290,9 +282,8 @@ print(k)`;
       if (n === 0) break;
       received.push(Buffer.from(buf.subarray(0, n)));
     }
-    await exited;
     const data = Buffer.concat(received);
-    expect(data.length).toBe(Number(printed.trim()));
+    expect(data.length).toBe(await written);
     expect(data.every((byte, k) => byte === k % 251)).toBe(true);
     // Each burst found the socket receiving by completion again, and handed it to readiness.
     expect(stats().handOffs - before.handOffs).toBeGreaterThanOrEqual(5);
