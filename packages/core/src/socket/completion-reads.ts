@@ -24,7 +24,8 @@
  */
 import { CompletionReception } from '../stream/received-chunks.js';
 import { Ready } from '../poller/api.js';
-import { BULK_READ, type IoState } from './io-state.js';
+import { BULK_READ } from './bulk-transfer.js';
+import type { IoState } from './io-state.js';
 
 /** Unread bytes at which the request ends and the rest waits in the kernel (flow control). */
 const MAX_UNREAD = 65536;
@@ -53,16 +54,20 @@ class SocketReception extends CompletionReception {
     super();
   }
 
+  /** A bulk arrival (smaller ones come in place, {@link SocketReception.nextInPlace}). */
   next(chunk: Buffer): void {
     if (chunk.length >= BULK_READ) this.bulk = true;
-    if (this.io.readWaiting) this.used = true;
-    this.io.received(chunk.length, chunk);
-    if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
+    this.arrived(chunk, chunk.length, false);
   }
 
   override nextInPlace(memory: Buffer, length: number): void {
+    this.arrived(memory, length, true);
+  }
+
+  private arrived(data: Buffer, length: number, inPlace: boolean): void {
     if (this.io.readWaiting) this.used = true;
-    this.io.receivedInPlace(memory, length);
+    if (inPlace) this.io.receivedInPlace(data, length);
+    else this.io.received(length, data);
     if (this.io.unreadBytes >= MAX_UNREAD) this.returnToReadiness();
   }
 

@@ -12,6 +12,7 @@
 import { Interest, Ready, type ReadySource } from '../poller/api.js';
 import { slotReactor, type SlotReactor } from '../poller/reactor.js';
 import { CALL_NOT_MADE, READ_AHEAD_BYTES, recvBatch, type SyscallBatch } from '../sys/syscall-batch.js';
+import { quietRead } from './bulk-transfer.js';
 
 /**
  * One try of a waiting operation: a result >= 0 completes it, -1 means "not ready yet" (the
@@ -109,15 +110,6 @@ const leftovers = new WeakMap<IoState, Leftovers>();
  */
 const inPlace = { io: undefined as IoState | undefined, memory: Buffer.alloc(0) as Buffer, offset: 0, end: 0 };
 
-/** A read on readiness at least this big is part of a bulk transfer (as an arrival of half a pool buffer is). */
-export const BULK_READ = 32768;
-/**
- * Quiet reads in a row (reads that waited, or chunks below {@link BULK_READ}) after which the
- * bulk transfer that sent a socket to readiness is over: a request/response exchange that
- * follows gets its completion request back, and a stream that stays bulk never flaps between
- * the two.
- */
-export const QUIET_READS = 16;
 /** Of each socket a bulk transfer sent to readiness: its reads that waited since its last bulk read. */
 const quietWaits = new WeakMap<IoState, number>();
 
@@ -287,7 +279,8 @@ export class IoState implements ReadySource {
    * a kernel request receives them by completion (then no read may be made directly).
    */
   get hasReadAhead(): boolean {
-    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0 || inPlace.io === this;
+    // An arrival taken in place (inPlace) comes only while COMPLETION_READS is set.
+    return this.bits >= 1 << READ_AHEAD_SHIFT || (this.bits & (LEFTOVER | COMPLETION_READS)) !== 0;
   }
 
   /** Whether a kernel request receives this fd's bytes by completion (see {@link IoState.beginCompletionReads}). */
@@ -306,22 +299,17 @@ export class IoState implements ReadySource {
   /**
    * A read is about to wait: whether a kernel request may receive for it by completion (see
    * {@link IoState.mayReadByCompletion}). A socket a bulk transfer sent to readiness stays there
-   * until {@link QUIET_READS} reads in a row have waited with no bulk read between them.
+   * until QUIET_READS (bulk-transfer.ts) reads in a row have waited with no bulk read between them.
    */
   readWaitsByCompletion(): boolean {
     if ((this.bits & READINESS_ONLY) !== 0) {
-      const waits = (quietWaits.get(this) ?? 0) + 1;
-      if (waits < QUIET_READS) {
-        quietWaits.set(this, waits);
-        return false;
-      }
-      quietWaits.delete(this);
+      if (!quietRead(quietWaits, this)) return false;
       this.bits &= ~READINESS_ONLY;
     }
     return this.mayReadByCompletion;
   }
 
-  /** A read on readiness took {@link BULK_READ} bytes or more: the bulk transfer goes on. */
+  /** A read on readiness took BULK_READ (bulk-transfer.ts) bytes or more: the bulk transfer goes on. */
   bulkRead(): void {
     if ((this.bits & READINESS_ONLY) !== 0) quietWaits.delete(this);
   }

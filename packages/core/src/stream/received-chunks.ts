@@ -16,7 +16,8 @@
 import { systemError } from '../errors.js';
 import { slotReactor, type CompletionQueue } from '../poller/reactor.js';
 import { reportUncaught } from '../poller/driver.js';
-import { BULK_READ, QUIET_READS, type ReadableListener } from '../socket/io-state.js';
+import { BULK_READ, quietRead } from '../socket/bulk-transfer.js';
+import type { ReadableListener } from '../socket/io-state.js';
 import { peerAddressText } from '../socket/peer-text.js';
 import type { Socket } from '../socket/socket.js';
 import { streamReceiver, type StreamReceiver } from '../sys/stream-receiver.js';
@@ -113,17 +114,9 @@ export abstract class CompletionReception implements ChunkSink {
    */
   bulkOver(length: number): boolean {
     if (this.receptionState !== OVER) return false;
-    if (length >= BULK_READ) {
-      quietChunks.delete(this);
-      return false;
-    }
-    const quiet = (quietChunks.get(this) ?? 0) + 1;
-    if (quiet < QUIET_READS) {
-      quietChunks.set(this, quiet);
-      return false;
-    }
+    if (length < BULK_READ) return quietRead(quietChunks, this);
     quietChunks.delete(this);
-    return true;
+    return false;
   }
 
   /**
@@ -282,14 +275,14 @@ class Receptions implements CompletionQueue {
     if (result > 0) {
       // The kernel ended the request on its own (its completion ring overflowed): post it again.
       if (!more && !handingOff) this.post(reception);
-      if (reception.nextInPlace !== undefined && result < this.receiver.bufferSize >>> 1) this.deliverInPlace(reception, bufferId, result);
+      if (reception.nextInPlace !== undefined && result < BULK_READ) this.deliverInPlace(reception, bufferId, result);
       else {
         const chunk = this.chunk(bufferId, result);
         if (!reception.closed) this.deliver(reception, chunk);
       }
       if (handingOff) {
         if (!more) this.handedOff(reception);
-      } else if (result >= this.receiver.bufferSize >>> 1 && reception.receiveOnReadiness !== undefined && reception.receiving) {
+      } else if (result >= BULK_READ && reception.receiveOnReadiness !== undefined && reception.receiving) {
         this.handOff(reception);
       }
       return;
