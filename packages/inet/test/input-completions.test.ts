@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, take } from 'rxjs';
-import { receptionStats } from '@rxsock/core';
+import { C, Socket, receptionStats } from '@rxsock/core';
 import { connect, tcpServer, type Connection } from '../src/index.js';
 import { waitFor } from './support/helpers.js';
 
@@ -122,5 +122,65 @@ print(k)`;
     expect(data.every((byte, k) => byte === k % 251)).toBe(true);
     expect(stats().handOffs - before.handOffs).toBeGreaterThanOrEqual(5);
     expect(stats().delivered - before.delivered).toBeGreaterThanOrEqual(5 * 20);
+  });
+});
+
+describe('input$ beside core Sockets that take arrivals before they wait', () => {
+  it("a Socket's read about to wait leaves a Connection's arrivals to the reactor: input$ never runs inside the Socket's call, both exchanges carry every message", async () => {
+    const [client, accepted] = await pair();
+    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    listener.bind(['127.0.0.1', 0]);
+    listener.listen(1);
+    const socketClient = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    const [[socketServer]] = await Promise.all([listener.accept(), socketClient.connect(['127.0.0.1', (listener.getsockname() as { port: number }).port])]);
+    listener.close();
+    cleanup.push(() => (socketClient.close(), socketServer.close()));
+    for (const s of [socketClient, socketServer]) s.setOption('TCP_NODELAY', true);
+
+    // Set while a Socket call runs: an input$ handler called then ran inside it.
+    let insideSocketCall = false;
+    let inside = 0;
+    const during = <T>(call: () => T): T => {
+      insideSocketCall = true;
+      try {
+        return call();
+      } finally {
+        insideSocketCall = false;
+      }
+    };
+    // The Connection exchange: one byte echoed back and forth through input$ and write().
+    let running = true;
+    let connectionTrips = 0;
+    accepted.input$.subscribe((chunk) => {
+      if (insideSocketCall) inside++;
+      accepted.write(chunk);
+    });
+    client.input$.subscribe((chunk) => {
+      if (insideSocketCall) inside++;
+      expect(chunk.length).toBe(1);
+      connectionTrips++;
+      if (running) client.write(Buffer.from('c'));
+    });
+    client.write(Buffer.from('c'));
+    // The Socket exchange beside it, each call marked.
+    const echoing = (async () => {
+      const buf = Buffer.alloc(64);
+      for (;;) {
+        const n = await during(() => socketServer.recvInto(buf));
+        if (n === 0) return;
+        await during(() => socketServer.send(buf.subarray(0, n)));
+      }
+    })();
+    const pong = Buffer.alloc(64);
+    for (let i = 0; i < 3000; i++) {
+      await during(() => socketClient.send(Buffer.from([i & 0xff])));
+      expect(await during(() => socketClient.recvInto(pong))).toBe(1);
+      expect(pong[0]).toBe(i & 0xff);
+    }
+    running = false;
+    socketClient.shutdown('write');
+    await echoing;
+    expect(inside).toBe(0);
+    expect(connectionTrips).toBeGreaterThan(100);
   });
 });

@@ -46,6 +46,12 @@ const MAX_SLOTS = 0xffff_ffff;
  * loop (timers, Node's own sockets), as libuv bounds its own poll loop.
  */
 const MAX_ROUNDS = 32;
+/**
+ * Times per wake-up a read about to wait may take waiting completions itself (see
+ * {@link SlotReactor.mayTakeCompletionsNow}): each saves a round (a job run and a look at the
+ * queue), and with {@link MAX_ROUNDS} they bound what one wake-up does.
+ */
+const MAX_EARLY_TAKES = 256;
 const ALL_INTEREST = Interest.READABLE | Interest.WRITABLE | Interest.PRIORITY;
 
 function checkInterest(interest: number): void {
@@ -91,6 +97,13 @@ export interface SlotReactor {
    * socket no one reads yet), without keeping the process alive.
    */
   setCompletionsOutstanding(outstanding: boolean): void;
+  /**
+   * Whether a read about to wait may take the completions that wait now, instead of leaving
+   * them to the reactor's next round (see received-chunks.ts `takeArrivalsNow`): only inside a
+   * wake-up, while no immediate is queued, and a bounded number of times per wake-up, so an
+   * exchange between two sockets of this process cannot keep the loop from its other work.
+   */
+  mayTakeCompletionsNow(): boolean;
 }
 
 /**
@@ -153,6 +166,10 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
   #keepingAlive = 0;
   #draining = false;
   #closed = false;
+  /** The wake-up's immediate probe (see immediate-probe.ts); opened at most once per wake-up. */
+  #probe: ImmediateProbe | undefined;
+  #probeOpened = false;
+  #earlyTakes = 0;
   #completions: CompletionQueue | undefined;
   /** The thread driver's slot for the completion queue's fd (-1 under uv_poll, or before one is attached). */
   #completionSlot = -1;
@@ -305,7 +322,7 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
 
   #drain(loaded: number | undefined, completionsFirst: boolean): void {
     this.#draining = true;
-    let probe: ImmediateProbe | undefined;
+    this.#earlyTakes = MAX_EARLY_TAKES;
     try {
       const selector = this.#selector;
       // Set for a round that takes the completion queue instead of selecting.
@@ -323,13 +340,13 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
         // libuv polls the epoll fd level-triggered: whatever is left makes it call again on the
         // next loop iteration, so stopping after a bound loses nothing and keeps timers and
         // Node's own I/O served.
-        if (round >= MAX_ROUNDS || this.#closed) break;
+        // Reads that took completions early used the wake-up's share too (see mayTakeCompletionsNow).
+        if (round >= MAX_ROUNDS || this.#earlyTakes === 0 || this.#closed) break;
         // Select again rather than return to libuv: whatever the dispatch made ready (an answer
         // from an in-process peer, the next datagram) costs one epoll_wait here instead of a loop
         // turn, libuv's epoll_wait and this one. Not once an immediate is queued: Node runs
         // those before it looks at I/O again (see immediate-probe.ts).
-        if (round === 1) probe = openImmediateProbe();
-        if (probe === undefined || immediateQueuedSince(probe)) break;
+        if (!this.#openProbe()) break;
         // Completions the round's sends made (an in-process peer's answer) are already in
         // memory: taken without a system call. The selector's other events wait at most until
         // the round bound, then the next wake-up selects first.
@@ -341,9 +358,26 @@ class ReactorImpl implements OwnedReactor, DriverHost, SlotReactor {
       // A dispatch that failed part-way may have held work: it must not wait for the next wake-up.
       this.#runHeldWork();
     } finally {
-      closeImmediateProbe(probe);
+      closeImmediateProbe(this.#probe);
+      this.#probe = undefined;
+      this.#probeOpened = false;
       this.#draining = false;
     }
+  }
+
+  /** Whether no immediate was queued since the wake-up's probe was opened (opening it the first time). */
+  #openProbe(): boolean {
+    if (!this.#probeOpened) {
+      this.#probeOpened = true;
+      this.#probe = openImmediateProbe();
+    }
+    return this.#probe !== undefined && !immediateQueuedSince(this.#probe);
+  }
+
+  mayTakeCompletionsNow(): boolean {
+    if (!this.#draining || this.#earlyTakes === 0 || this.#closed || !this.#openProbe()) return false;
+    this.#earlyTakes--;
+    return true;
   }
 
   /**

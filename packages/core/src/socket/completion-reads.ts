@@ -22,7 +22,7 @@
  * The request holds no Socket, only its IoState: a socket dropped without close() can still be
  * collected, and its finalizer's dispose() cancels the request before closing the fd.
  */
-import { CompletionReception } from '../stream/received-chunks.js';
+import { CompletionReception, takeArrivalsNow } from '../stream/received-chunks.js';
 import { Ready } from '../poller/api.js';
 import { BULK_READ } from './bulk-transfer.js';
 import type { IoState } from './io-state.js';
@@ -45,6 +45,8 @@ function sweep(): void {
 }
 
 class SocketReception extends CompletionReception {
+  // Its sink only settles the socket's waiting reads.
+  override readonly settlesOnly = true;
   closed = false;
   private bulk = false;
   /** A read waited for an arrival since the last sweep (true at first: a new request gets a whole period). */
@@ -113,7 +115,18 @@ class SocketReception extends CompletionReception {
  * The caller has checked that the socket is a TCP one: its bytes carry no ancillary data that a
  * plain receive would drop (a UNIX socket's passed fds would be).
  */
-export function startCompletionReads(io: IoState): void {
-  if (!io.readWaitsByCompletion()) return;
-  new SocketReception(io).startReceiving();
+export function startCompletionReads(io: IoState): boolean {
+  if (io.readWaitsByCompletion()) new SocketReception(io).startReceiving();
+  return io.completionReads;
 }
+
+/**
+ * A read that receives by completion has just been queued to wait: takes the arrivals already in
+ * memory now, within the reactor's bound (see {@link takeArrivalsNow}). Where the peer is in this
+ * process they often are (its send returned after the kernel delivered them): this read's own
+ * bytes, or the bytes another read of this process waits for.
+ */
+export function takeArrivalsMeanwhile(): void {
+  takeArrivalsNow();
+}
+

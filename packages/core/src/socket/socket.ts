@@ -12,7 +12,7 @@ import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { encodeDestination } from './destination-cache.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
-import { startCompletionReads } from './completion-reads.js';
+import { startCompletionReads, takeArrivalsMeanwhile } from './completion-reads.js';
 import { BULK_READ } from './bulk-transfer.js';
 import { IoState, NOT_READY, type ReadListener } from './io-state.js';
 import { peerAddressText } from './peer-text.js';
@@ -858,7 +858,11 @@ export class Socket {
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
     // A TCP read that waits: from here the bytes may come by completion (see completion-reads.ts).
-    if (byCompletion && this.tcp) startCompletionReads(this.io);
+    if (byCompletion && this.tcp && startCompletionReads(this.io)) {
+      const waiting = this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
+      takeArrivalsMeanwhile();
+      return waiting;
+    }
     return this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
   }
 

@@ -14,7 +14,7 @@
  * Closing or detaching the socket cancels the receive before the fd goes.
  */
 import { systemError } from '../errors.js';
-import { slotReactor, type CompletionQueue } from '../poller/reactor.js';
+import { slotReactor, type CompletionQueue, type SlotReactor } from '../poller/reactor.js';
 import { reportUncaught } from '../poller/driver.js';
 import { BULK_READ, quietRead } from '../socket/bulk-transfer.js';
 import type { ReadableListener } from '../socket/io-state.js';
@@ -69,6 +69,12 @@ export abstract class CompletionReception implements ChunkSink {
   receptionSlot = 0;
   /** @internal */
   receptionGeneration = 0;
+
+  /**
+   * @internal Whether the sink's methods only settle promises and run no caller's code: then a
+   * read about to wait may take this reception's completions itself ({@link takeArrivalsNow}).
+   */
+  readonly settlesOnly: boolean = false;
 
   abstract closed: boolean;
   abstract next(chunk: Buffer): void;
@@ -246,8 +252,13 @@ class Receptions implements CompletionQueue {
   /** Chunks delivered, and receptions handed to the readiness readers, for {@link receptionStats}. */
   delivered = 0;
   handOffs = 0;
+  /** Completions taken by reads about to wait ({@link Receptions.takeNow}), for {@link receptionStats}. */
+  takenEarly = 0;
 
-  constructor(readonly receiver: StreamReceiver) {}
+  constructor(
+    readonly receiver: StreamReceiver,
+    private readonly reactor: SlotReactor,
+  ) {}
 
   pending(): boolean {
     return this.receiver.pending();
@@ -261,6 +272,28 @@ class Receptions implements CompletionQueue {
     } catch (error) {
       reportUncaught(error);
     }
+  }
+
+  /**
+   * Takes the completions that wait at the head of the queue while they are for receptions that
+   * only settle promises, stopping at the first that is not (its sink runs a caller's code,
+   * which must not run inside a read). True if it took any.
+   */
+  takeNow(): boolean {
+    const receiver = this.receiver;
+    let slot = receiver.nextSlot();
+    if (slot < 0 || this.slots[slot]?.settlesOnly === false || !this.reactor.mayTakeCompletionsNow()) return false;
+    try {
+      do {
+        receiver.reap(1, this.onCompletion);
+        this.takenEarly++;
+        slot = receiver.nextSlot();
+      } while (slot >= 0 && this.slots[slot]?.settlesOnly !== false);
+      receiver.submit();
+    } catch (error) {
+      reportUncaught(error);
+    }
+    return true;
   }
 
   readonly onCompletion = (slot: number, generation: number, result: number, bufferId: number, more: boolean): void => {
@@ -409,19 +442,30 @@ function receptions(): Receptions | null {
   if (receiving !== undefined) return receiving;
   const receiver = streamReceiver();
   if (receiver === null) return (receiving = null);
-  const made = new Receptions(receiver);
+  const reactor = slotReactor();
+  const made = new Receptions(receiver, reactor);
   // Throws on a worker thread, as every wait on a socket does: nothing is kept then.
-  slotReactor().attachCompletionQueue(receiver.fd, made);
+  reactor.attachCompletionQueue(receiver.fd, made);
   return (receiving = made);
 }
 
 /**
- * @internal For tests: receptions whose kernel request is still posted or being cancelled,
- * chunks delivered so far, hand-offs to the readiness readers and the pool's buffers; null
- * where receiving by completion is not done.
+ * @internal A read about to wait takes the completions already in memory (see
+ * {@link Receptions.takeNow}): where its peer is in this process, the peer's answer, or the
+ * arrival another read of this process waits for, is taken now instead of at the reactor's next
+ * round, saving the round's job run. True if any was taken.
  */
-export function receptionStats(): { live: number; delivered: number; handOffs: number; poolSize: number } | null {
+export function takeArrivalsNow(): boolean {
+  return receiving?.takeNow() ?? false;
+}
+
+/**
+ * @internal For tests: receptions whose kernel request is still posted or being cancelled,
+ * chunks delivered so far, hand-offs to the readiness readers, completions taken by reads about
+ * to wait and the pool's buffers; null where receiving by completion is not done.
+ */
+export function receptionStats(): { live: number; delivered: number; handOffs: number; takenEarly: number; poolSize: number } | null {
   const r = receptions();
   if (r === null) return null;
-  return { live: r.slots.length - r.free.length, delivered: r.delivered, handOffs: r.handOffs, poolSize: r.receiver.poolSize };
+  return { live: r.slots.length - r.free.length, delivered: r.delivered, handOffs: r.handOffs, takenEarly: r.takenEarly, poolSize: r.receiver.poolSize };
 }

@@ -199,6 +199,13 @@ export class IoUringReceiver implements StreamReceiver {
     return Atomics.load(r.ring, r.cqTail) !== r.ring[r.cqHead] || (Atomics.load(r.ring, r.sqFlags) & IORING_SQ_CQ_OVERFLOW) !== 0;
   }
 
+  nextSlot(): number {
+    const r = this.#r;
+    const head = r.ring[r.cqHead]!;
+    if (head === Atomics.load(r.ring, r.cqTail)) return -1;
+    return r.ring[r.cqes + ((head & r.cqMask) << 2)]!;
+  }
+
   reap(max: number, onCompletion: ReceiverCompletion): number {
     const r = this.#r;
     const ring = r.ring;

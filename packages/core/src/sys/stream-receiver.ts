@@ -40,6 +40,8 @@ export interface StreamReceiver {
    * many there were.
    */
   reap(max: number, onCompletion: ReceiverCompletion): number;
+  /** The slot tag of the next completion to reap, or -1 when none waits in memory. */
+  nextSlot(): number;
   /** Pool buffer `bufferId`'s memory. */
   buffer(bufferId: number): Buffer;
   /** Hands pool buffer `bufferId` back to the kernel for a later arrival. */

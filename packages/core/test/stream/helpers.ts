@@ -11,7 +11,7 @@ export { PatternSource };
 export { sleep };
 
 /** The receiver's counters (receptionStats); the test fails, saying why, where the kernel cannot receive by completion. */
-export function stats(): { live: number; delivered: number; handOffs: number; poolSize: number } {
+export function stats(): { live: number; delivered: number; handOffs: number; takenEarly: number; poolSize: number } {
   const s = receptionStats();
   if (s === null) throw new Error('this kernel cannot receive by completion (needs Linux 6.0 or later with io_uring allowed, and RXSOCK_IO_URING unset)');
   return s;
