@@ -270,6 +270,14 @@ export class Socket {
 
   /** `send(data, flags)`: sends what the kernel takes now (waiting until it takes something). */
   send(data: Uint8Array, flags = 0, options?: OperationOptions): Promise<number> {
+    // The kernel takes it now (the common case): no closure, no retry loop.
+    if (this.io.writeReady && this.fd >= 0) {
+      const r = sys().send(this.fd, data, data.byteLength, flags | C.MSG_NOSIGNAL);
+      if (r >= 0) return Promise.resolve(r);
+      const e = sys().errno();
+      if (isWouldBlock(e)) this.io.writeReady = false;
+      else if (e !== EINTR) return Promise.reject(systemError('send', e, this.remoteText()));
+    }
     return this.perform('write', 'send', options, (fd) => sys().send(fd, data, data.byteLength, flags | C.MSG_NOSIGNAL));
   }
 
