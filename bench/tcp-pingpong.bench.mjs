@@ -69,6 +69,11 @@
 // stayed there for good: 20.3 us (Socket) and 22.3-24.2 (Connection) after the transfer, against
 // 14.9 and 14.2 without it (2 rounds, same run); since then they come back to completions after
 // 16 quiet reads, and the rows match the plain ones (14.7 and 13.7, 3 rounds).
+// Since 2026-12-04 15:00 a Socket read about to wait takes the completions already in the ring
+// (the other end's answer: no reactor round per message) and send() calls the kernel without a
+// closure; each timed round of a JavaScript contender follows an untimed round of its own (see
+// warmed()). Measured that day, 7 rounds: Socket 13.52 us (0.95 of C 12.80, paired rounds
+// 0.92-0.99), Connection 14.66 (0.87), promise floor 14.16 (0.90), node:net 25.33.
 // Env: TRIPS (round trips per round, default 20000), ROUNDS (default 7).
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
