@@ -125,17 +125,23 @@ print(k)`;
   });
 });
 
+/** A connected pair of core TCP Sockets on loopback, TCP_NODELAY on both: [client, accepted]. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  listener.bind(['127.0.0.1', 0]);
+  listener.listen(1);
+  const client = Socket.create(C.AF_INET, C.SOCK_STREAM);
+  const [[accepted]] = await Promise.all([listener.accept(), client.connect(['127.0.0.1', (listener.getsockname() as { port: number }).port])]);
+  listener.close();
+  for (const s of [client, accepted]) s.setOption('TCP_NODELAY', true);
+  return [client, accepted];
+}
+
 describe('input$ beside core Sockets that take arrivals before they wait', () => {
   it("a Socket's read about to wait leaves a Connection's arrivals to the reactor: input$ never runs inside the Socket's call, both exchanges carry every message", async () => {
     const [client, accepted] = await pair();
-    const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    listener.bind(['127.0.0.1', 0]);
-    listener.listen(1);
-    const socketClient = Socket.create(C.AF_INET, C.SOCK_STREAM);
-    const [[socketServer]] = await Promise.all([listener.accept(), socketClient.connect(['127.0.0.1', (listener.getsockname() as { port: number }).port])]);
-    listener.close();
+    const [socketClient, socketServer] = await socketPair();
     cleanup.push(() => (socketClient.close(), socketServer.close()));
-    for (const s of [socketClient, socketServer]) s.setOption('TCP_NODELAY', true);
 
     // Set while a Socket call runs: an input$ handler called then ran inside it.
     let insideSocketCall = false;
@@ -182,5 +188,39 @@ describe('input$ beside core Sockets that take arrivals before they wait', () =>
     await echoing;
     expect(inside).toBe(0);
     expect(connectionTrips).toBeGreaterThan(100);
+  });
+
+  it("a Socket read that waits inside an input$ handler takes nothing early: the arrival queued behind the handler's comes once", async () => {
+    const server = tcpServer({ host: '127.0.0.1', noDelay: true });
+    cleanup.push(() => server.close());
+    const accepted = firstValueFrom(server.connections$.pipe(take(1)));
+    // A plain Socket as the Connection's peer: its send is one system call, so the order of the
+    // two arrivals in the completion ring is the order of the two sends below.
+    const raw = Socket.create(C.AF_INET, C.SOCK_STREAM);
+    await raw.connect(['127.0.0.1', server.port]);
+    const conn = await accepted;
+    const [socketClient, socketServer] = await socketPair();
+    cleanup.push(() => (raw.close(), conn.close(), socketClient.close(), socketServer.close()));
+    const buf = Buffer.alloc(64);
+    // A read that waits first: the Socket's request is posted, and its next arrival comes by
+    // completion.
+    const first = socketServer.recvInto(buf);
+    await socketClient.send(Buffer.from('0'));
+    expect(await first).toBe(1);
+    const reads: string[] = [];
+    let inHandler: Promise<number> | undefined;
+    conn.input$.subscribe(() => {
+      // Called while the reactor takes the ring: this read waits, and the arrival behind the
+      // handler's is the one it waits for.
+      inHandler ??= socketServer.recvInto(buf);
+    });
+    await Promise.all([raw.send(Buffer.from('a')), socketClient.send(Buffer.from('b'))]);
+    await waitFor(() => inHandler !== undefined, 'the input$ handler ran');
+    expect(await inHandler!).toBe(1);
+    reads.push(buf.toString('latin1', 0, 1));
+    await socketClient.send(Buffer.from('c'));
+    const n = await socketServer.recvInto(buf);
+    reads.push(buf.toString('latin1', 0, n));
+    expect(reads).toEqual(['b', 'c']);
   });
 });

@@ -22,7 +22,7 @@
  * The request holds no Socket, only its IoState: a socket dropped without close() can still be
  * collected, and its finalizer's dispose() cancels the request before closing the fd.
  */
-import { CompletionReception, takeArrivalsNow } from '../stream/received-chunks.js';
+import { CompletionReception } from '../stream/received-chunks.js';
 import { Ready } from '../poller/api.js';
 import { BULK_READ } from './bulk-transfer.js';
 import type { IoState } from './io-state.js';
@@ -113,20 +113,14 @@ class SocketReception extends CompletionReception {
  * A read on `io` is about to wait: posts a request that receives the stream's bytes by
  * completion, where the kernel and the socket's state allow it (see {@link IoState.readWaitsByCompletion}).
  * The caller has checked that the socket is a TCP one: its bytes carry no ancillary data that a
- * plain receive would drop (a UNIX socket's passed fds would be).
+ * plain receive would drop (a UNIX socket's passed fds would be). True if the read waits for an
+ * arrival by completion (a request is posted, new or not).
  */
 export function startCompletionReads(io: IoState): boolean {
   if (io.readWaitsByCompletion()) new SocketReception(io).startReceiving();
   return io.completionReads;
 }
 
-/**
- * A read that receives by completion has just been queued to wait: takes the arrivals already in
- * memory now, within the reactor's bound (see {@link takeArrivalsNow}). Where the peer is in this
- * process they often are (its send returned after the kernel delivered them): this read's own
- * bytes, or the bytes another read of this process waits for.
- */
-export function takeArrivalsMeanwhile(): void {
-  takeArrivalsNow();
-}
-
+// A read that receives by completion and has just been queued to wait takes the arrivals already
+// in memory (its own, or those another read of this process waits for).
+export { takeArrivalsNow } from '../stream/received-chunks.js';

@@ -12,7 +12,7 @@ import { toAddress, type AddressInput } from './address-input.js';
 import { deadline, type Deadline, type OperationOptions } from './deadline.js';
 import { encodeDestination } from './destination-cache.js';
 import { captureOrigin, forgetLeakWatch, watchForLeak } from './finalizer.js';
-import { startCompletionReads, takeArrivalsMeanwhile } from './completion-reads.js';
+import { startCompletionReads, takeArrivalsNow } from './completion-reads.js';
 import { BULK_READ } from './bulk-transfer.js';
 import { IoState, NOT_READY, type ReadListener } from './io-state.js';
 import { peerAddressText } from './peer-text.js';
@@ -868,7 +868,7 @@ export class Socket {
     // A TCP read that waits: from here the bytes may come by completion (see completion-reads.ts).
     if (byCompletion && this.tcp && startCompletionReads(this.io)) {
       const waiting = this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
-      takeArrivalsMeanwhile();
+      takeArrivalsNow();
       return waiting;
     }
     return this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);

@@ -254,6 +254,11 @@ class Receptions implements CompletionQueue {
   handOffs = 0;
   /** Completions taken by reads about to wait ({@link Receptions.takeNow}), for {@link receptionStats}. */
   takenEarly = 0;
+  /**
+   * Set while completions are taken: a read that waits inside (an `input$` handler's) must not
+   * take any, or the dispatch would go on from a ring head that moved under it.
+   */
+  private reaping = false;
 
   constructor(
     readonly receiver: StreamReceiver,
@@ -265,12 +270,15 @@ class Receptions implements CompletionQueue {
   }
 
   dispatch(): void {
+    this.reaping = true;
     try {
       this.receiver.reap(REAP_PER_DISPATCH, this.onCompletion);
       // Receives to post again (ended for want of buffers, or by the kernel's choice).
       this.receiver.submit();
     } catch (error) {
       reportUncaught(error);
+    } finally {
+      this.reaping = false;
     }
   }
 
@@ -280,9 +288,12 @@ class Receptions implements CompletionQueue {
    * which must not run inside a read). True if it took any.
    */
   takeNow(): boolean {
+    // Not from inside a dispatch (a read made by an input$ handler): the ring is being taken.
+    if (this.reaping) return false;
     const receiver = this.receiver;
     let slot = receiver.nextSlot();
     if (slot < 0 || this.slots[slot]?.settlesOnly === false || !this.reactor.mayTakeCompletionsNow()) return false;
+    this.reaping = true;
     try {
       do {
         receiver.reap(1, this.onCompletion);
@@ -292,6 +303,8 @@ class Receptions implements CompletionQueue {
       receiver.submit();
     } catch (error) {
       reportUncaught(error);
+    } finally {
+      this.reaping = false;
     }
     return true;
   }
