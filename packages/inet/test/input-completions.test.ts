@@ -5,10 +5,10 @@
  * by completion (Linux 6.0 or later with io_uring allowed): where it is missing, this fails and
  * says so.
  */
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, take } from 'rxjs';
 import { C, Socket, receptionStats } from '@rxsock/core';
+import { BURSTS_AND_PACED_WRITES, pythonWriter } from '@rxsock/testing';
 import { connect, tcpServer, type Connection } from '../src/index.js';
 import { waitFor } from './support/helpers.js';
 
@@ -91,34 +91,14 @@ describe('input$ around a bulk transfer', () => {
     const s = tcpServer({ host: '127.0.0.1' });
     cleanup.push(() => s.close());
     const accepted = firstValueFrom(s.connections$.pipe(take(1)));
-    // 6 rounds of 1 MiB at once, then 40 writes of 10 bytes 2 ms apart; byte k of the stream is k % 251.
-    const python = `import socket, time
-s = socket.create_connection(('127.0.0.1', ${s.port}))
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-k = 0
-def send(n):
-    global k
-    s.sendall(bytes((k + j) % 251 for j in range(n)))
-    k += n
-for r in range(6):
-    send(1 << 20)
-    for i in range(40):
-        time.sleep(0.002)
-        send(10)
-s.close()
-print(k)`;
-    const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let printed = '';
-    child.stdout.on('data', (d: Buffer) => (printed += d));
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const written = pythonWriter(s.port, BURSTS_AND_PACED_WRITES);
     const conn = await accepted;
     cleanup.push(() => conn.close());
     const before = stats();
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => conn.input$.subscribe({ next: (c) => chunks.push(Buffer.from(c)), error: reject, complete: resolve }));
-    await exited;
     const data = Buffer.concat(chunks);
-    expect(data.length).toBe(Number(printed.trim()));
+    expect(data.length).toBe(await written);
     expect(data.every((byte, k) => byte === k % 251)).toBe(true);
     expect(stats().handOffs - before.handOffs).toBeGreaterThanOrEqual(5);
     expect(stats().delivered - before.delivered).toBeGreaterThanOrEqual(5 * 20);

@@ -7,4 +7,5 @@ export * from './arbitraries.js';
 export * from './fd-leak.js';
 export * from './loopback.js';
 export * from './pattern.js';
+export * from './python-writer.js';
 export * from './kernel-vm/index.js';

@@ -4,10 +4,11 @@
  * Real TCP sockets on loopback; the kernel must support receiving by completion (Linux 6.0 or
  * later with io_uring allowed): where it does not, these tests fail and say so.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BURSTS_AND_PACED_WRITES, pythonWriter } from '@rxsock/testing';
 import { C, ChunkReader, MessageBatch, Socket, SocketError } from '../../src/index.js';
 import { PatternSource, sleep, stats, tcpPair, waitFor } from '../stream/helpers.js';
 
@@ -26,25 +27,14 @@ async function readExactly(socket: Socket, total: number, size: number): Promise
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
 /**
- * A Python program in another process that connects to a listener here as `s` (TCP_NODELAY),
- * runs `body` and prints its stream's length: the accepted socket, and that length once the
- * program has exited.
+ * A Python program in another process (see {@link pythonWriter}) that connects to a listener
+ * here and runs `body`: the accepted socket, and the stream's length once the program has exited.
  */
-async function pythonWriter(body: string): Promise<{ server: Socket; written: Promise<number> }> {
+async function acceptPythonWriter(body: string): Promise<{ server: Socket; written: Promise<number> }> {
   const listener = Socket.create(C.AF_INET, C.SOCK_STREAM);
   listener.bind(['127.0.0.1', 0]);
   listener.listen(1);
-  const { port } = listener.getsockname() as { port: number };
-  const python = `import socket, time
-s = socket.create_connection(('127.0.0.1', ${port}))
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-${body}
-s.close()
-print(k)`;
-  const child = spawn('python3', ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let printed = '';
-  child.stdout.on('data', (d: Buffer) => (printed += d));
-  const written = new Promise<number>((resolve) => child.on('close', () => resolve(Number(printed.trim()))));
+  const written = pythonWriter((listener.getsockname() as { port: number }).port, body);
   const [server] = await listener.accept();
   listener.close();
   return { server, written };
@@ -123,7 +113,7 @@ describe('Socket reads by completion', () => {
 
   it("a peer in another process (Python's socket module) writing as fast as it can: every byte once, in order", async () => {
     // 20,000 writes of 1-97 bytes: the byte at stream offset k is k % 251.
-    const { server, written } = await pythonWriter(`k = 0
+    const { server, written } = await acceptPythonWriter(`k = 0
 for i in range(20000):
     n = 1 + (i * 37) % 97
     s.sendall(bytes((k + j) % 251 for j in range(n)))
@@ -263,17 +253,7 @@ for i in range(20000):
   });
 
   it("a peer in another process alternating bulk bursts and paced small messages: both switches every time, every byte once, in order", async () => {
-    // 6 rounds of 1 MiB at once, then 40 writes of 10 bytes 2 ms apart; byte k of the stream is k % 251.
-    const { server, written } = await pythonWriter(`k = 0
-def send(n):
-    global k
-    s.sendall(bytes((k + j) % 251 for j in range(n)))
-    k += n
-for r in range(6):
-    send(1 << 20)
-    for i in range(40):
-        time.sleep(0.002)
-        send(10)`);
+    const { server, written } = await acceptPythonWriter(BURSTS_AND_PACED_WRITES);
     const before = stats();
     const received: Buffer[] = [];
     const buf = Buffer.alloc(65536);
