@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { tempSocketPath } from '@rxsock/testing';
 import { C, Socket } from '../../src/index.js';
 
 /** Starts python3 with `code`; resolves with the process and its first stdout line. */
@@ -110,13 +111,11 @@ s.sendto(data.upper(), addr)
   });
 
   it('SCM_RIGHTS: Python receives an fd rxsock passed, and reads from it', async () => {
-    const { mkdtempSync, writeFileSync, openSync, closeSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync, openSync, closeSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
     const { scmRights } = await import('../../src/index.js');
-    const dir = mkdtempSync(join(tmpdir(), 'rxsock-py-'));
-    const path = join(dir, 'sock');
-    const file = join(dir, 'file.txt');
+    const path = tempSocketPath();
+    const file = join(dirname(path), 'file.txt');
     writeFileSync(file, 'passed to python');
     const listener = Socket.create(C.AF_UNIX, C.SOCK_STREAM);
     listener.bind(path);

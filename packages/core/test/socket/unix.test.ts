@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, openSync, closeSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync, openSync, closeSync, existsSync } from 'node:fs';
+import { tempSocketPath } from '@rxsock/testing';
 import { C, Socket, CMSG_SPACE, scmRights, decodeRights } from '../../src/index.js';
 
-const tmpPath = (name: string) => join(mkdtempSync(join(tmpdir(), 'rxsock-test-')), name);
 const abstract = (tag: string) => `\0rxsock-${tag}-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
 async function connectedPair(type: number, path: string): Promise<[Socket, Socket, Socket]> {
@@ -22,7 +20,7 @@ describe('UNIX domain sockets', () => {
     ['seqpacket', C.SOCK_SEQPACKET],
   ] as const) {
     for (const [naming, make] of [
-      ['path', () => tmpPath('s')],
+      ['path', () => tempSocketPath('s')],
       ['abstract', () => abstract(kind)],
     ] as const) {
       it(`${kind} over a ${naming} name`, async () => {
@@ -49,8 +47,8 @@ describe('UNIX domain sockets', () => {
   it('datagram over path names, with the sender address reported', async () => {
     const a = Socket.create(C.AF_UNIX, C.SOCK_DGRAM);
     const b = Socket.create(C.AF_UNIX, C.SOCK_DGRAM);
-    const pa = tmpPath('a');
-    const pb = tmpPath('b');
+    const pa = tempSocketPath('a');
+    const pb = tempSocketPath('b');
     a.bind(pa);
     b.bind(pb);
     await a.sendTo(Buffer.from('ping'), pb);
@@ -73,7 +71,7 @@ describe('UNIX domain sockets', () => {
 
   it('SCM_RIGHTS passes a real file descriptor that the receiver then uses', async () => {
     const [a, b] = Socket.pair(C.AF_UNIX, C.SOCK_STREAM);
-    const file = tmpPath('passed.txt');
+    const file = tempSocketPath('passed.txt');
     writeFileSync(file, 'content of the passed file');
     const fd = openSync(file, 'r');
     await a.sendMsg([Buffer.from('fd')], [scmRights([fd])]);
@@ -107,7 +105,7 @@ describe('UNIX domain sockets', () => {
 describe('sendMany with gathered parts and ancillary data', () => {
   it('sends multi-part messages, each with its own SCM_RIGHTS, in one sendmmsg', async () => {
     const [a, b] = Socket.pair(C.AF_UNIX, C.SOCK_DGRAM);
-    const file = tmpPath('many.txt');
+    const file = tempSocketPath('many.txt');
     writeFileSync(file, 'via sendMany');
     const fd = openSync(file, 'r');
     const sent = await a.sendMany([
