@@ -1,7 +1,7 @@
 // Prints the plain closing line CI reads ("tests: N passed, N failed, N skipped"), summed over
-// vitest's JSON reports (the main run, the socket/stream suites again on the thread driver, the
+// vitest's JSON reports (the main run, the whole host suite again on the thread driver, the
 // stream and TCP/UNIX suites again without batched system calls (RXSOCK_IO_URING=0), and the CAN
-// suite from `pnpm test:can`, run in the kernel VM), so a run is judged by its counts
+// suite from `pnpm test:can`, run in the kernel VM on each driver), so a run is judged by its counts
 // and not only by its exit code. A missing or unreadable report counts as one failed test: a
 // suite that could not run must never pass silently.
 import { readFileSync } from 'node:fs';

@@ -2,11 +2,18 @@
 // peers nobody here wrote (can-utils for vcan0/vcan1, python-can for the vxcan pair).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { reactor } from '@rxsock/core';
 import { CAN_INTERFACES, canUtil, python, receiverCount, requireCanKernel, runOk, start, waitForReceiver } from './support/index.js';
 
 beforeAll(() => requireCanKernel());
 
 describe('kernel VM CAN interfaces', () => {
+  // The test script runs this suite once per driver: a setting that did not reach the guest's
+  // test workers must not pass as tested.
+  it('runs the poller driver the environment names', () => {
+    expect(reactor().driver).toBe(process.env['RXSOCK_POLLER'] || 'uv_poll');
+  });
+
   it('has vcan0, vcan1 and the vxcan pair up, with their kinds', async () => {
     const links = JSON.parse(await runOk('ip', ['-d', '-j', 'link', 'show'])) as Array<{
       ifname: string;

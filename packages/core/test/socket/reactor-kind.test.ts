@@ -1,5 +1,5 @@
 /**
- * The test script runs the socket and stream suites again with RXSOCK_POLLER=thread. This
+ * The test script runs the whole suite again with RXSOCK_POLLER=thread. This
  * proves that run used the driver it names, so a setting that did not reach the test workers
  * cannot pass as tested.
  */
