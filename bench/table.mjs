@@ -68,8 +68,8 @@ function ratioCell(r) {
   return r.ratioSpread ? `${ratio} [${r.ratioSpread[0].toFixed(2)}–${r.ratioSpread[1].toFixed(2)}]` : ratio;
 }
 
-/** Three significant figures or more, grouped by thousands. */
-export function number(x) {
+/** Two decimals below 100; above, a whole number grouped by thousands. */
+function number(x) {
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
   return x.toFixed(2);
 }
