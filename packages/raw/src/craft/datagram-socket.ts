@@ -65,6 +65,16 @@ export abstract class DatagramSocket<T> {
     }).pipe(rx().share()));
   }
 
+  /**
+   * Whether a datagram waits in the kernel that the reader has not read yet (FIONREAD: the
+   * size of the next one). The reader takes it at the socket's next readable edge.
+   */
+  get datagramWaiting(): boolean {
+    const next = new Int32Array(1);
+    this.socket.ioctl(C.FIONREAD, new Uint8Array(next.buffer));
+    return next[0]! > 0;
+  }
+
   /** Datagrams read, delivered and dropped by the reader (zeros before the first subscription). */
   get counters(): { received: number; delivered: number; dropped: number; kernelDrops: number } {
     const c = this.reader?.counters;

@@ -203,6 +203,8 @@ async function resolve(host: string, family: 'inet' | 'inet6' | undefined): Prom
  * and completes. It ends when `count` requests are answered, at the deadline, after the linger
  * that follows the last of `count` requests (two of the longest round trips when something was
  * answered, else `timeoutMs`), or when `signal` aborts. Unsubscribing stops it without a summary.
+ * A reply already in the kernel when the linger ends is read and counted first, as iputils reads
+ * its socket empty before it exits, however busy this process was.
  *
  * @example
  * ```ts
@@ -333,7 +335,20 @@ class PingRun {
   private lingerAfterLast(): void {
     const maxMs = this.rtts.length ? Math.max(...this.rtts) : 0;
     const wait = this.received > 0 ? Math.max(2 * maxMs, 1) : (this.options.timeoutMs ?? 10_000);
-    this.after(wait, () => this.stop(true));
+    const lastCall = Date.now() + wait + (this.options.timeoutMs ?? 10_000);
+    this.after(wait, () => this.stopOnceRead(lastCall));
+  }
+
+  /**
+   * Ends the run, unless the kernel already holds a message the reader has not delivered: a
+   * reply can arrive within the linger while this process is busy, and be seen by the event
+   * loop only after the linger's timer (iputils reads its socket empty before it exits). Then it
+   * looks again each millisecond, at most until `lastCall` (the -W timeout after the linger).
+   */
+  private stopOnceRead(lastCall: number): void {
+    if (this.finished) return;
+    if (this.socket?.datagramWaiting && Date.now() < lastCall) this.after(1, () => this.stopOnceRead(lastCall));
+    else this.stop(true);
   }
 
   private onMessage(m: IcmpMessage): void {

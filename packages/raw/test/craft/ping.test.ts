@@ -4,6 +4,7 @@
  * unreachable reported by the router and matched to our requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { lastValueFrom, toArray } from 'rxjs';
 import { icmpSocket, ping, type PingEvent, type PingReply, type PingSummary } from '../../src/index.js';
 import { RAW_DIST, requireBuilt, runChild } from './support/netns.js';
@@ -98,6 +99,42 @@ describe('ping on loopback', () => {
     const events = await run('127.0.0.1', { intervalMs: 40, deadlineMs: 200 });
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(summary(events).transmitted).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a reply the kernel holds when the linger after the last request ends is still counted, however late the event loop sees it', () => {
+    requireBuilt();
+    // The thread driver waits in epoll_wait on libuv's pool. With one pool thread, a job queued
+    // while reply 1 is delivered (before the driver waits again) holds that thread for about
+    // 100 ms: request 2 goes out 20 ms later and its reply sits in the socket, unseen, long
+    // past the linger's 1 ms (two round trips on loopback).
+    const script = `
+import { pbkdf2 } from 'node:crypto';
+import { ping } from ${JSON.stringify(RAW_DIST)};
+const events = [];
+let poolHeldMs;
+await new Promise((resolve, reject) => ping('127.0.0.1', { count: 2, intervalMs: 20, socket: 'raw' }).subscribe({
+  next: (e) => {
+    events.push(e);
+    if (e.type !== 'reply' || e.seq !== 1) return;
+    const t0 = Date.now();
+    pbkdf2('x', 'y', 200000, 64, 'sha512', () => (poolHeldMs = Date.now() - t0));
+  },
+  error: reject,
+  complete: resolve,
+}));
+process.stdout.write(JSON.stringify({ events, poolHeldMs }));
+`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, RXSOCK_POLLER: 'thread', UV_THREADPOOL_SIZE: '1' },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const { events, poolHeldMs } = JSON.parse(child.stdout) as { events: PingEvent[]; poolHeldMs: number };
+    // The pool was held well past request 2 and its linger: the case this test is about.
+    expect(poolHeldMs).toBeGreaterThan(30);
+    expect(replies(events).map((x) => x.seq)).toEqual([1, 2]);
+    expect(summary(events)).toMatchObject({ transmitted: 2, received: 2, lossPercent: 0 });
   });
 });
 
