@@ -8,4 +8,5 @@ export * from './fd-leak.js';
 export * from './loopback.js';
 export * from './pattern.js';
 export * from './python-writer.js';
+export * from './temp-socket-path.js';
 export * from './kernel-vm/index.js';
