@@ -866,12 +866,11 @@ export class Socket {
       }
     } else if (this.fd < 0) return Promise.reject(closedSocketError(syscall));
     // A TCP read that waits: from here the bytes may come by completion (see completion-reads.ts).
-    if (byCompletion && this.tcp && startCompletionReads(this.io)) {
-      const waiting = this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
-      takeArrivalsNow();
-      return waiting;
-    }
-    return this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
+    const completions = byCompletion && this.tcp && startCompletionReads(this.io);
+    const waiting = this.waitFor(kind, syscall, options, () => this.attempt(kind, syscall, call, address), address);
+    // Queued first, so the arrivals already in memory can settle it now.
+    if (completions) takeArrivalsNow();
+    return waiting;
   }
 
   /** A TCP socket's: its stream carries no ancillary data a plain receive would drop. */
